@@ -1,0 +1,54 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+
+
+class DunningCommunicationLine(models.Model):
+    """One reminded item (an invoice instalment) in one reminder, with its
+    figures frozen at the moment of the reminder."""
+
+    _name = "dunning.communication.line"
+    _description = "Reminded Item"
+    _order = "communication_id, date_maturity, id"
+
+    communication_id = fields.Many2one(
+        "dunning.communication", required=True, ondelete="cascade", index=True
+    )
+    state = fields.Selection(related="communication_id.state", store=True)
+    partner_id = fields.Many2one(
+        related="communication_id.partner_id", store=True, index=True
+    )
+    company_id = fields.Many2one(related="communication_id.company_id", store=True)
+    move_line_id = fields.Many2one(
+        "account.move.line", string="Item", required=True, index=True
+    )
+    move_id = fields.Many2one("account.move", string="Invoice", required=True, index=True)
+    level_id = fields.Many2one(
+        "dunning.level",
+        string="Stage",
+        required=True,
+        help="The level this item reached in this reminder.",
+    )
+    date_maturity = fields.Date(string="Due Date")
+    days_late = fields.Integer(help="Negative: days until the due date.")
+    currency_id = fields.Many2one("res.currency", required=True)
+    company_currency_id = fields.Many2one("res.currency", required=True)
+    amount_residual_currency = fields.Monetary(
+        string="Amount Due", currency_field="currency_id"
+    )
+    amount_residual = fields.Monetary(
+        string="Amount Due (Company Currency)", currency_field="company_currency_id"
+    )
+    penalty_interest = fields.Monetary(currency_field="company_currency_id")
+    penalty_indemnity = fields.Monetary(currency_field="company_currency_id")
+
+    def init(self):
+        # The database itself refuses the same level twice for one item, even
+        # from two workers: cancelled reminders do not count.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS dunning_communication_line_item_level_uniq
+            ON dunning_communication_line (move_line_id, level_id)
+            WHERE state IS DISTINCT FROM 'cancelled'
+            """
+        )

@@ -1,0 +1,102 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+TONES = [
+    ("courtesy", "Courtesy"),
+    ("friendly", "Friendly"),
+    ("formal", "Formal"),
+    ("final", "Final notice"),
+]
+CHANNELS = ("email", "letter", "sms", "call")
+
+
+class DunningLevel(models.Model):
+    _name = "dunning.level"
+    _description = "Dunning Level"
+    _order = "scenario_id, offset_days, sequence, id"
+
+    scenario_id = fields.Many2one(
+        "dunning.scenario", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="scenario_id.company_id", store=True)
+    sequence = fields.Integer(default=10)
+    name = fields.Char(required=True, translate=True)
+    offset_days = fields.Integer(
+        string="Days From Due Date",
+        required=True,
+        help="Negative: days before the due date (courtesy reminder). Positive: "
+        "days after it.",
+    )
+    tone = fields.Selection(TONES, required=True, default="friendly")
+    channel_email = fields.Boolean(string="Email", default=True)
+    channel_letter = fields.Boolean(string="Letter")
+    channel_sms = fields.Boolean(string="SMS")
+    channel_call = fields.Boolean(string="Phone Call")
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Email Template",
+        domain=[("model", "=", "dunning.communication")],
+    )
+    letter_report_id = fields.Many2one(
+        "ir.actions.report",
+        string="Letter Report",
+        domain=[("model", "=", "dunning.communication")],
+    )
+    sms_body = fields.Text(string="SMS Text", translate=True)
+    activity_type_id = fields.Many2one("mail.activity.type", string="Call Activity")
+    activity_user_id = fields.Many2one(
+        "res.users",
+        string="Call Responsible",
+        help="Who calls when the customer has no collector.",
+    )
+    attach_invoices = fields.Boolean(string="Attach Invoice PDFs")
+    include_penalties = fields.Boolean(
+        string="Late-Payment Penalties",
+        help="Compute and mention the interest and fixed recovery indemnity of "
+        "art. L.441-10 of the French Code de commerce (company customers only).",
+    )
+    post_penalty_invoice = fields.Boolean(
+        help="Also post an invoice of the penalties to the customer.",
+    )
+    needs_approval = fields.Boolean(
+        string="Needs Manager Approval",
+        help="Reminders of this level wait in the approval queue until a "
+        "dunning manager approves them.",
+    )
+    set_litigation = fields.Boolean(
+        string="Mark Customer in Litigation",
+        help="After sending, the customer is flagged as in litigation.",
+    )
+    stop_reminders = fields.Boolean(
+        string="Stop Automatic Reminders",
+        help="After sending, the customer is excluded from automatic reminders.",
+    )
+    manager_activity = fields.Boolean(
+        string="Activity for the Manager",
+        help="After sending, schedule an activity for the dunning manager.",
+    )
+    manager_user_id = fields.Many2one("res.users", string="Manager")
+
+    @api.constrains(
+        "channel_email", "channel_letter", "channel_sms", "channel_call"
+    )
+    def _check_channels(self):
+        for level in self:
+            if not level._channels():
+                raise ValidationError(
+                    _("The level %(level)s has no channel.", level=level.name)
+                )
+
+    @api.constrains("post_penalty_invoice", "include_penalties")
+    def _check_penalty_invoice(self):
+        if any(lv.post_penalty_invoice and not lv.include_penalties for lv in self):
+            raise ValidationError(
+                _("A penalty invoice needs the level to include penalties.")
+            )
+
+    def _channels(self):
+        """Channels of this level, in dispatch order."""
+        self.ensure_one()
+        return [ch for ch in CHANNELS if self[f"channel_{ch}"]]

@@ -1,0 +1,38 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+
+SKIP_REASONS = [
+    ("in_payment", "Invoice in payment"),
+    ("disputed", "Invoice disputed"),
+    ("invoice_excluded", "Invoice excluded"),
+    ("partner_excluded", "Customer excluded"),
+    ("partner_paused", "Customer paused"),
+    ("litigation", "Customer in litigation"),
+    ("unreconciled_payment", "Unreconciled payment or credit note"),
+    ("below_threshold", "Total due under the minimum amount"),
+    ("interval", "Too soon after the previous reminder"),
+    ("max_per_30_days", "Maximum reminders per 30 days reached"),
+    ("non_business_day", "Not a business day"),
+    ("level_sent", "Level already sent"),
+    ("no_scenario", "No scenario"),
+    ("error", "Error"),
+]
+
+
+class DunningRunLog(models.Model):
+    _name = "dunning.run.log"
+    _description = "Dunning Run Log"
+    _order = "id"
+
+    run_id = fields.Many2one(
+        "dunning.run", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="run_id.company_id", store=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", index=True)
+    move_id = fields.Many2one("account.move", string="Invoice")
+    move_line_id = fields.Many2one("account.move.line", string="Item")
+    level_id = fields.Many2one("dunning.level")
+    reason = fields.Selection(SKIP_REASONS, required=True)
+    message = fields.Text()
+    amount = fields.Float(string="Amount (company currency)", digits="Account")

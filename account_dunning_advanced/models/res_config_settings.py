@@ -1,0 +1,24 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    dunning_scenario_id = fields.Many2one(
+        related="company_id.dunning_scenario_id", readonly=False
+    )
+    dunning_email = fields.Char(related="company_id.dunning_email", readonly=False)
+    dunning_penalty_rate = fields.Float(
+        related="company_id.dunning_penalty_rate", readonly=False
+    )
+    dunning_penalty_rate_date = fields.Date(
+        related="company_id.dunning_penalty_rate_date", readonly=False
+    )
+    dunning_penalty_points = fields.Float(
+        related="company_id.dunning_penalty_points", readonly=False
+    )
+    dunning_penalty_indemnity = fields.Float(
+        related="company_id.dunning_penalty_indemnity", readonly=False
+    )

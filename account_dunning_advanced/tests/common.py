@@ -1,0 +1,24 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.tests import new_test_user
+
+
+def create_dunning_users(env, company=None):
+    """A collector and a manager of the dunning, billing users of ``company``."""
+    company = company or env.company
+    common = {"company_id": company.id, "company_ids": [(6, 0, company.ids)]}
+    collector = new_test_user(
+        env,
+        login=f"dunning_collector_{company.id}",
+        groups="base.group_user,account_dunning_advanced.group_dunning_collector",
+        name="Colette Collector",
+        **common,
+    )
+    manager = new_test_user(
+        env,
+        login=f"dunning_manager_{company.id}",
+        groups="base.group_user,account_dunning_advanced.group_dunning_manager",
+        name="Marc Manager",
+        **common,
+    )
+    return collector, manager
