@@ -1,6 +1,14 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+import logging
+import time
+from datetime import timedelta
+from collections import defaultdict
+
+from odoo import _, api, fields, models, modules
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
 
 
 class DunningRun(models.Model):
@@ -44,3 +52,444 @@ class DunningRun(models.Model):
         "dunning.communication", "run_id", string="Reminders"
     )
     log_ids = fields.One2many("dunning.run.log", "run_id", string="Log")
+
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_run(self):
+        """Scheduled action: today's cycle for every company."""
+        # a run that died with its worker stays "running": close it
+        self.sudo().search(
+            [
+                ("state", "=", "running"),
+                ("start_datetime", "<", fields.Datetime.now() - timedelta(days=1)),
+            ]
+        ).write({"state": "failed"})
+        for company in self.env["res.company"].sudo().search([]):
+            today = fields.Date.context_today(self.with_company(company))
+            self.sudo().with_company(company)._run_company(
+                company, today, "scheduled", dry_run=False
+            )
+        return True
+
+    def _execute(self):
+        """Run the cycle of each run record already created (manual)."""
+        for run in self:
+            run._process(partner_ids=None, bypass_interval=False)
+        return True
+
+    @api.model
+    def _run_company(
+        self,
+        company,
+        date,
+        trigger,
+        dry_run,
+        partner_ids=None,
+        bypass_interval=False,
+    ):
+        """One cycle for ``company`` at ``date``. A dry run returns the plan and
+        creates nothing; a real run returns its ``dunning.run``."""
+        planner = self.env["dunning.planner"].with_context(dunning_holidays={})
+        if dry_run:
+            items = planner._select_open_items(company, date, partner_ids)
+            return planner._plan(company, date, items, bypass_interval=bypass_interval)
+        run = self.sudo().create(
+            {
+                "name": self.env["ir.sequence"]
+                .sudo()
+                .with_company(company)
+                .next_by_code("dunning.run")
+                or "/",
+                "date": date,
+                "company_id": company.id,
+                "trigger": trigger,
+            }
+        )
+        run._process(partner_ids=partner_ids, bypass_interval=bypass_interval)
+        return run
+
+    # ------------------------------------------------------------------
+    # Processing
+    # ------------------------------------------------------------------
+    def _process(self, partner_ids=None, bypass_interval=False):
+        self.ensure_one()
+        started = time.monotonic()
+        company = self.company_id
+        planner = self.env["dunning.planner"].with_context(dunning_holidays={})
+        self._dispatch_approved_pending()
+        items = planner._select_open_items(company, self.date, partner_ids)
+        plan = planner._plan(company, self.date, items, bypass_interval=bypass_interval)
+        todo = sorted({comm["partner_id"] for comm in plan["communications"]})
+        # Skips of customers with nothing to send are final; the others are
+        # decided again once their customer is locked.
+        self._log_skips([s for s in plan["skips"] if s["partner_id"] not in set(todo)])
+        self._commit()
+        batch_size = max(company.dunning_batch_size, 1)
+        done = 0
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start : start + batch_size]
+            self._process_batch(batch, bypass_interval)
+            done += len(batch)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(todo) - done)
+            self._commit()
+        self._finish(started)
+        self._commit()
+        return True
+
+    def _process_batch(self, partner_ids, bypass_interval):
+        """Lock the batch's customers, plan them again (another worker may
+        have reminded them meanwhile), then create and dispatch."""
+        locked = self._lock_partners(partner_ids)
+        if not locked:
+            return self.env["dunning.communication"]
+        planner = self.env["dunning.planner"].with_context(dunning_holidays={})
+        items = planner._select_open_items(self.company_id, self.date, locked)
+        plan = planner._plan(
+            self.company_id, self.date, items, bypass_interval=bypass_interval
+        )
+        self._log_skips(plan["skips"])
+        try:
+            with self.env.cr.savepoint():
+                communications = self._create_communications(plan["communications"])
+        except Exception:  # noqa: BLE001 - retried customer by customer below
+            _logger.warning(
+                "Dunning batch failed, retrying per customer", exc_info=True
+            )
+            communications = self._create_per_partner(plan["communications"])
+        self._send(communications)
+        return communications
+
+    def _create_per_partner(self, planned):
+        by_partner = defaultdict(list)
+        for comm in planned:
+            by_partner[comm["partner_id"]].append(comm)
+        communications = self.env["dunning.communication"]
+        for partner_id, comms in by_partner.items():
+            try:
+                with self.env.cr.savepoint():
+                    communications |= self._create_communications(comms)
+            except Exception as error:  # noqa: BLE001 - logged on the run
+                _logger.exception("Dunning of customer %s failed", partner_id)
+                self._log_error(partner_id, error)
+        return communications
+
+    def _lock_partners(self, partner_ids):
+        """Customers of the batch this worker owns: those locked by another
+        worker are left to it."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM res_partner WHERE id = ANY(%s) "
+                "ORDER BY id FOR UPDATE SKIP LOCKED",
+                list(partner_ids),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _commit(self):
+        # Never while modules load (demo data runs the cycle inside the
+        # installation's transaction) nor in tests.
+        if self.env.registry.ready and not modules.module.current_test:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _dispatch_approved_pending(self):
+        """Reminders approved since the last run, when the company sends them
+        with the next run."""
+        pending = (
+            self.env["dunning.communication"]
+            .sudo()
+            ._dunning_approved_pending(self.company_id)
+        )
+        if pending:
+            pending._dispatch()
+
+    # ------------------------------------------------------------------
+    # Creation
+    # ------------------------------------------------------------------
+    def _create_communications(self, planned):
+        """Communications and their lines in two batched creates, then the
+        invoices' dunning fields in one write per level."""
+        if not planned:
+            return self.env["dunning.communication"]
+        Communication = (
+            self.env["dunning.communication"]
+            .sudo()
+            .with_context(
+                tracking_disable=True, mail_create_nolog=True, mail_notrack=True
+            )
+        )
+        names = self._next_names(len(planned))
+        communications = Communication.create(
+            [
+                self._communication_values(comm, name)
+                for comm, name in zip(planned, names, strict=True)
+            ]
+        )
+        self.env["dunning.communication.line"].sudo().create(
+            [
+                self._line_values(communication, line)
+                for communication, comm in zip(communications, planned, strict=True)
+                for line in comm["lines"]
+            ]
+        )
+        self._update_moves(planned)
+        return communications
+
+    def _next_names(self, count):
+        sequence = self.env["ir.sequence"].sudo().with_company(self.company_id)
+        return [
+            sequence.with_context(ir_sequence_date=self.date).next_by_code(
+                "dunning.communication"
+            )
+            or "/"
+            for _i in range(count)
+        ]
+
+    def _communication_values(self, comm, name):
+        level = comm["level"]
+        channels = comm["channels"]
+        return {
+            "name": name,
+            "run_id": self.id,
+            "date": self.date,
+            "company_id": self.company_id.id,
+            "partner_id": comm["partner_id"],
+            "contact_id": comm["contact_id"],
+            "collector_id": comm["collector_id"],
+            "typology_id": comm["typology_id"],
+            "lang": comm["lang"],
+            "level_id": level.id,
+            "tone": level.tone,
+            "channel_email": "email" in channels,
+            "channel_letter": "letter" in channels,
+            "channel_sms": "sms" in channels,
+            "channel_call": "call" in channels,
+            "amount_due": comm["amount_due"],
+            "penalty_interest": comm["penalty_interest"],
+            "penalty_indemnity": comm["penalty_indemnity"],
+            "penalty_rate": comm["penalty_rate"],
+            "state": "to_approve" if level.needs_approval else "queued",
+        }
+
+    @api.model
+    def _line_values(self, communication, line):
+        item = line["item"]
+        return {
+            "communication_id": communication.id,
+            "move_line_id": item["id"],
+            "move_id": item["move_id"],
+            "level_id": line["level"].id,
+            "date_maturity": item["date_maturity"],
+            "days_late": line["days_late"],
+            "currency_id": item["currency_id"],
+            "company_currency_id": item["company_currency_id"],
+            "amount_residual_currency": item["amount_residual_currency"],
+            "amount_residual": item["amount_residual"],
+            "penalty_interest": line["penalty_interest"],
+            "penalty_indemnity": line["penalty_indemnity"],
+        }
+
+    def _update_moves(self, planned):
+        """Last level, date and count of each reminded invoice, in one SQL
+        update: the ORM would write them invoice by invoice."""
+        levels = {}
+        for comm in planned:
+            for line in comm["lines"]:
+                move_id = line["item"]["move_id"]
+                current = levels.get(move_id)
+                if not current or line["level"].offset_days > current.offset_days:
+                    levels[move_id] = line["level"]
+        if not levels:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+UPDATE account_move am
+   SET dunning_level_id = data.level_id,
+       dunning_last_date = %s,
+       dunning_count = COALESCE(am.dunning_count, 0) + 1
+  FROM unnest(%s::int[], %s::int[]) AS data(move_id, level_id)
+ WHERE am.id = data.move_id
+                """,
+                self.date,
+                list(levels),
+                [level.id for level in levels.values()],
+            )
+        )
+        self.env["account.move"].browse(list(levels)).invalidate_recordset(
+            ["dunning_level_id", "dunning_last_date", "dunning_count"]
+        )
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+    def _send(self, communications):
+        """Dispatch what needs no approval; failures go to the run log."""
+        ready = communications.filtered(lambda c: c.state == "queued")
+        if ready:
+            ready._dispatch()
+        for communication in communications.filtered(lambda c: c.state == "failed"):
+            self._log_error(
+                communication.partner_id.id,
+                communication.error_message or _("Dispatch failed"),
+                communication=communication,
+            )
+
+    # ------------------------------------------------------------------
+    # Logs and counts
+    # ------------------------------------------------------------------
+    def _log_skips(self, skips):
+        if not skips:
+            return
+        self.env["dunning.run.log"].sudo().create(
+            [
+                {
+                    "run_id": self.id,
+                    "partner_id": skip["partner_id"],
+                    "move_id": skip["move_id"],
+                    "move_line_id": skip["move_line_id"],
+                    "level_id": skip["level_id"],
+                    "reason": skip["reason"],
+                    "amount": skip["amount"],
+                }
+                for skip in skips
+            ]
+        )
+
+    def _log_error(self, partner_id, error, communication=None):
+        self.env["dunning.run.log"].sudo().create(
+            {
+                "run_id": self.id,
+                "partner_id": partner_id,
+                "level_id": communication.level_id.id if communication else False,
+                "reason": "error",
+                "message": str(error),
+            }
+        )
+
+    def _finish(self, started):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+SELECT (SELECT count(*) FROM dunning_communication WHERE run_id = %(run)s),
+       (SELECT count(DISTINCT partner_id) FROM dunning_communication
+         WHERE run_id = %(run)s),
+       (SELECT count(*) FROM dunning_run_log WHERE run_id = %(run)s
+           AND reason != 'error'),
+       (SELECT count(*) FROM dunning_run_log WHERE run_id = %(run)s
+           AND reason = 'error')
+                """,
+                run=self.id,
+            )
+        )
+        comm_count, partner_count, skipped, errors = self.env.cr.fetchone()
+        self.write(
+            {
+                "state": "done",
+                "end_datetime": fields.Datetime.now(),
+                "duration": time.monotonic() - started,
+                "communication_count": comm_count,
+                "partner_count": partner_count,
+                "skipped_count": skipped,
+                "error_count": errors,
+            }
+        )
+
+    # ------------------------------------------------------------------
+    # Customer status and summary
+    # ------------------------------------------------------------------
+    @api.model
+    def _partner_status(self, company, date, partner_ids):
+        """{commercial partner: overdue amount, oldest days late, last level,
+        last and next reminder dates}, in batch for all ``partner_ids``."""
+        if not partner_ids:
+            return {}
+        planner = self.env["dunning.planner"].sudo()
+        items = planner._select_open_items(company, date, list(set(partner_ids)))
+        status = defaultdict(
+            lambda: {"overdue_amount": 0.0, "days_late": 0, "level_id": False}
+        )
+        for item in items["items"]:
+            days_late = (date - item["date_maturity"]).days
+            if days_late > 0:
+                values = status[item["partner_id"]]
+                values["overdue_amount"] += item["amount_residual"]
+                values["days_late"] = max(values["days_late"], days_late)
+        history = planner._select_history(company, date, list(set(partner_ids)))
+        for partner_id, past in history.items():
+            status[partner_id].update(
+                level_id=past["level_id"], last_date=past["dates"][0]
+            )
+        for partner_id, next_date in planner._next_dates(company, date, items).items():
+            status[partner_id]["next_date"] = next_date
+        return dict(status)
+
+    @api.model
+    def _cli_demo_summary(self):
+        """Run today's cycle for every company and describe it as text."""
+        lines = []
+        for company in self.env["res.company"].sudo().search([]):
+            today = fields.Date.context_today(self.with_company(company))
+            run = (
+                self.sudo()
+                .with_company(company)
+                ._run_company(company, today, "manual", dry_run=False)
+            )
+            lines += run._summary_lines()
+        return "\n".join(lines)
+
+    def _summary_lines(self):
+        self.ensure_one()
+        currency = self.company_id.currency_id
+        lines = [
+            _(
+                "%(company)s - run %(name)s on %(date)s: %(count)s reminder(s), "
+                "%(skipped)s item(s) skipped, %(errors)s error(s)",
+                company=self.company_id.name,
+                name=self.name,
+                date=self.date,
+                count=self.communication_count,
+                skipped=self.skipped_count,
+                errors=self.error_count,
+            )
+        ]
+        rows = defaultdict(lambda: [0, 0.0])
+        for comm in self.communication_ids:
+            key = (comm.level_id.display_name, ", ".join(comm._channels()))
+            rows[key][0] += 1
+            rows[key][1] += comm.amount_due
+        lines.append(
+            f"  {_('Level'):<32} {_('Channels'):<24} {'#':>4} {_('Amount'):>14}"
+        )
+        for (level, channels), (count, amount) in sorted(rows.items()):
+            lines.append(
+                f"  {level[:32]:<32} {channels[:24]:<24} {count:>4} "
+                f"{amount:>14,.2f} {currency.name}"
+            )
+        reasons = dict(
+            self.env["dunning.run.log"]
+            ._fields["reason"]
+            ._description_selection(self.env)
+        )
+        skipped = defaultdict(int)
+        for log in self.log_ids:
+            skipped[log.reason] += 1
+        if skipped:
+            lines.append(f"  {_('Skipped items per reason')}:")
+            for reason, count in sorted(skipped.items()):
+                lines.append(f"    {reasons.get(reason, reason):<48} {count:>6}")
+        return lines
+
+    @api.model
+    def _demo_backfill(self, days_ago):
+        """Demo data: the runs of past weekdays, as the daily cron did them."""
+        company = self.env.ref("base.main_company")
+        today = fields.Date.context_today(self)
+        for days in sorted(days_ago, reverse=True):
+            day = today - timedelta(days=days)
+            while day.weekday() >= 5:
+                day -= timedelta(days=1)
+            self._run_company(company, day, "scheduled", dry_run=False)
+        return True

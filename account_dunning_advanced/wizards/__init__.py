@@ -1,0 +1,5 @@
+from . import dunning_call_outcome_wizard
+from . import dunning_assign_collector_wizard
+from . import dunning_preview_line
+from . import dunning_run_wizard
+from . import dunning_send_wizard

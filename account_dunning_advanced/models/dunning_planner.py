@@ -1,0 +1,488 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, models
+from odoo.tools import SQL, float_round
+
+WINDOW_DAYS = 30
+
+
+class DunningPlanner(models.AbstractModel):
+    """The one place that decides who is reminded, of what, at which level and
+    by which channels. It only reads: the scheduled run, the manual wizard and
+    the preview all call it, and act on its plan afterwards."""
+
+    _name = "dunning.planner"
+    _description = "Dunning Planner"
+
+    # ------------------------------------------------------------------
+    # Selection
+    # ------------------------------------------------------------------
+    @api.model
+    def _select_open_items(self, company, date, partner_ids=None):
+        """Open items of ``company`` with everything the plan needs, read in a
+        fixed number of queries whatever the number of customers."""
+        self.env.flush_all()
+        cid = str(company.id)
+        partner_filter = (
+            SQL("AND am.commercial_partner_id = ANY(%s)", list(partner_ids))
+            if partner_ids is not None
+            else SQL()
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+SELECT aml.id, aml.move_id, am.commercial_partner_id AS partner_id,
+       am.name AS move_name, aml.date_maturity, aml.currency_id,
+       comp.currency_id AS company_currency_id,
+       aml.amount_residual, aml.amount_residual_currency, am.payment_state,
+       am.dunning_dispute, am.dunning_excluded AS move_excluded,
+       COALESCE(p.is_company, false) AS is_company,
+       COALESCE((p.dunning_excluded ->> %(cid)s)::boolean, false)
+           AS partner_excluded,
+       (p.dunning_paused_until ->> %(cid)s)::date AS paused_until,
+       COALESCE((p.dunning_litigation ->> %(cid)s)::boolean, false) AS litigation,
+       (p.dunning_typology_id ->> %(cid)s)::int AS typology_id,
+       (p.dunning_collector_id ->> %(cid)s)::int AS collector_id,
+       COALESCE((p.dunning_scenario_id ->> %(cid)s)::int, typ.scenario_id,
+                comp.dunning_scenario_id) AS scenario_id,
+       p.lang,
+       COALESCE(sent.level_ids, ARRAY[]::int[]) AS sent_level_ids,
+       EXISTS (
+           SELECT 1 FROM dunning_communication_line pen
+            WHERE pen.move_id = aml.move_id AND pen.penalty_indemnity > 0
+              AND pen.state IS DISTINCT FROM 'cancelled'
+       ) AS indemnity_charged
+  FROM account_move_line aml
+  JOIN account_move am ON am.id = aml.move_id
+  JOIN account_account acc ON acc.id = aml.account_id
+  JOIN res_company comp ON comp.id = aml.company_id
+  JOIN res_partner p ON p.id = am.commercial_partner_id
+  LEFT JOIN dunning_typology typ
+         ON typ.id = (p.dunning_typology_id ->> %(cid)s)::int
+  LEFT JOIN LATERAL (
+       SELECT array_agg(line.level_id) AS level_ids
+         FROM dunning_communication_line line
+        WHERE line.move_line_id = aml.id
+          AND line.state IS DISTINCT FROM 'cancelled'
+  ) sent ON TRUE
+ WHERE aml.company_id = %(company_id)s
+   AND aml.display_type = 'payment_term'
+   AND NOT aml.reconciled
+   AND aml.parent_state = 'posted'
+   AND am.move_type IN ('out_invoice', 'out_receipt')
+   AND acc.account_type = 'asset_receivable'
+   %(partner_filter)s
+ ORDER BY am.commercial_partner_id, aml.date_maturity, aml.id
+                """,
+                cid=cid,
+                company_id=company.id,
+                partner_filter=partner_filter,
+            )
+        )
+        items = self.env.cr.dictfetchall()
+        partners = sorted({item["partner_id"] for item in items})
+        return {
+            "company_id": company.id,
+            "items": items,
+            "history": self._select_history(company, date, partners),
+            "credit_partner_ids": self._select_credit_partners(company, partners),
+            "contacts": self._select_invoice_contacts(partners),
+        }
+
+    @api.model
+    def _select_history(self, company, date, partner_ids):
+        """{partner: {"dates": [date desc], "level_id": last level}} of the
+        reminders not cancelled, for the interval and the 30-day cap."""
+        if not partner_ids:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+SELECT partner_id,
+       array_agg(date ORDER BY date DESC, id DESC) AS dates,
+       (array_agg(level_id ORDER BY date DESC, id DESC))[1] AS level_id
+  FROM dunning_communication
+ WHERE company_id = %s AND partner_id = ANY(%s)
+   AND state IS DISTINCT FROM 'cancelled'
+ GROUP BY partner_id
+                """,
+                company.id,
+                list(partner_ids),
+            )
+        )
+        return {
+            row["partner_id"]: {"dates": row["dates"], "level_id": row["level_id"]}
+            for row in self.env.cr.dictfetchall()
+        }
+
+    @api.model
+    def _select_credit_partners(self, company, partner_ids):
+        """Customers with a posted incoming payment or credit note not yet
+        reconciled: they are reminded only once it is matched."""
+        if not partner_ids:
+            return set()
+        self.env.cr.execute(
+            SQL(
+                """
+SELECT DISTINCT p.commercial_partner_id
+  FROM account_move_line aml
+  JOIN account_account acc ON acc.id = aml.account_id
+  JOIN res_partner p ON p.id = aml.partner_id
+ WHERE aml.company_id = %s AND p.commercial_partner_id = ANY(%s)
+   AND acc.account_type = 'asset_receivable'
+   AND aml.parent_state = 'posted' AND NOT aml.reconciled
+   AND aml.amount_residual < 0
+                """,
+                company.id,
+                list(partner_ids),
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _select_invoice_contacts(self, partner_ids):
+        if not partner_ids:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+SELECT DISTINCT ON (parent_id) parent_id, id
+  FROM res_partner
+ WHERE parent_id = ANY(%s) AND type = 'invoice' AND active
+ ORDER BY parent_id, id
+                """,
+                list(partner_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    # ------------------------------------------------------------------
+    # Plan
+    # ------------------------------------------------------------------
+    @api.model
+    def _plan(self, company, date, items, bypass_interval=False):
+        """Decide, without writing anything, the reminders of ``date``.
+
+        :param items: the result of :meth:`_select_open_items`
+        :return: {"communications": [...], "skips": [...]} where each
+            communication is a dict (partner_id, level, items with their own
+            level and penalties, totals) and each skip a dict (partner_id,
+            move_id, move_line_id, level_id, reason, amount)
+        """
+        context = self._plan_context(company, date, items)
+        communications, skips = [], []
+        by_partner = defaultdict(list)
+        for item in items["items"]:
+            by_partner[item["partner_id"]].append(item)
+        for partner_id, partner_items in by_partner.items():
+            comms, partner_skips = self._plan_partner(
+                context, partner_id, partner_items, bypass_interval
+            )
+            communications += comms
+            skips += partner_skips
+        return {"communications": communications, "skips": skips}
+
+    @api.model
+    def _plan_context(self, company, date, items):
+        """What a plan reads besides the items, loaded once per plan."""
+        scenario_ids = {it["scenario_id"] for it in items["items"] if it["scenario_id"]}
+        scenarios = self.env["dunning.scenario"].browse(scenario_ids).exists()
+        levels = {}
+        for scenario in scenarios:
+            levels[scenario.id] = scenario.level_ids.sorted(
+                lambda lv: (lv.offset_days, lv.sequence, lv.id)
+            )
+        all_levels = self.env["dunning.level"].union(*levels.values())
+        offsets = {lv.id: lv.offset_days for lv in all_levels}
+        sent_ids = {lid for it in items["items"] for lid in it["sent_level_ids"]}
+        missing = sent_ids - set(offsets)
+        if missing:
+            for level in self.env["dunning.level"].browse(missing).exists():
+                offsets[level.id] = level.offset_days
+        return {
+            "company": company,
+            "date": date,
+            "scenarios": {sc.id: sc for sc in scenarios if sc.active},
+            "levels": levels,
+            "offsets": offsets,
+            "history": items["history"],
+            "credit_partner_ids": items["credit_partner_ids"],
+            "contacts": items["contacts"],
+            "is_business_day": self._is_business_day(company, date),
+            "blocked": self._blocked_items(company, date, items),
+            "precision": company.currency_id.rounding,
+        }
+
+    @api.model
+    def _blocked_items(self, company, date, items):
+        """{item id: skip reason} for items another feature holds back (e.g.
+        a payment plan). Extension hook: one query for all items."""
+        return {}
+
+    @api.model
+    def _is_business_day(self, company, date):
+        if date.weekday() >= 5:
+            return False
+        return date not in self._holidays(company, date)
+
+    @api.model
+    def _holidays(self, company, date):
+        """Days off of the company's working schedule around ``date``; cached
+        per plan by the caller's context to read them once per run."""
+        cache = self.env.context.get("dunning_holidays")
+        key = (company.id, date.year)
+        if cache is not None and key in cache:
+            return cache[key]
+        days = set()
+        calendar = company.resource_calendar_id
+        if calendar:
+            leaves = (
+                self.env["resource.calendar.leaves"]
+                .sudo()
+                .search_read(
+                    [
+                        ("resource_id", "=", False),
+                        ("calendar_id", "in", [calendar.id, False]),
+                        ("company_id", "in", [company.id, False]),
+                        ("date_from", "<=", f"{date.year + 1}-01-31"),
+                        ("date_to", ">=", f"{date.year - 1}-12-01"),
+                    ],
+                    ["date_from", "date_to"],
+                )
+            )
+            for leave in leaves:
+                day = leave["date_from"].date()
+                while day <= leave["date_to"].date():
+                    days.add(day)
+                    day += timedelta(days=1)
+        if cache is not None:
+            cache[key] = days
+        return days
+
+    @api.model
+    def _target_level(self, context, scenario, item):
+        """The level ``item`` reaches at the plan's date, or None: the
+        highest level due, but after the due date never more than one step
+        above the last level it reached."""
+        levels = context["levels"].get(scenario.id)
+        if not levels:
+            return None
+        days_late = (context["date"] - item["date_maturity"]).days
+        sent = set(item["sent_level_ids"])
+        offsets = context["offsets"]
+        last_offset = max((offsets.get(lid, 0) for lid in sent), default=None)
+        if days_late < 0:
+            due = [
+                lv
+                for lv in levels
+                if lv.offset_days < 0 and lv.offset_days <= days_late
+            ]
+            target = due[-1] if due else None
+            if target and (
+                target.id in sent
+                or (last_offset is not None and target.offset_days <= last_offset)
+            ):
+                return None
+            return target
+        after_due = [lv for lv in levels if lv.offset_days >= 0]
+        following = [
+            lv
+            for lv in after_due
+            if lv.id not in sent
+            and (last_offset is None or lv.offset_days > last_offset)
+        ]
+        if not following:
+            return None
+        step = following[0]
+        grace = scenario.grace_days if step.offset_days > 0 else 0
+        return step if step.offset_days + grace <= days_late else None
+
+    @api.model
+    def _item_skip_reason(self, context, item):
+        if item["payment_state"] in ("paid", "in_payment", "reversed"):
+            return "in_payment"
+        if item["dunning_dispute"]:
+            return "disputed"
+        if item["move_excluded"]:
+            return "invoice_excluded"
+        return context["blocked"].get(item["id"])
+
+    @api.model
+    def _partner_skip_reason(self, context, partner_id, sample, scenario):
+        if sample["partner_excluded"]:
+            return "partner_excluded"
+        if sample["litigation"]:
+            return "litigation"
+        if sample["paused_until"] and sample["paused_until"] >= context["date"]:
+            return "partner_paused"
+        if partner_id in context["credit_partner_ids"]:
+            return "unreconciled_payment"
+        if scenario.business_days_only and not context["is_business_day"]:
+            return "non_business_day"
+        return None
+
+    @api.model
+    def _frequency_skip_reason(self, context, partner_id, scenario, bypass_interval):
+        dates = context["history"].get(partner_id, {}).get("dates") or []
+        date = context["date"]
+        if dates and not bypass_interval:
+            if (date - dates[0]).days < scenario.min_interval_days:
+                return "interval"
+        window = {d for d in dates if 0 <= (date - d).days < WINDOW_DAYS}
+        if len(window) >= scenario.max_per_30_days:
+            return "max_per_30_days"
+        return None
+
+    @api.model
+    def _plan_partner(self, context, partner_id, partner_items, bypass_interval):
+        """Communications and skips of one customer, from data in memory."""
+        sample = partner_items[0]
+        scenario = context["scenarios"].get(sample["scenario_id"])
+        skips = []
+
+        def skip(entries, reason, level_of=None):
+            for item, level in entries:
+                skips.append(
+                    {
+                        "partner_id": partner_id,
+                        "move_id": item["move_id"],
+                        "move_line_id": item["id"],
+                        "level_id": level.id if level else False,
+                        "reason": reason,
+                        "amount": item["amount_residual"],
+                    }
+                )
+
+        if not scenario:
+            due = [
+                (it, None)
+                for it in partner_items
+                if it["date_maturity"] < context["date"]
+            ]
+            skip(due, "no_scenario")
+            return [], skips
+        candidates = []
+        for item in partner_items:
+            level = self._target_level(context, scenario, item)
+            if not level:
+                continue
+            reason = self._item_skip_reason(context, item)
+            if reason:
+                skip([(item, level)], reason)
+            else:
+                candidates.append((item, level))
+        if not candidates:
+            return [], skips
+        reason = self._partner_skip_reason(
+            context, partner_id, sample, scenario
+        ) or self._frequency_skip_reason(context, partner_id, scenario, bypass_interval)
+        if not reason:
+            total = sum(item["amount_residual"] for item, _level in candidates)
+            if total < scenario.min_amount:
+                reason = "below_threshold"
+        if reason:
+            skip(candidates, reason)
+            return [], skips
+        if scenario.consolidation == "invoice":
+            groups = defaultdict(list)
+            for item, level in candidates:
+                groups[item["move_id"]].append((item, level))
+            groups = list(groups.values())
+        else:
+            groups = [candidates]
+        comms = [
+            self._plan_communication(context, partner_id, sample, scenario, group)
+            for group in groups
+        ]
+        return comms, skips
+
+    @api.model
+    def _plan_communication(self, context, partner_id, sample, scenario, group):
+        level = max(
+            (lv for _item, lv in group), key=lambda lv: (lv.offset_days, lv.sequence)
+        )
+        penalties = level.include_penalties and sample["is_company"]
+        lines = []
+        charged = set()
+        for item, item_level in group:
+            days_late = (context["date"] - item["date_maturity"]).days
+            interest = indemnity = 0.0
+            if penalties and days_late > 0:
+                interest, indemnity = self._penalties(context, item, days_late, charged)
+            lines.append(
+                {
+                    "item": item,
+                    "level": item_level,
+                    "days_late": days_late,
+                    "penalty_interest": interest,
+                    "penalty_indemnity": indemnity,
+                }
+            )
+        company = context["company"]
+        return {
+            "partner_id": partner_id,
+            "contact_id": context["contacts"].get(partner_id, partner_id),
+            "collector_id": sample["collector_id"],
+            "typology_id": sample["typology_id"],
+            "lang": sample["lang"] or scenario.language_id.code,
+            "scenario": scenario,
+            "level": level,
+            "channels": level._channels(),
+            "lines": lines,
+            "amount_due": sum(it["amount_residual"] for it, _lv in group),
+            "penalty_interest": sum(line["penalty_interest"] for line in lines),
+            "penalty_indemnity": sum(line["penalty_indemnity"] for line in lines),
+            "penalty_rate": (
+                company.dunning_penalty_rate + company.dunning_penalty_points
+                if penalties
+                else 0.0
+            ),
+        }
+
+    @api.model
+    def _penalties(self, context, item, days_late, charged):
+        """(interest, indemnity) of art. L.441-10 for one item. The fixed
+        indemnity is due once per invoice: charged on its first reminded
+        instalment, and never again once a reminder has charged it."""
+        company = context["company"]
+        rate = company.dunning_penalty_rate + company.dunning_penalty_points
+        interest = float_round(
+            item["amount_residual"] * rate / 100.0 / 365.0 * days_late,
+            precision_rounding=context["precision"],
+        )
+        indemnity = 0.0
+        if not item["indemnity_charged"] and item["move_id"] not in charged:
+            indemnity = company.dunning_penalty_indemnity
+            charged.add(item["move_id"])
+        return interest, indemnity
+
+    # ------------------------------------------------------------------
+    # Status of customers
+    # ------------------------------------------------------------------
+    @api.model
+    def _next_dates(self, company, date, items, horizon=120):
+        """{partner: first date >= ``date`` on which the plan sends something},
+        by replanning the same selection day by day for the partners left."""
+        result = {}
+        remaining = dict(items)
+        holidays = {}
+        planner = self.with_context(dunning_holidays=holidays)
+        for offset in range(horizon):
+            if not remaining["items"]:
+                break
+            day = date + timedelta(days=offset)
+            plan = planner._plan(company, day, remaining)
+            found = {comm["partner_id"] for comm in plan["communications"]}
+            for partner_id in found:
+                result[partner_id] = day
+            if found:
+                remaining = dict(
+                    remaining,
+                    items=[
+                        it for it in remaining["items"] if it["partner_id"] not in found
+                    ],
+                )
+        return result

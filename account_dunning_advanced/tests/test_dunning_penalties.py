@@ -1,0 +1,127 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import date, timedelta
+
+from odoo.tests import tagged
+
+from .dunning_engine_common import DUE, DunningEngineCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDunningPenalties(DunningEngineCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.standard.business_days_only = False
+        cls.company.write(
+            {
+                "dunning_penalty_rate": 2.15,
+                "dunning_penalty_points": 10.0,
+                "dunning_penalty_indemnity": 40.0,
+            }
+        )
+
+    def _walk_to_formal(self, partner, amount=1000.0):
+        invoice = self._invoice(partner, DUE - timedelta(days=20), amount)
+        self._run(DUE - timedelta(days=10))  # friendly, no penalties
+        return invoice, self._run(DUE).communication_ids
+
+    def test_interest_and_indemnity_by_hand(self):
+        invoice, comm = self._walk_to_formal(self.customer)
+        self.assertEqual(comm.level_id, self.level["formal"])
+        # 1000 x (2.15 + 10) / 100 / 365 x 20 days = 6.6575... -> 6.66
+        self.assertRecordValues(
+            comm,
+            [
+                {
+                    "penalty_rate": 12.15,
+                    "penalty_interest": 6.66,
+                    "penalty_indemnity": 40.0,
+                }
+            ],
+        )
+        self.assertRecordValues(
+            comm.line_ids,
+            [
+                {
+                    "move_id": invoice.id,
+                    "penalty_interest": 6.66,
+                    "penalty_indemnity": 40.0,
+                }
+            ],
+        )
+        friendly = self._comms()[0]
+        self.assertEqual(friendly.penalty_interest + friendly.penalty_indemnity, 0.0)
+        # the final notice: 30 days of interest, the indemnity is not charged again
+        final = self._run(DUE + timedelta(days=10)).communication_ids
+        self.assertEqual(final.level_id, self.level["final"])
+        # 1000 x 12.15 / 100 / 365 x 30 = 9.9863... -> 9.99
+        self.assertRecordValues(
+            final, [{"penalty_interest": 9.99, "penalty_indemnity": 0.0}]
+        )
+
+    def test_no_penalties_for_individuals(self):
+        person = self._customer("Claire Petit", is_company=False)
+        _invoice, comm = self._walk_to_formal(person)
+        self.assertEqual(comm.level_id, self.level["formal"])
+        self.assertRecordValues(
+            comm,
+            [{"penalty_interest": 0.0, "penalty_indemnity": 0.0, "penalty_rate": 0.0}],
+        )
+
+    def test_indemnity_once_per_invoice_with_instalments(self):
+        terms = self.env["account.payment.term"].create(
+            {
+                "name": "Two instalments",
+                "line_ids": [
+                    (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": 0}),
+                    (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": 5}),
+                ],
+            }
+        )
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_date": date(2026, 2, 1),
+                "invoice_payment_term_id": terms.id,
+                "invoice_line_ids": [
+                    (0, 0, {"name": "Work", "price_unit": 730.0, "tax_ids": []})
+                ],
+            }
+        )
+        invoice.action_post()
+        self._run(date(2026, 2, 11))  # friendly for both instalments
+        comm = self._run(date(2026, 2, 21)).communication_ids
+        self.assertEqual(comm.level_id, self.level["formal"])
+        # 365 x 12.15% / 365 x 20 days = 2.43 ; x 15 days = 1.8225 -> 1.82
+        self.assertRecordValues(
+            comm.line_ids.sorted("date_maturity"),
+            [
+                {"days_late": 20, "penalty_interest": 2.43, "penalty_indemnity": 40.0},
+                {"days_late": 15, "penalty_interest": 1.82, "penalty_indemnity": 0.0},
+            ],
+        )
+        self.assertRecordValues(
+            comm, [{"penalty_interest": 4.25, "penalty_indemnity": 40.0}]
+        )
+
+    def test_penalty_invoice_posted_when_the_level_asks(self):
+        self.level["formal"].post_penalty_invoice = True
+        _invoice, comm = self._walk_to_formal(self.customer)
+        penalty = comm.penalty_move_id
+        self.assertRecordValues(
+            penalty,
+            [
+                {
+                    "move_type": "out_invoice",
+                    "state": "posted",
+                    "partner_id": self.customer.id,
+                    "amount_total": 46.66,
+                    "invoice_origin": comm.name,
+                }
+            ],
+        )
+        self.assertEqual(
+            sorted(penalty.invoice_line_ids.mapped("price_unit")), [6.66, 40.0]
+        )

@@ -1,0 +1,89 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+
+
+class DunningPreviewLine(models.TransientModel):
+    """One reminder (or one skipped item) a run would produce, shown by the
+    preview wizards: nothing is created in the database but these lines."""
+
+    _name = "dunning.preview.line"
+    _description = "Dunning Preview Line"
+    _order = "skip_reason desc, partner_id, id"
+
+    run_wizard_id = fields.Many2one("dunning.run.wizard", ondelete="cascade")
+    send_wizard_id = fields.Many2one("dunning.send.wizard", ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    level_id = fields.Many2one("dunning.level", readonly=True)
+    tone = fields.Char(readonly=True)
+    channels = fields.Char(readonly=True)
+    items = fields.Text(readonly=True, help="Invoices with the stage of each item.")
+    move_ids = fields.Many2many("account.move", string="Invoices", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    amount_due = fields.Monetary(readonly=True)
+    penalty_amount = fields.Monetary(string="Penalties", readonly=True)
+    needs_approval = fields.Boolean(related="level_id.needs_approval")
+    skip_reason = fields.Char(string="Skipped", readonly=True)
+
+    @api.model
+    def _values_from_plan(self, company, plan):
+        """Line values for a plan of ``dunning.planner``."""
+        channel_names = dict(
+            email=self.env._("Email"),
+            letter=self.env._("Letter"),
+            sms=self.env._("SMS"),
+            call=self.env._("Phone call"),
+        )
+        moves = self.env["account.move"].browse(
+            {
+                line["item"]["move_id"]
+                for c in plan["communications"]
+                for line in c["lines"]
+            }
+            | {s["move_id"] for s in plan["skips"]}
+        )
+        names = dict(zip(moves.ids, moves.mapped("name"), strict=True))
+        values = []
+        for comm in plan["communications"]:
+            values.append(
+                {
+                    "partner_id": comm["partner_id"],
+                    "level_id": comm["level"].id,
+                    "tone": comm["level"].tone,
+                    "channels": ", ".join(channel_names[ch] for ch in comm["channels"]),
+                    "items": "\n".join(
+                        f"{names[line['item']['move_id']]} "
+                        f"({line['item']['date_maturity']}): {line['level'].name}"
+                        for line in comm["lines"]
+                    ),
+                    "move_ids": [
+                        (
+                            6,
+                            0,
+                            list({line["item"]["move_id"] for line in comm["lines"]}),
+                        )
+                    ],
+                    "currency_id": company.currency_id.id,
+                    "amount_due": comm["amount_due"],
+                    "penalty_amount": comm["penalty_interest"]
+                    + comm["penalty_indemnity"],
+                }
+            )
+        reasons = dict(
+            self.env["dunning.run.log"]
+            ._fields["reason"]
+            ._description_selection(self.env)
+        )
+        for skip in plan["skips"]:
+            values.append(
+                {
+                    "partner_id": skip["partner_id"],
+                    "level_id": skip["level_id"],
+                    "items": names.get(skip["move_id"], ""),
+                    "move_ids": [(6, 0, [skip["move_id"]])],
+                    "currency_id": company.currency_id.id,
+                    "amount_due": skip["amount"],
+                    "skip_reason": reasons.get(skip["reason"], skip["reason"]),
+                }
+            )
+        return values
