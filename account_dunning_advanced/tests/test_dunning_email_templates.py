@@ -1,0 +1,169 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .dunning_dispatch_common import TODAY, DunningDispatchCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(TODAY)
+class TestDunningEmailTemplates(DunningDispatchCommon):
+    def _email(self, partner, tone, **values):
+        comm = self._communication(partner, tone, **values)
+        mail = comm._dispatch_email()
+        self.assertEqual(comm.mail_id, mail)
+        return comm, mail
+
+    def test_friendly_email_in_english(self):
+        comm, mail = self._email(self.customer_en, "friendly")
+        eur_inv, usd_inv = self.invoices[self.customer_en]
+        self.assertRecordValues(
+            mail,
+            [
+                {
+                    "state": "outgoing",
+                    "email_from": '"Lumière SAS" <relances@lumiere.example>',
+                    "reply_to": '"Colette Collector" <colette@lumiere.example>',
+                    "recipient_ids": self.customer_en.ids,
+                    "model": "res.partner",
+                    "res_id": self.customer_en.id,
+                }
+            ],
+        )
+        self.assertIn("Lumière SAS", mail.subject)
+        self.assertIn(eur_inv.name, mail.subject)
+        self.assertIn(usd_inv.name, mail.subject)
+        body = str(mail.body_html)
+        for expected in (
+            "Dear Customer",
+            "oversight",
+            eur_inv.name,
+            usd_inv.name,
+            "01/10/2026",  # invoice date, US format
+            "02/09/2026",  # due date
+            "39 days late",
+            "13 days late",
+            "1,234.56\xa0€",
+            "$\xa02,500.00",
+            "FR7630004000031234567890143",
+            "BNPAFRPPXXX",
+            eur_inv.get_portal_url().split("?")[0],
+            "access_token=",
+            "Colette Collector",
+            "/dunning/channel/",
+            "further reminder on 04/09/2026",
+        ):
+            self.assertIn(expected, body)
+        self.assertNotIn("L.441-10", body)
+        self.assertEqual(comm.mail_message_id, mail.mail_message_id)
+        self.assertEqual(comm.state, "queued")
+
+    def test_formal_email_in_french_with_penalties(self):
+        comm, mail = self._email(
+            self.customer_fr,
+            "formal",
+            penalty_rate=12.15,
+            penalty_interest=25.3,
+            penalty_indemnity=80.0,
+        )
+        eur_inv, usd_inv = self.invoices[self.customer_fr]
+        body = str(mail.body_html)
+        for expected in (
+            eur_inv.name,
+            usd_inv.name,
+            "10/01/2026",  # French date format
+            "09/02/2026",
+            "1\xa0234,56\xa0€",
+            "$\xa02\xa0500,00",
+            "L.441-10",
+            "12,15\xa0%",
+            "25,30\xa0€",
+            "80,00\xa0€",
+            "40,00\xa0€",
+            "FR7630004000031234567890143",
+        ):
+            self.assertIn(expected, body)
+        self.assertIn(eur_inv.name, mail.subject)
+        self.assertEqual(comm.state, "queued")
+
+    def test_final_notice_deadline_and_subject(self):
+        comm, mail = self._email(
+            self.customer_en,
+            "final",
+            penalty_rate=12.15,
+            penalty_interest=30.0,
+            penalty_indemnity=80.0,
+        )
+        self.assertIn("FINAL NOTICE", mail.subject)
+        self.assertIn(
+            "Recovery indemnity (2 invoices): 80.00\xa0€", str(mail.body_html)
+        )
+        # no further level: eight days to pay
+        self.assertIn("received by <strong>03/28/2026</strong>", str(mail.body_html))
+
+    def test_logged_on_customer_and_invoices(self):
+        comm, mail = self._email(self.customer_en, "friendly")
+        self.assertEqual(mail.mail_message_id.model, "res.partner")
+        self.assertIn(mail.mail_message_id, self.customer_en.message_ids)
+        for invoice in self.invoices[self.customer_en]:
+            self.assertIn(comm.name, invoice.message_ids[:1].body)
+
+    def test_batch_of_languages_and_queue_feedback(self):
+        comms = self._communication(self.customer_en, "friendly") | self._communication(
+            self.customer_fr, "courtesy"
+        )
+        mails = comms._dispatch_email()
+        self.assertEqual(len(mails), 2)
+        self.assertIn("days late", str(comms[0].mail_id.body_html))
+        self.assertIn("Lumière SAS", comms[1].mail_id.subject)
+        mails.send()
+        self.assertRecordValues(comms, [{"state": "sent"}, {"state": "sent"}])
+        self.assertTrue(all(comms.mapped("sent_datetime")))
+
+    def test_bounce_marks_failed_with_activity(self):
+        comm, mail = self._email(self.customer_en, "friendly")
+        mail._postprocess_sent_message(
+            success_pids=[],
+            failure_reason="550 mailbox unavailable",
+            failure_type="mail_bounce",
+        )
+        self.assertEqual(comm.state, "failed")
+        self.assertIn("550 mailbox unavailable", comm.error_message)
+        activity = self.customer_en.activity_ids.filtered(
+            lambda a: comm.name in (a.summary or "")
+        )
+        self.assertEqual(activity.user_id, self.collector)
+
+    def test_invoice_pdfs_attached(self):
+        self.levels["friendly"].attach_invoices = True
+        comm, mail = self._email(self.customer_en, "friendly")
+        self.assertEqual(len(mail.attachment_ids), 2)
+        self.assertEqual(
+            set(mail.attachment_ids.mapped("res_id")),
+            set(self.invoices[self.customer_en].ids),
+        )
+        # the stored PDF is reused, not rendered again
+        stored = mail.attachment_ids
+        comm2 = self._communication(
+            self.customer_en, "formal", moves=self.invoices[self.customer_en][:1]
+        )
+        self.levels["formal"].attach_invoices = True
+        comm2._dispatch_email()
+        self.assertIn(comm2.mail_id.attachment_ids, stored)
+
+    def test_courtesy_before_due_date(self):
+        invoice = self._dunning_invoice(
+            self.customer_en,
+            "2026-02-25",
+            "2026-03-25",
+            800.0,
+            self.company.currency_id,
+        )
+        comm, mail = self._email(self.customer_en, "courtesy", moves=invoice)
+        body = str(mail.body_html)
+        self.assertIn("fall due on <strong>03/25/2026</strong>", body)
+        self.assertIn("due in 5 days", body)
+        self.assertIn("800.00\xa0€", body)
+        self.assertIn(invoice.name, mail.subject)
