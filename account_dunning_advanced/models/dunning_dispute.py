@@ -1,0 +1,137 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class DunningDispute(models.Model):
+    """A customer contests an invoice: while a dispute is open, the invoice
+    is never reminded."""
+
+    _name = "dunning.dispute"
+    _description = "Invoice Dispute"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "open_date desc, id desc"
+    _check_company_auto = True
+
+    move_id = fields.Many2one(
+        "account.move",
+        string="Invoice",
+        required=True,
+        index=True,
+        check_company=True,
+        domain=[("move_type", "in", ("out_invoice", "out_receipt"))],
+    )
+    partner_id = fields.Many2one(
+        related="move_id.commercial_partner_id", store=True, index=True
+    )
+    company_id = fields.Many2one(related="move_id.company_id", store=True)
+    currency_id = fields.Many2one(related="move_id.currency_id")
+    amount_residual = fields.Monetary(
+        related="move_id.amount_residual", string="Amount Due"
+    )
+    reason_id = fields.Many2one("dunning.dispute.reason", required=True, tracking=True)
+    note = fields.Text()
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+    )
+    state = fields.Selection(
+        [
+            ("open", "Open"),
+            ("resolved", "Resolved"),
+            ("rejected", "Rejected"),
+            ("credit_note", "Credit Note Issued"),
+        ],
+        default="open",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    open_date = fields.Date(
+        default=fields.Date.context_today, required=True, readonly=True
+    )
+    resolution_date = fields.Date(readonly=True)
+    resolution_note = fields.Text()
+    communication_id = fields.Many2one(
+        "dunning.communication", string="Reminder", check_company=True
+    )
+
+    @api.depends("move_id", "reason_id")
+    def _compute_display_name(self):
+        for dispute in self:
+            dispute.display_name = " - ".join(
+                filter(None, [dispute.move_id.name, dispute.reason_id.name])
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        disputes = super(
+            DunningDispute, self.with_context(mail_create_nolog=True)
+        ).create(vals_list)
+        disputes._flag_invoices()
+        for dispute in disputes:
+            dispute.move_id.message_post(
+                body=_(
+                    "Dispute opened (%(reason)s): reminders stop for this invoice.",
+                    reason=dispute.reason_id.name,
+                )
+            )
+        return disputes
+
+    def _flag_invoices(self):
+        for dispute in self:
+            dispute.move_id.write(
+                {
+                    "dunning_dispute": True,
+                    "dunning_dispute_reason_id": dispute.reason_id.id,
+                    "dunning_dispute_note": dispute.note,
+                }
+            )
+
+    def _close(self, state):
+        if any(dispute.state != "open" for dispute in self):
+            raise UserError(_("Only open disputes can be closed."))
+        self.write({"state": state, "resolution_date": fields.Date.context_today(self)})
+        still_open = self.search(
+            [("move_id", "in", self.move_id.ids), ("state", "=", "open")]
+        ).move_id
+        (self.move_id - still_open).write(
+            {
+                "dunning_dispute": False,
+                "dunning_dispute_reason_id": False,
+                "dunning_dispute_note": False,
+            }
+        )
+        label = dict(self._fields["state"]._description_selection(self.env))[state]
+        for move in self.move_id - still_open:
+            move.message_post(
+                body=_("Dispute closed (%(state)s): reminders resume.", state=label)
+            )
+
+    def action_resolve(self):
+        self._close("resolved")
+
+    def action_reject(self):
+        self._close("rejected")
+
+    def action_credit_note(self):
+        """Close the dispute and open the standard reversal wizard."""
+        self.ensure_one()
+        self._close("credit_note")
+        return self.move_id.action_reverse()
+
+    def action_reopen(self):
+        self.write({"state": "open", "resolution_date": False})
+        self._flag_invoices()
+
+    def action_open_move(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.move_id.id,
+            "view_mode": "form",
+        }

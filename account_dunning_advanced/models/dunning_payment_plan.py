@@ -1,0 +1,263 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+FREQUENCIES = [
+    ("weekly", "Weekly"),
+    ("biweekly", "Every 2 weeks"),
+    ("monthly", "Monthly"),
+]
+STEPS = {
+    "weekly": relativedelta(weeks=1),
+    "biweekly": relativedelta(weeks=2),
+    "monthly": relativedelta(months=1),
+}
+
+
+class DunningPaymentPlan(models.Model):
+    """An instalment schedule agreed with a customer: while it is active, the
+    scenario does not remind its invoices; each instalment is reminded on its
+    own date instead."""
+
+    _name = "dunning.payment.plan"
+    _description = "Payment Plan"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, tracking=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    move_ids = fields.Many2many(
+        "account.move",
+        "dunning_payment_plan_move_rel",
+        "plan_id",
+        "move_id",
+        string="Invoices",
+        check_company=True,
+        domain="[('commercial_partner_id', '=', partner_id), "
+        "('move_type', 'in', ('out_invoice', 'out_receipt')), "
+        "('state', '=', 'posted'), ('payment_state', 'in', ('not_paid', 'partial'))]",
+    )
+    line_ids = fields.One2many(
+        "dunning.payment.plan.line", "plan_id", string="Instalments", copy=True
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("active", "Active"),
+            ("kept", "Kept"),
+            ("broken", "Broken"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Collector", default=lambda self: self.env.user
+    )
+    communication_id = fields.Many2one(
+        "dunning.communication", string="Reminder", check_company=True
+    )
+    start_date = fields.Date(readonly=True)
+    amount_start = fields.Monetary(
+        string="Due at Start",
+        currency_field="currency_id",
+        readonly=True,
+        help="Company-currency amount due on the invoices when the plan started.",
+    )
+    amount_total = fields.Monetary(
+        string="Scheduled", currency_field="currency_id", compute="_compute_amounts"
+    )
+    amount_collected = fields.Monetary(
+        string="Collected", currency_field="currency_id", compute="_compute_amounts"
+    )
+
+    @api.depends("partner_id")
+    def _compute_name(self):
+        for plan in self:
+            plan.name = _(
+                "Payment plan of %(customer)s", customer=plan.partner_id.name or ""
+            )
+
+    @api.depends("line_ids.amount", "move_ids.amount_residual_signed", "amount_start")
+    def _compute_amounts(self):
+        for plan in self:
+            plan.amount_total = sum(plan.line_ids.mapped("amount"))
+            plan.amount_collected = plan._collected()
+
+    def _collected(self):
+        """Paid on the plan's invoices since it started, in company currency."""
+        self.ensure_one()
+        if self.state == "draft":
+            return 0.0
+        due = sum(self.move_ids.mapped("amount_residual_signed"))
+        return max(self.amount_start - due, 0.0)
+
+    def action_activate(self):
+        for plan in self:
+            if not plan.line_ids or not plan.move_ids:
+                raise UserError(_("A payment plan needs invoices and instalments."))
+            plan.write(
+                {
+                    "state": "active",
+                    "start_date": fields.Date.context_today(plan),
+                    "amount_start": sum(plan.move_ids.mapped("amount_residual_signed")),
+                }
+            )
+            plan.partner_id._dunning_post(
+                _(
+                    "Payment plan agreed: %(count)s instalments of %(invoices)s; "
+                    "the scenario's reminders stop for these invoices.",
+                    count=len(plan.line_ids),
+                    invoices=", ".join(plan.move_ids.mapped("name")),
+                )
+            )
+
+    def action_cancel(self):
+        self.write({"state": "cancelled"})
+
+    def action_draft(self):
+        self.write({"state": "draft"})
+
+    @api.model
+    def _generate_lines(self, total, count, first_date, frequency):
+        """Commands of ``count`` instalments summing to ``total``; the last
+        one takes the rounding difference."""
+        currency = self.env.company.currency_id
+        share = currency.round(total / count)
+        commands = []
+        for index in range(count):
+            amount = (
+                share
+                if index < count - 1
+                else currency.round(total - share * (count - 1))
+            )
+            commands.append(
+                (
+                    0,
+                    0,
+                    {"date": first_date + STEPS[frequency] * index, "amount": amount},
+                )
+            )
+        return commands
+
+    @api.model
+    def _cron_remind_instalments(self, today=None):
+        """Remind every instalment due today once, close kept plans and break
+        the plans with a missed instalment."""
+        today = today or fields.Date.context_today(self)
+        plans = self.search([("state", "=", "active")])
+        template = self.env.ref(
+            "account_dunning_advanced.mail_template_dunning_plan_instalment"
+        )
+        to_remind = plans.line_ids.filtered(
+            lambda ln: ln.date <= today and not ln.reminded_date and not ln.paid
+        )
+        to_remind._send_reminder(template, today)
+        for plan in plans:
+            if all(plan.line_ids.mapped("paid")):
+                plan.state = "kept"
+            elif plan.line_ids.filtered(lambda ln: ln._is_missed(today)):
+                plan._break()
+        return plans
+
+    def _break(self):
+        self.ensure_one()
+        self.state = "broken"
+        note = _(
+            "Instalment missed on the payment plan of %(customer)s: the "
+            "scenario's reminders resume.",
+            customer=self.partner_id.display_name,
+        )
+        self.message_post(body=note)
+        partner = self.partner_id.with_company(self.company_id)
+        partner._dunning_post(note)
+        partner._dunning_schedule_collector_activity(_("Payment plan broken"), note)
+
+
+class DunningPaymentPlanLine(models.Model):
+    _name = "dunning.payment.plan.line"
+    _description = "Payment Plan Instalment"
+    _order = "plan_id, date, id"
+
+    plan_id = fields.Many2one(
+        "dunning.payment.plan", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="plan_id.company_id", store=True)
+    partner_id = fields.Many2one(related="plan_id.partner_id")
+    currency_id = fields.Many2one(related="plan_id.currency_id")
+    date = fields.Date(required=True)
+    amount = fields.Monetary(currency_field="currency_id", required=True)
+    amount_cumulative = fields.Monetary(
+        currency_field="currency_id", compute="_compute_paid"
+    )
+    paid = fields.Boolean(compute="_compute_paid")
+    reminded_date = fields.Date(readonly=True, copy=False)
+
+    @api.depends(
+        "plan_id.line_ids.amount",
+        "plan_id.line_ids.date",
+        "plan_id.amount_collected",
+    )
+    def _compute_paid(self):
+        for plan in self.plan_id:
+            collected = plan.amount_collected
+            cumulative = 0.0
+            for line in plan.line_ids.sorted(lambda ln: (ln.date, ln.id)):
+                cumulative += line.amount
+                line.amount_cumulative = cumulative
+                line.paid = plan.state != "draft" and (
+                    float_compare(
+                        collected,
+                        cumulative,
+                        precision_rounding=plan.currency_id.rounding,
+                    )
+                    >= 0
+                )
+        for line in self.filtered(lambda ln: not ln.plan_id):
+            line.amount_cumulative = line.amount
+            line.paid = False
+
+    def _is_missed(self, today):
+        self.ensure_one()
+        if self.paid:
+            return False
+        partner = self.plan_id.partner_id.with_company(self.company_id)
+        return self.date + timedelta(days=partner._dunning_grace_days()) < today
+
+    def _send_reminder(self, template, today):
+        """Post the rendered instalment email on the plan: the mail queue sends
+        it to the customer, the chatter keeps it."""
+        if not self:
+            return
+        rendered = template._generate_template(
+            self.ids, ("subject", "body_html", "email_from", "reply_to")
+        )
+        for line in self:
+            plan = line.plan_id
+            contact = plan.partner_id._dunning_contact()
+            values = rendered[line.id]
+            plan.with_context(mail_notify_force_send=False).message_post(
+                subject=values.get("subject"),
+                body=values.get("body_html"),
+                email_from=values.get("email_from") or None,
+                reply_to=values.get("reply_to") or None,
+                partner_ids=contact.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        self.write({"reminded_date": today})

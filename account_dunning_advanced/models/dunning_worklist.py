@@ -1,0 +1,345 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL
+
+# A row is one (customer, company): its id packs both so that it stays the
+# same from one query to the next while the customer has overdue items.
+ROW_ID_FACTOR = 100000
+
+
+class DunningWorklist(models.Model):
+    """The collector's worklist: one row per customer with overdue items in a
+    company, computed live in one query."""
+
+    _name = "dunning.worklist"
+    _description = "Dunning Worklist"
+    _auto = False
+    _rec_name = "partner_id"
+    _order = "overdue_amount desc, id"
+    # what to flush before the query reads the tables
+    _depends = {
+        "account.move.line": [
+            "amount_residual",
+            "date_maturity",
+            "display_type",
+            "parent_state",
+            "reconciled",
+        ],
+        "res.partner": [
+            "dunning_collector_id",
+            "dunning_typology_id",
+            "dunning_paused_until",
+            "dunning_excluded",
+            "dunning_litigation",
+            "user_id",
+        ],
+        "dunning.communication": ["date", "level_id", "state"],
+        "dunning.dispute": ["state"],
+        "dunning.promise": ["date", "state"],
+        "dunning.payment.plan": ["state"],
+        "mail.activity": ["date_deadline"],
+    }
+
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    collector_id = fields.Many2one("res.users", string="Collector", readonly=True)
+    salesperson_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    typology_id = fields.Many2one("dunning.typology", string="Typology", readonly=True)
+    overdue_amount = fields.Monetary(
+        string="Overdue", currency_field="currency_id", readonly=True
+    )
+    total_due = fields.Monetary(
+        string="Total Due", currency_field="currency_id", readonly=True
+    )
+    overdue_count = fields.Integer(string="Overdue Items", readonly=True)
+    oldest_due_date = fields.Date(readonly=True)
+    days_late = fields.Integer(
+        string="Oldest Days Late", readonly=True, aggregator="max"
+    )
+    level_id = fields.Many2one("dunning.level", string="Current Level", readonly=True)
+    last_communication_id = fields.Many2one(
+        "dunning.communication", string="Last Reminder", readonly=True
+    )
+    last_date = fields.Date(string="Last Reminder Date", readonly=True)
+    last_channels = fields.Char(
+        string="Last Channels", compute="_compute_last_channels"
+    )
+    next_date = fields.Date(string="Next Reminder", compute="_compute_next_date")
+    dispute_count = fields.Integer(string="Open Disputes", readonly=True)
+    promise_date = fields.Date(string="Promised Date", readonly=True)
+    plan_count = fields.Integer(string="Active Plans", readonly=True)
+    next_activity_date = fields.Date(readonly=True)
+    risk_score = fields.Integer(readonly=True, aggregator="avg")
+    excluded = fields.Boolean(readonly=True)
+    litigation = fields.Boolean(readonly=True)
+    paused_until = fields.Date(
+        string="Reminders Paused Until",
+        compute="_compute_paused_until",
+        inverse="_inverse_paused_until",
+    )
+    paused_until_sql = fields.Date(string="Paused Until", readonly=True)
+    item_ids = fields.Many2many(
+        "account.move.line", string="Open Items", compute="_compute_related_records"
+    )
+    communication_ids = fields.Many2many(
+        "dunning.communication", string="Reminders", compute="_compute_related_records"
+    )
+    activity_ids = fields.Many2many(
+        "mail.activity", string="Activities", compute="_compute_related_records"
+    )
+    promise_ids = fields.Many2many(
+        "dunning.promise", string="Promises", compute="_compute_related_records"
+    )
+    dispute_ids = fields.Many2many(
+        "dunning.dispute", string="Disputes", compute="_compute_related_records"
+    )
+    plan_ids = fields.Many2many(
+        "dunning.payment.plan", string="Plans", compute="_compute_related_records"
+    )
+    phone = fields.Char(related="partner_id.phone")
+    email = fields.Char(related="partner_id.email")
+
+    @api.model
+    def _row_id(self, partner, company):
+        return partner.id * ROW_ID_FACTOR + company.id
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
+            WITH items AS (
+                SELECT aml.company_id,
+                       am.commercial_partner_id AS partner_id,
+                       SUM(aml.amount_residual) AS total_due,
+                       SUM(aml.amount_residual)
+                           FILTER (WHERE aml.date_maturity < %(today)s)
+                           AS overdue_amount,
+                       COUNT(*) FILTER (WHERE aml.date_maturity < %(today)s)
+                           AS overdue_count,
+                       MIN(aml.date_maturity) AS oldest_due_date
+                  FROM account_move_line aml
+                  JOIN account_move am ON am.id = aml.move_id
+                 WHERE aml.display_type = 'payment_term'
+                   AND aml.parent_state = 'posted'
+                   AND NOT aml.reconciled
+                   AND aml.amount_residual > 0
+                   AND am.move_type IN ('out_invoice', 'out_receipt')
+                 GROUP BY aml.company_id, am.commercial_partner_id
+                HAVING MIN(aml.date_maturity) < %(today)s
+            )
+            SELECT items.partner_id::bigint * %(factor)s + items.company_id AS id,
+                   items.partner_id,
+                   items.company_id,
+                   (p.dunning_collector_id ->> items.company_id::text)::int
+                       AS collector_id,
+                   p.user_id AS salesperson_id,
+                   (p.dunning_typology_id ->> items.company_id::text)::int
+                       AS typology_id,
+                   (p.dunning_paused_until ->> items.company_id::text)::date
+                       AS paused_until_sql,
+                   COALESCE((p.dunning_excluded ->> items.company_id::text)::boolean,
+                            FALSE) AS excluded,
+                   COALESCE((p.dunning_litigation ->> items.company_id::text)::boolean,
+                            FALSE) AS litigation,
+                   items.total_due,
+                   items.overdue_amount,
+                   items.overdue_count,
+                   items.oldest_due_date,
+                   %(today)s - items.oldest_due_date AS days_late,
+                   last.id AS last_communication_id,
+                   last.date AS last_date,
+                   last.level_id,
+                   (SELECT COUNT(*) FROM dunning_dispute d
+                     WHERE d.partner_id = items.partner_id
+                       AND d.company_id = items.company_id
+                       AND d.state = 'open') AS dispute_count,
+                   (SELECT MIN(pr.date) FROM dunning_promise pr
+                     WHERE pr.partner_id = items.partner_id
+                       AND pr.company_id = items.company_id
+                       AND pr.state = 'open') AS promise_date,
+                   (SELECT COUNT(*) FROM dunning_payment_plan pl
+                     WHERE pl.partner_id = items.partner_id
+                       AND pl.company_id = items.company_id
+                       AND pl.state = 'active') AS plan_count,
+                   (SELECT MIN(act.date_deadline) FROM mail_activity act
+                     WHERE act.res_model = 'res.partner'
+                       AND act.res_id = items.partner_id) AS next_activity_date,
+                   %(risk)s AS risk_score
+              FROM items
+              JOIN res_partner p ON p.id = items.partner_id
+              LEFT JOIN LATERAL (
+                    SELECT c.id, c.date, c.level_id
+                      FROM dunning_communication c
+                     WHERE c.partner_id = items.partner_id
+                       AND c.company_id = items.company_id
+                       AND c.state != 'cancelled'
+                     ORDER BY c.date DESC, c.id DESC
+                     LIMIT 1
+              ) last ON TRUE
+            """,
+            factor=ROW_ID_FACTOR,
+            today=fields.Date.context_today(self),
+            risk=self._risk_score_sql(),
+        )
+
+    def _risk_score_sql(self):
+        """The reporting's risk score when its table is installed."""
+        if "dunning.partner.score" not in self.env:
+            return SQL("NULL::int")
+        return SQL(
+            """(SELECT s.risk_score FROM dunning_partner_score s
+                 WHERE s.partner_id = items.partner_id
+                   AND s.company_id = items.company_id
+                 ORDER BY s.id DESC LIMIT 1)"""
+        )
+
+    @api.depends("last_communication_id")
+    def _compute_last_channels(self):
+        labels = {
+            "email": _("Email"),
+            "letter": _("Letter"),
+            "sms": _("SMS"),
+            "call": _("Call"),
+        }
+        for row in self:
+            comm = row.last_communication_id
+            row.last_channels = (
+                ", ".join(labels[ch] for ch in comm._channels()) if (comm) else False
+            )
+
+    def _compute_next_date(self):
+        """Next reminder from the planner, one call per company."""
+        by_company = defaultdict(lambda: self.browse())
+        for row in self:
+            by_company[row.company_id] |= row
+        today = fields.Date.context_today(self)
+        run_model = self.env["dunning.run"]
+        for company, rows in by_company.items():
+            status = {}
+            if hasattr(run_model, "_partner_status"):
+                status = run_model._partner_status(company, today, rows.partner_id.ids)
+            for row in rows:
+                row.next_date = status.get(row.partner_id.id, {}).get("next_date")
+
+    def _compute_paused_until(self):
+        for row in self:
+            row.paused_until = row.paused_until_sql
+
+    def _inverse_paused_until(self):
+        for row in self:
+            partner = row.partner_id.with_company(row.company_id)
+            partner._dunning_set_pause(row.paused_until)
+            partner._dunning_post(
+                _("Reminders paused until %(date)s.", date=row.paused_until)
+                if row.paused_until
+                else _("Reminders resumed.")
+            )
+
+    def _compute_related_records(self):
+        partners = self.partner_id
+        items = self.env["account.move.line"].search(
+            [
+                ("partner_id.commercial_partner_id", "in", partners.ids),
+                ("company_id", "in", self.company_id.ids),
+                ("display_type", "=", "payment_term"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("move_id.move_type", "in", ("out_invoice", "out_receipt")),
+            ],
+            order="date_maturity, id",
+        )
+        domain = [("partner_id", "in", partners.ids)]
+        comms = self.env["dunning.communication"].search(domain)
+        promises = self.env["dunning.promise"].search(domain)
+        disputes = self.env["dunning.dispute"].search(domain)
+        plans = self.env["dunning.payment.plan"].search(domain)
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "in", partners.ids)]
+        )
+        for row in self:
+
+            def mine(records, row=row):
+                return records.filtered(
+                    lambda r: r.partner_id == row.partner_id
+                    and r.company_id == row.company_id
+                )
+
+            row.item_ids = items.filtered(
+                lambda aml, row=row: aml.move_id.commercial_partner_id == row.partner_id
+                and aml.company_id == row.company_id
+            )
+            row.communication_ids = mine(comms)
+            row.promise_ids = mine(promises)
+            row.dispute_ids = mine(disputes)
+            row.plan_ids = mine(plans)
+            row.activity_ids = activities.filtered(
+                lambda act, row=row: act.res_id == row.partner_id.id
+            )
+
+    @api.model
+    def _cron_assign_collectors(self):
+        """Give the worklist's customers without a collector their default one."""
+        rows = self.search([("collector_id", "=", False)])
+        for company in rows.company_id:
+            rows.filtered(
+                lambda r, c=company: r.company_id == c
+            ).partner_id.with_company(company)._dunning_fill_collectors()
+
+    # Actions of the customer's dunning page
+
+    def _partner_in_company(self):
+        self.ensure_one()
+        return self.partner_id.with_company(self.company_id)
+
+    def action_open_partner(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "view_mode": "form",
+        }
+
+    def action_log_call(self, outcome=False):
+        self.ensure_one()
+        context = {
+            "default_partner_id": self.partner_id.id,
+            "default_company_id": self.company_id.id,
+            "default_communication_id": self.last_communication_id.id,
+        }
+        if outcome:
+            context["default_outcome"] = outcome
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Log Call Outcome"),
+            "res_model": "dunning.call.outcome.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": context,
+        }
+
+    def action_promise(self):
+        return self.action_log_call("reached_promise")
+
+    def action_dispute(self):
+        return self.action_log_call("reached_dispute")
+
+    def action_plan(self):
+        return self.action_log_call("reached_plan")
+
+    def action_reassign(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Reassign Collector"),
+            "res_model": "dunning.assign.collector.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
+
+    def action_resume(self):
+        self.paused_until = False
