@@ -1,0 +1,145 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .reporting_common import DunningReportingCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-06-30")
+class TestDunningScoring(DunningReportingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls._customer("Late Payer")
+        # Paid 10 days late, after one reminder (the second one came after
+        # the payment and does not count).
+        cls.inv_late = cls._invoice(cls.customer, 1000, "2026-01-01", "2026-01-31")
+        cls._remind(cls.inv_late, "2026-02-05")
+        cls._pay(cls.inv_late, 1000, "2026-02-10")
+        cls._remind(cls.inv_late, "2026-02-15", cls.level_2)
+        # Paid early, no reminder.
+        cls.inv_early = cls._invoice(cls.customer, 3000, "2026-03-01", "2026-03-31")
+        cls._pay(cls.inv_early, 3000, "2026-03-25")
+        # Overdue since 2026-05-01.
+        cls.inv_open = cls._invoice(cls.customer, 2000, "2026-04-01", "2026-05-01")
+        # Paid more than 12 months ago: out of the window.
+        cls.inv_old = cls._invoice(cls.customer, 500, "2025-04-01", "2025-04-30")
+        cls._pay(cls.inv_old, 500, "2025-06-29")
+
+    def _recompute(self):
+        self.env["dunning.partner.score"]._recompute(self.company)
+        return self._score(self.customer)
+
+    def test_figures_match_hand_computation(self):
+        score = self._recompute()
+        # avg late = (1000 x 10 + 3000 x 0) / 4000; 1 of 2 paid late; 1
+        # reminder for 2 paid instalments; revenue 1000 + 3000 + 2000.
+        # risk = 35 x 2.5/60 + 20 x 0.5 + 10 x 0.5/3 + 15 x min(2000x12/6000, 2)/2
+        #      = 1.458 + 10 + 1.667 + 15 = 28.1
+        self.assertRecordValues(
+            score,
+            [
+                {
+                    "avg_days_late": 2.5,
+                    "late_share": 50.0,
+                    "avg_reminders": 0.5,
+                    "paid_count": 2,
+                    "promises_broken": 0,
+                    "overdue_amount": 2000.0,
+                    "open_disputes": 0,
+                    "revenue_12m": 6000.0,
+                    "risk_score": 28,
+                }
+            ],
+        )
+        self.assertRecordValues(
+            self.customer.with_company(self.company),
+            [{"dunning_risk_score": 28, "dunning_avg_days_late": 2.5}],
+        )
+        self.assertIn(
+            self.customer,
+            self.env["res.partner"].search([("dunning_risk_score", ">=", 28)]),
+        )
+        self.assertNotIn(
+            self.customer,
+            self.env["res.partner"].search([("dunning_risk_score", ">", 28)]),
+        )
+
+    def test_promises_and_disputes_raise_the_score(self):
+        before = self._recompute().risk_score
+        self.env["dunning.promise"].create(
+            {
+                "partner_id": self.customer.id,
+                "company_id": self.company.id,
+                "date": "2026-05-15",
+                "amount": 2000,
+                "state": "broken",
+            }
+        )
+        with_promise = self._recompute()
+        self.assertEqual(with_promise.promises_broken, 1)
+        # + 10 x 1/3: 31.5 rounds to 31
+        self.assertEqual(with_promise.risk_score, 31)
+        self.inv_open.dunning_dispute = True
+        with_dispute = self._recompute()
+        self.assertEqual(with_dispute.open_disputes, 1)
+        # + 10 x 1/2
+        self.assertEqual(with_dispute.risk_score, 36)
+        self.assertLess(before, with_promise.risk_score)
+
+    def test_reconciled_payment_updates_the_score(self):
+        score = self._recompute()
+        self.assertEqual(score.overdue_amount, 2000.0)
+        # Paid 60 days late: no scheduled action needed to see it.
+        self._pay(self.inv_open, 2000, "2026-06-30")
+        self.assertRecordValues(score, [{"paid_count": 3, "overdue_amount": 0.0}])
+        # (10 x 1000 + 0 + 60 x 2000) / 6000 and 2 of 3 paid late
+        self.assertAlmostEqual(score.avg_days_late, 130000 / 6000)
+        self.assertAlmostEqual(score.late_share, 200 / 3)
+        self.assertEqual(self.customer.with_company(self.company).dunning_paid_count, 3)
+
+    def test_score_bounds_and_monotonicity(self):
+        good = self._customer("Good Payer")
+        invoice = self._invoice(good, 1000, "2026-05-01", "2026-05-31")
+        self._pay(invoice, 1000, "2026-05-20")
+        self.env["dunning.partner.score"]._recompute(self.company)
+        self.assertEqual(self._score(good).risk_score, 0)
+
+        scores = []
+        worst = self._customer("Worst Payer")
+        for days_late in (5, 30, 200):
+            inv = self._invoice(worst, 1000, "2025-09-01", "2025-10-01")
+            for day in ("2025-10-02", "2025-10-03", "2025-10-04", "2025-10-05"):
+                self._remind(
+                    inv,
+                    day,
+                    self.env["dunning.level"].create(
+                        {"scenario_id": self.scenario.id, "name": day, "offset_days": 1}
+                    ),
+                )
+            self._pay(inv, 1000, inv.invoice_date_due + timedelta(days=days_late))
+            self.env["dunning.partner.score"]._recompute(self.company)
+            scores.append(self._score(worst).risk_score)
+        for __ in range(3):
+            self.env["dunning.promise"].create(
+                {
+                    "partner_id": worst.id,
+                    "company_id": self.company.id,
+                    "date": "2026-06-01",
+                    "amount": 100,
+                    "state": "broken",
+                }
+            )
+            overdue = self._invoice(worst, 10000, "2025-01-01", "2025-02-01")
+            overdue.dunning_dispute = True
+            self.env["dunning.partner.score"]._recompute(self.company)
+            scores.append(self._score(worst).risk_score)
+        self.assertEqual(scores, sorted(scores), "worse behaviour, higher risk")
+        self.assertLess(scores[0], scores[-1])
+        # Every term at its cap.
+        self.assertEqual(scores[-1], 100)
