@@ -271,13 +271,13 @@ def run(env, customers, invoices, tag):
     mails = env["mail.mail"].search_count(
         [("dunning_communication_id", "in", real.communication_ids.ids)]
     )
+    peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sys.stdout.write(
         f"real run: {real.communication_count} reminders to {real.partner_count} "
         f"customers, {mails} queued emails, {real.skipped_count} skipped, "
         f"{real.error_count} errors: {real.partner_count / elapsed:.1f} customers/s\n"
         f"per level: {levels}\n"
-        f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"
-        " MiB\n"
+        f"process peak RSS {peak_rss_mib:.0f} MiB\n"
     )
     env.cr.commit()
 

@@ -203,10 +203,11 @@ class DunningCommunication(models.Model):
     def _dispatch_channels(self):
         self._prepare_dispatch()
         self._apply_channel_fallbacks()
-        self._dispatch_email()
-        self._dispatch_letter()
-        self._dispatch_sms()
-        self._dispatch_call()
+        with self._dunning_render_memo():
+            self._dispatch_email()
+            self._dispatch_letter()
+            self._dispatch_sms()
+            self._dispatch_call()
         # Without email nor letter nothing reports back later: done now.
         # Letters stay queued until printed for posting.
         self.filtered(

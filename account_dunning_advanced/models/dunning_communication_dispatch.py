@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
+from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.misc import format_date
 
 _logger = logging.getLogger(__name__)
@@ -307,8 +308,13 @@ class DunningCommunication(models.Model):
         }
 
     def _dunning_log_on_invoices(self, title):
-        """One note per reminded invoice, created in one batch."""
+        """One note per reminded invoice, created in one batch. The values
+        ``mail.message.create`` would compute note by note (reply-to, sender,
+        message id) are computed once per author, as ``_message_log_batch``
+        does: internal notes notify nobody and need no per-invoice reply-to."""
         note = self.env.ref("mail.mt_note").id
+        thread = self.env["mail.thread"].sudo()
+        senders = {}
         values = []
         for comm in self:
             body = Markup("<p>%s</p>") % _(
@@ -317,15 +323,27 @@ class DunningCommunication(models.Model):
                 name=comm.name,
                 level=comm.level_id.name,
             )
-            author = (comm.collector_id.partner_id or comm.company_id.partner_id).id
+            author = comm.collector_id.partner_id or comm.company_id.partner_id
+            if author not in senders:
+                email_from = author.email_formatted
+                senders[author] = {
+                    "author_id": author.id,
+                    "email_from": email_from,
+                    "reply_to": thread.with_company(
+                        comm.company_id
+                    )._notify_get_reply_to(default=email_from)[False],
+                    "message_id": generate_tracking_message_id("message-notify"),
+                }
             values += [
                 {
                     "model": "account.move",
                     "res_id": move.id,
+                    "record_name": False,
                     "body": body,
                     "message_type": "notification",
                     "subtype_id": note,
-                    "author_id": author,
+                    "is_internal": True,
+                    **senders[author],
                 }
                 for move in comm.line_ids.move_id
             ]
@@ -576,7 +594,25 @@ class DunningCommunication(models.Model):
     # ------------------------------------------------------------------
     # Phone call
     # ------------------------------------------------------------------
-    def _dunning_call_note(self):
+    def _dunning_call_histories(self):
+        """{communication: its last 5 other reminders of the same customer
+        and company}, in one search for the whole batch."""
+        previous = self.search(
+            [
+                ("partner_id", "in", self.partner_id.ids),
+                ("company_id", "in", self.company_id.ids),
+                ("state", "in", ("sent", "queued", "failed")),
+            ]
+        )
+        by_customer = previous.grouped(lambda c: (c.partner_id, c.company_id))
+        empty = self.browse()
+        return {
+            comm: by_customer.get((comm.partner_id, comm.company_id), empty)
+            .filtered(lambda c, comm=comm: c != comm)[:5]
+            for comm in self
+        }
+
+    def _dunning_call_note(self, history=None):
         """What is due and the reminder history, for the one who calls."""
         self.ensure_one()
         values = self._dunning_render_values()
@@ -591,15 +627,8 @@ class DunningCommunication(models.Model):
             )
             for item in values["items"]
         )
-        history = self.search(
-            [
-                ("partner_id", "=", self.partner_id.id),
-                ("company_id", "=", self.company_id.id),
-                ("id", "!=", self.id),
-                ("state", "in", ("sent", "queued", "failed")),
-            ],
-            limit=5,
-        )
+        if history is None:
+            history = self._dunning_call_histories()[self]
         past = Markup("").join(
             Markup("<li>%s</li>")
             % self.env._(
@@ -638,6 +667,7 @@ class DunningCommunication(models.Model):
         default_type = self.env.ref(CALL_ACTIVITY_TYPE, raise_if_not_found=False)
         partner_model = self.env["ir.model"]._get_id("res.partner")
         today = fields.Date.context_today(self)
+        histories = comms._dunning_call_histories()
         values = []
         for comm in comms:
             activity_type = comm.level_id.activity_type_id or default_type
@@ -653,7 +683,7 @@ class DunningCommunication(models.Model):
                         total=comm.amount_due_by_currency,
                         name=comm.name,
                     ),
-                    "note": comm._dunning_call_note(),
+                    "note": comm._dunning_call_note(histories[comm]),
                 }
             )
         activities = self.env["mail.activity"].sudo().create(values)

@@ -22,7 +22,9 @@ class DunningCommunicationLine(models.Model):
     move_line_id = fields.Many2one(
         "account.move.line", string="Item", required=True, index=True
     )
-    move_id = fields.Many2one("account.move", string="Invoice", required=True, index=True)
+    move_id = fields.Many2one(
+        "account.move", string="Invoice", required=True, index=True
+    )
     level_id = fields.Many2one(
         "dunning.level",
         string="Stage",

@@ -1,6 +1,8 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from contextlib import contextmanager
 from datetime import timedelta
+from functools import lru_cache
 
 from odoo import _, models
 from odoo.tools import formataddr, hash_sign
@@ -10,6 +12,7 @@ from odoo.tools.misc import format_amount, format_date, formatLang
 # further level: the usual "eight days" of French formal notices.
 FINAL_NOTICE_DAYS = 8
 CHANNEL_TOKEN_SCOPE = "account_dunning_advanced.channel_preference"
+RENDER_MEMO_KEY = "account_dunning_advanced.render_values"
 
 
 class DunningCommunication(models.Model):
@@ -108,11 +111,38 @@ class DunningCommunication(models.Model):
         return _("due today")
 
     def _dunning_render_values(self):
-        """Everything a reminder shows, formatted in the customer's language."""
+        """Everything a reminder shows, formatted in the customer's language.
+        During a dispatch (``_dunning_render_memo``) they are computed once per
+        reminder, shared by its email, letter and call note."""
         self.ensure_one()
         lang = self._dunning_lang()
+        memo = self.env.cr.cache.get(RENDER_MEMO_KEY)
+        if memo is None:
+            return self._dunning_compute_render_values(lang)
+        if (self.id, lang) not in memo:
+            memo[self.id, lang] = self._dunning_compute_render_values(lang)
+        return memo[self.id, lang]
+
+    @contextmanager
+    def _dunning_render_memo(self):
+        """Share the render values of reminders within one dispatch only: the
+        reminders do not change while they are sent."""
+        if RENDER_MEMO_KEY in self.env.cr.cache:
+            yield
+            return
+        self.env.cr.cache[RENDER_MEMO_KEY] = {}
+        try:
+            yield
+        finally:
+            self.env.cr.cache.pop(RENDER_MEMO_KEY, None)
+
+    def _dunning_compute_render_values(self, lang):
         comm = self.with_context(lang=lang)
         env = comm.env
+        # the same few due dates recur on every line of a batch
+        format_day = lru_cache(maxsize=None)(
+            lambda day: format_date(env, day, lang_code=lang)
+        )
         base_url = comm.company_id.get_base_url()
         contact = comm._dunning_contact()
         items = []
@@ -122,8 +152,8 @@ class DunningCommunication(models.Model):
                 {
                     "number": move.name,
                     "reference": move.ref if move.ref and move.ref != move.name else "",
-                    "invoice_date": format_date(env, move.invoice_date, lang_code=lang),
-                    "due_date": format_date(env, line.date_maturity, lang_code=lang),
+                    "invoice_date": format_day(move.invoice_date),
+                    "due_date": format_day(line.date_maturity),
                     "days_late": line.days_late,
                     "days_label": comm._dunning_days_label(line.days_late),
                     "amount": format_amount(
@@ -184,19 +214,17 @@ class DunningCommunication(models.Model):
             "contact_name": contact.name
             if contact != comm.partner_id
             else comm.partner_id.name,
-            "date": format_date(env, comm.date, lang_code=lang),
+            "date": format_day(comm.date),
             "company_address": comm._dunning_company_address(),
-            "first_due_date": format_date(
-                env,
-                min(comm.line_ids.mapped("date_maturity") or [False]) or False,
-                lang_code=lang,
+            "first_due_date": format_day(
+                min(comm.line_ids.mapped("date_maturity") or [False]) or False
             ),
             "items": items,
             "totals": totals,
             "single_currency": len(amounts) == 1,
             "penalties": penalties,
             "next_level": next_level,
-            "next_date": format_date(env, next_date, lang_code=lang),
+            "next_date": format_day(next_date),
             "bank": bank
             and {
                 "holder": bank.partner_id.name,

@@ -79,9 +79,7 @@ class DunningLevel(models.Model):
     )
     manager_user_id = fields.Many2one("res.users", string="Manager")
 
-    @api.constrains(
-        "channel_email", "channel_letter", "channel_sms", "channel_call"
-    )
+    @api.constrains("channel_email", "channel_letter", "channel_sms", "channel_call")
     def _check_channels(self):
         for level in self:
             if not level._channels():

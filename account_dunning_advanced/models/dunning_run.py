@@ -2,8 +2,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
 import time
-from datetime import timedelta
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import _, api, fields, models, modules
 from odoo.tools import SQL

@@ -16,7 +16,9 @@ class DunningScenario(models.Model):
         "res.company",
         help="Leave empty to share this scenario between companies.",
     )
-    level_ids = fields.One2many("dunning.level", "scenario_id", string="Levels", copy=True)
+    level_ids = fields.One2many(
+        "dunning.level", "scenario_id", string="Levels", copy=True
+    )
     min_interval_days = fields.Integer(
         string="Minimum Days Between Reminders",
         default=5,

@@ -11,7 +11,8 @@ registry.category("web_tour.tours").add("account_dunning_advanced_menu", {
         },
         {
             content: "Open the Dunning menu",
-            trigger: ".o_menu_sections button:contains(Dunning), .o_menu_sections a:contains(Dunning)",
+            trigger:
+                ".o_menu_sections button:contains(Dunning), .o_menu_sections a:contains(Dunning)",
             run: "click",
         },
         {

@@ -11,7 +11,8 @@ registry.category("web_tour.tours").add("account_dunning_advanced_worklist", {
         },
         {
             content: "Open the customer's dunning page",
-            trigger: ".o_list_view .o_data_row td[name='partner_id']:contains(Tour Customer SA)",
+            trigger:
+                ".o_list_view .o_data_row td[name='partner_id']:contains(Tour Customer SA)",
             run: "click",
         },
         {
@@ -21,7 +22,8 @@ registry.category("web_tour.tours").add("account_dunning_advanced_worklist", {
         },
         {
             content: "The customer promises to pay",
-            trigger: ".modal .o_field_widget[name='outcome'] input[data-value='reached_promise']",
+            trigger:
+                ".modal .o_field_widget[name='outcome'] input[data-value='reached_promise']",
             run: "click",
         },
         {
@@ -36,7 +38,8 @@ registry.category("web_tour.tours").add("account_dunning_advanced_worklist", {
         },
         {
             content: "Reminders are paused",
-            trigger: ".o_form_view div[name='paused_banner']:contains(Reminders paused until)",
+            trigger:
+                ".o_form_view div[name='paused_banner']:contains(Reminders paused until)",
         },
         {
             content: "The promise is listed on the page",
@@ -44,7 +47,8 @@ registry.category("web_tour.tours").add("account_dunning_advanced_worklist", {
             run: "click",
         },
         {
-            trigger: ".o_form_view .o_field_widget[name='promise_ids'] .o_data_row:contains(Open)",
+            trigger:
+                ".o_form_view .o_field_widget[name='promise_ids'] .o_data_row:contains(Open)",
         },
     ],
 });
