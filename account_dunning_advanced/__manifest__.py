@@ -74,6 +74,7 @@
             "account_dunning_advanced/static/src/tours/*.js",
         ],
     },
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }
