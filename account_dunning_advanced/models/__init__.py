@@ -29,3 +29,4 @@ from . import mail_thread
 from . import dunning_planner
 from . import dunning_planner_workspace
 from . import mail_activity_workspace
+from . import mail_template

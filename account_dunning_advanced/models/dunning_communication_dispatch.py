@@ -7,7 +7,7 @@ from markupsafe import Markup, escape
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import html2plaintext
+from odoo.tools import SQL, html2plaintext
 from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.misc import format_date
 
@@ -15,6 +15,8 @@ _logger = logging.getLogger(__name__)
 
 LETTER_REPORT = "account_dunning_advanced.action_report_dunning_letter"
 CALL_ACTIVITY_TYPE = "account_dunning_advanced.mail_activity_type_dunning_call"
+# previous reminders listed in a call note
+HISTORY_SIZE = 5
 DEFAULT_TEMPLATES = {
     tone: f"account_dunning_advanced.mail_template_dunning_{tone}"
     for tone in ("courtesy", "friendly", "formal", "final")
@@ -274,7 +276,9 @@ class DunningCommunication(models.Model):
         for comm, vals in zip(mail_comms, mail_values, strict=True):
             if attachments.get(comm):
                 vals["attachment_ids"] = [(6, 0, attachments[comm].ids)]
+        bodies = [vals.pop("body") for vals in mail_values]
         mails = self.env["mail.mail"].sudo().create(mail_values)
+        self._dunning_store_chatter_bodies(mails.mail_message_id, bodies)
         for comm, mail in zip(mail_comms, mails, strict=True):
             errors.setdefault(comm, {}).update(
                 mail_id=mail.id, mail_message_id=mail.mail_message_id.id
@@ -284,6 +288,32 @@ class DunningCommunication(models.Model):
             _("Payment reminder emailed")
         )
         return mails
+
+    def _dunning_store_chatter_bodies(self, messages, bodies):
+        """Copy the rendered emails into their chatter messages in one query.
+        The ORM would sanitize each body twice, the largest cost of a run,
+        for HTML that the template (sanitized when saved) rendered with its
+        values escaped. Bodies with inline images take the ORM's way, which
+        turns them into attachments."""
+        trusted = {
+            message.id: str(body)
+            for message, body in zip(messages, bodies, strict=True)
+            if body and "data:" not in body
+        }
+        for message, body in zip(messages, bodies, strict=True):
+            if message.id not in trusted:
+                message.body = body
+        if trusted:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE mail_message m SET body = v.body "
+                    "FROM unnest(%s::int[], %s::text[]) AS v(id, body) "
+                    "WHERE m.id = v.id",
+                    list(trusted),
+                    list(trusted.values()),
+                )
+            )
+            messages.browse(list(trusted)).invalidate_recordset(["body"])
 
     def _dunning_mail_values(self, rendered):
         self.ensure_one()
@@ -596,19 +626,36 @@ class DunningCommunication(models.Model):
     # ------------------------------------------------------------------
     def _dunning_call_histories(self):
         """{communication: its last 5 other reminders of the same customer
-        and company}, in one search for the whole batch."""
-        previous = self.search(
-            [
-                ("partner_id", "in", self.partner_id.ids),
-                ("company_id", "in", self.company_id.ids),
-                ("state", "in", ("sent", "queued", "failed")),
-            ]
+        and company}, in one query for the whole batch: a long-standing
+        customer's whole history is not loaded for 5 lines."""
+        self.flush_model(["partner_id", "company_id", "state", "date"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM (
+                    SELECT id, date, row_number() OVER (
+                        PARTITION BY partner_id, company_id ORDER BY date DESC, id DESC
+                    ) AS rank
+                    FROM dunning_communication
+                    WHERE partner_id = ANY(%s) AND company_id = ANY(%s)
+                      AND state IN ('sent', 'queued', 'failed')
+                ) ranked
+                WHERE rank <= %s
+                ORDER BY date DESC, id DESC
+                """,
+                self.partner_id.ids,
+                self.company_id.ids,
+                # one more than shown: the reminder itself may be among them
+                HISTORY_SIZE + 1,
+            )
         )
+        previous = self.browse([row[0] for row in self.env.cr.fetchall()])
         by_customer = previous.grouped(lambda c: (c.partner_id, c.company_id))
         empty = self.browse()
         return {
-            comm: by_customer.get((comm.partner_id, comm.company_id), empty)
-            .filtered(lambda c, comm=comm: c != comm)[:5]
+            comm: by_customer.get((comm.partner_id, comm.company_id), empty).filtered(
+                lambda c, comm=comm: c != comm
+            )[:HISTORY_SIZE]
             for comm in self
         }
 

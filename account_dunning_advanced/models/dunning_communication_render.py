@@ -66,10 +66,8 @@ class DunningCommunication(models.Model):
 
     def _dunning_channel_preference_url(self):
         self.ensure_one()
-        return "%s/dunning/channel/%s" % (
-            self.company_id.get_base_url(),
-            self._dunning_channel_token(),
-        )
+        base_url = self.company_id.get_base_url()
+        return f"{base_url}/dunning/channel/{self._dunning_channel_token()}"
 
     def _dunning_bank_account(self):
         self.ensure_one()
