@@ -172,7 +172,7 @@ class DunningCommunication(models.Model):
                 comm.line_ids.filtered(lambda ln: ln.days_late > 0).move_id
             )
             penalties = {
-                "rate": "%s\xa0%%" % formatLang(env, comm.penalty_rate, digits=2),
+                "rate": f"{formatLang(env, comm.penalty_rate, digits=2)}\xa0%",
                 "interest": format_amount(
                     env, comm.penalty_interest, company_currency, lang
                 ),
