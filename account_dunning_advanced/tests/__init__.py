@@ -23,3 +23,4 @@ from . import test_dunning_collector_assignment
 from . import test_dunning_concurrency
 from . import test_dunning_penalties
 from . import test_dunning_wizards
+from . import test_dunning_french_translation

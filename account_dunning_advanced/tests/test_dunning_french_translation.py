@@ -1,0 +1,51 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.tests import tagged
+
+from .dunning_dispatch_common import DunningDispatchCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDunningFrenchTranslation(DunningDispatchCommon):
+    """The shipped French translation reaches what a French customer gets."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.module.module"]._load_module_terms(
+            ["account_dunning_advanced"], ["fr_FR"], overwrite=True
+        )
+
+    def test_formal_email_and_letter_in_french(self):
+        comm = self._communication(
+            self.customer_fr,
+            "formal",
+            penalty_rate=12.15,
+            penalty_interest=25.3,
+            penalty_indemnity=80.0,
+        )
+        mail = comm._dispatch_email()
+        self.assertIn("relance formelle", mail.subject)
+        self.assertIn("Pénalités de retard", str(mail.body_html))
+        self.assertNotIn("Late-payment penalties", str(mail.body_html))
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "account_dunning_advanced.action_report_dunning_letter", comm.ids
+            )[0]
+            .decode()
+        )
+        self.assertIn("Objet : relance formelle pour factures impayées", html)
+
+    def test_english_customer_keeps_english(self):
+        comm = self._communication(self.customer_en, "formal", penalty_rate=12.15)
+        mail = comm._dispatch_email()
+        self.assertIn("formal reminder", mail.subject)
+        self.assertNotIn("Pénalités de retard", str(mail.body_html))
+
+    def test_level_names_translated(self):
+        standard = self.env.ref("account_dunning_advanced.dunning_scenario_standard")
+        names_fr = standard.with_context(lang="fr_FR").level_ids.mapped("name")
+        names_en = standard.with_context(lang="en_US").level_ids.mapped("name")
+        self.assertEqual(len(names_fr), len(names_en))
+        self.assertNotEqual(names_fr, names_en)
