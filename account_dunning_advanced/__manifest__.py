@@ -13,6 +13,7 @@
     "depends": [
         "account",
         "account_payment",
+        "account_qr_code_sepa",
         "mail",
         "portal",
         "sms",

@@ -1,5 +1,6 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import lru_cache
@@ -13,6 +14,8 @@ from odoo.tools.misc import format_amount, format_date, formatLang
 FINAL_NOTICE_DAYS = 8
 CHANNEL_TOKEN_SCOPE = "account_dunning_advanced.channel_preference"
 RENDER_MEMO_KEY = "account_dunning_advanced.render_values"
+
+_logger = logging.getLogger(__name__)
 
 
 class DunningCommunication(models.Model):
@@ -68,6 +71,20 @@ class DunningCommunication(models.Model):
         self.ensure_one()
         base_url = self.company_id.get_base_url()
         return f"{base_url}/dunning/channel/{self._dunning_channel_token()}"
+
+    def _dunning_payment_qr(self, bank, currency, amount):
+        """(url, base64 image) of the payment QR code Odoo builds for this
+        bank account and amount, or (False, False). A reminder without its QR
+        code is still a reminder: a missing image backend only loses the QR."""
+        self.ensure_one()
+        args = (amount, self._dunning_invoice_numbers(limit=10), None, currency)
+        try:
+            url = bank.build_qr_code_url(*args, self.partner_id)
+            image = url and bank.build_qr_code_base64(*args, self.partner_id)
+        except Exception:  # noqa: BLE001 - e.g. no reportlab image backend
+            _logger.warning("Payment QR code of %s not built", self.name, exc_info=True)
+            return False, False
+        return url or False, image or False
 
     def _dunning_bank_account(self):
         self.ensure_one()
@@ -197,10 +214,7 @@ class DunningCommunication(models.Model):
         bank = comm._dunning_bank_account()
         qr_url = qr_image = False
         if bank and len(amounts) == 1:
-            currency, amount = amounts[0]
-            args = (amount, comm._dunning_invoice_numbers(limit=10), None, currency)
-            qr_url = bank.build_qr_code_url(*args, comm.partner_id)
-            qr_image = bank.build_qr_code_base64(*args, comm.partner_id)
+            qr_url, qr_image = comm._dunning_payment_qr(bank, *amounts[0])
         collector = comm.collector_id
         return {
             "lang": lang,

@@ -24,3 +24,4 @@ from . import test_dunning_concurrency
 from . import test_dunning_penalties
 from . import test_dunning_wizards
 from . import test_dunning_french_translation
+from . import test_dunning_payment_qr

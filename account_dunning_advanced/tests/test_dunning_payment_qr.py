@@ -1,0 +1,36 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.tests import tagged
+
+from .dunning_dispatch_common import DunningDispatchCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDunningPaymentQr(DunningDispatchCommon):
+    """The SEPA (EPC) QR code Odoo builds for the company's IBAN, so that the
+    customer pays the exact amount from a banking app."""
+
+    def _letter_html(self, comm):
+        return (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "account_dunning_advanced.action_report_dunning_letter", comm.ids
+            )[0]
+            .decode()
+        )
+
+    def test_qr_code_for_a_single_euro_total(self):
+        eur_invoice = self.invoices[self.customer_fr][0]
+        comm = self._communication(self.customer_fr, "friendly", moves=eur_invoice)
+        mail = comm._dispatch_email()
+        self.assertIn("/report/barcode/", str(mail.body_html))
+        self.assertIn('alt="QR code"', str(mail.body_html))
+        letter = self._letter_html(comm)
+        self.assertIn("data:image/png;base64,", letter)
+
+    def test_no_qr_code_for_two_currencies(self):
+        # an EPC QR code carries one amount in euros: none for EUR + USD
+        comm = self._communication(self.customer_fr, "friendly")
+        mail = comm._dispatch_email()
+        self.assertNotIn('alt="QR code"', str(mail.body_html))
+        self.assertNotIn('alt="QR code"', self._letter_html(comm))
