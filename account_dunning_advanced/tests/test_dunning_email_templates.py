@@ -47,7 +47,7 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
             "13 days late",
             "1,234.56\xa0€",
             "$\xa02,500.00",
-            "FR7630004000031234567890143",
+            "FR76 3000 4000 0312 3456 7890 143",  # IBAN in groups of four
             "BNPAFRPPXXX",
             eur_inv.get_portal_url().split("?")[0],
             "access_token=",
@@ -82,7 +82,7 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
             "25,30\xa0€",
             "80,00\xa0€",
             "40,00\xa0€",
-            "FR7630004000031234567890143",
+            "FR76 3000 4000 0312 3456 7890 143",  # IBAN in groups of four
         ):
             self.assertIn(expected, body)
         self.assertIn(eur_inv.name, mail.subject)

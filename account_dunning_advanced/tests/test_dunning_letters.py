@@ -44,7 +44,7 @@ class TestDunningLetters(DunningDispatchCommon):
             "$\xa02\xa0500,00",
             "L.441-10",
             "12,15\xa0%",
-            "FR7630004000031234567890143",
+            "FR76 3000 4000 0312 3456 7890 143",  # IBAN in groups of four
             "Colette Collector",
         ):
             self.assertIn(expected, html)
