@@ -870,6 +870,11 @@ def run_addon_tests(project, template, timeout, run_id):
         f"log line(s), {len(result['browser_skips'])} browser skip(s) "
         f"in {result['seconds']:.0f}s"
     )
+    # one "Chrome pid" line per browser test: shows the tours really ran
+    browser_runs = sorted(
+        {m[1] for m in re.finditer(r"\.(\w+\.test_\w+): Chrome pid", log.read_text())}
+    )
+    say(f"browser tests run in Chromium: {len(browser_runs)} ({', '.join(browser_runs)})")
     clean = rc == 0 and not timed_out and s and not (s["failed"] or s["errors"])
     if clean and not result["error_lines"]:
         project.drop_db(db)
