@@ -110,6 +110,17 @@ class DunningRun(models.Model):
         run._process(partner_ids=partner_ids, bypass_interval=bypass_interval)
         return run
 
+    def _action_open_form(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Dunning Run"),
+            "res_model": "dunning.run",
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
     # ------------------------------------------------------------------
     # Processing
     # ------------------------------------------------------------------

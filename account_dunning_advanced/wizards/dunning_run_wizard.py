@@ -1,6 +1,6 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import _, fields, models
+from odoo import fields, models
 
 
 class DunningRunWizard(models.TransientModel):
@@ -24,14 +24,7 @@ class DunningRunWizard(models.TransientModel):
         run = self.env["dunning.run"]._run_company(
             self.company_id, self.date, "manual", dry_run=False
         )
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Dunning Run"),
-            "res_model": "dunning.run",
-            "res_id": run.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return run._action_open_form()
 
     def _action_preview(self):
         plan = self.env["dunning.run"]._run_company(

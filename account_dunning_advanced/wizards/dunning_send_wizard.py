@@ -91,14 +91,7 @@ class DunningSendWizard(models.TransientModel):
             bypass_interval=self.bypass_interval,
         )
         self.run_id = run
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Dunning Run"),
-            "res_model": "dunning.run",
-            "res_id": run.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return run._action_open_form()
 
     def _reopen(self):
         return {
