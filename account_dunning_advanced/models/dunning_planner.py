@@ -173,6 +173,10 @@ SELECT DISTINCT ON (parent_id) parent_id, id
             move_id, move_line_id, level_id, reason, amount)
         """
         context = self._plan_context(company, date, items)
+        return self._plan_in_context(context, items, bypass_interval)
+
+    @api.model
+    def _plan_in_context(self, context, items, bypass_interval=False):
         communications, skips = [], []
         by_partner = defaultdict(list)
         for item in items["items"]:
@@ -468,13 +472,18 @@ SELECT DISTINCT ON (parent_id) parent_id, id
         by replanning the same selection day by day for the partners left."""
         result = {}
         remaining = dict(items)
-        holidays = {}
-        planner = self.with_context(dunning_holidays=holidays)
+        planner = self.with_context(dunning_holidays={})
+        # scenarios, levels and held-back items do not change from one
+        # simulated day to the next: read them once
+        base = planner._plan_context(company, date, items)
         for offset in range(horizon):
             if not remaining["items"]:
                 break
             day = date + timedelta(days=offset)
-            plan = planner._plan(company, day, remaining)
+            context = dict(
+                base, date=day, is_business_day=planner._is_business_day(company, day)
+            )
+            plan = planner._plan_in_context(context, remaining)
             found = {comm["partner_id"] for comm in plan["communications"]}
             for partner_id in found:
                 result[partner_id] = day

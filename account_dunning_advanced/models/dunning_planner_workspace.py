@@ -8,22 +8,11 @@ class DunningPlanner(models.AbstractModel):
     _inherit = "dunning.planner"
 
     @api.model
-    def _select_open_items(self, company, date, partner_ids=None):
-        """The selection also carries the invoices under an active payment
-        plan, so that planning many days (next reminder dates) reads them
-        once."""
-        selection = super()._select_open_items(company, date, partner_ids)
-        selection["payment_plan_move_ids"] = self._planned_move_ids(company)
-        return selection
-
-    @api.model
     def _blocked_items(self, company, date, items):
         """Invoices under an active payment plan are reminded per instalment
         by the plan, not by the scenario."""
         blocked = super()._blocked_items(company, date, items)
-        planned = items.get("payment_plan_move_ids")
-        if planned is None:
-            planned = self._planned_move_ids(company)
+        planned = self._planned_move_ids(company)
         if planned:
             for item in items["items"]:
                 if item["move_id"] in planned:
