@@ -995,6 +995,20 @@ def prepare_demo_db(project, template):
     state_file.write_text(json.dumps(wanted))
 
 
+def wait_for_http(url, proc, timeout=180):
+    """Until ``url`` answers 200, or the server process ends, or ``timeout``."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SetupError(f"the Odoo server stopped (exit {proc.returncode})")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        time.sleep(1)
+    raise SetupError(f"{url} did not answer within {timeout}s")
+
+
 @with_server
 def cmd_demo(project, args):
     port = args.port
@@ -1002,24 +1016,31 @@ def cmd_demo(project, args):
         raise SetupError(f"port {port} is in use: pass --port N or set DUNNING_HTTP_PORT")
     template = ensure_template(project)
     prepare_demo_db(project, template)
-    say("running the dunning cycle as of today")
-    log = project.logs / "demo-summary.log"
-    summary = project.logs / "demo-summary.txt"
-    summary.unlink(missing_ok=True)
-    rc, _ = project.run_script("summary", DEMO_DB, log, output=summary)
-    if rc or not summary.exists():
-        raise SetupError(f"the dunning cycle failed (exit {rc}); see {log}")
-    print(summary.read_text().rstrip(), flush=True)
     if not shutil.which("wkhtmltopdf") and not apt_install("wkhtmltopdf"):
         say("wkhtmltopdf not found: dunning letters will be rendered as HTML, not PDF")
-    say(f"Odoo is serving http://localhost:{port} (login admin / admin); Ctrl-C stops it")
-    say(f"server log: {project.logs / 'demo-server.log'}")
+    # The server starts first: wkhtmltopdf fetches the letters' stylesheets from it.
     cmd = project.odoo_cmd(
         "-c", str(project.conf), "-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$",
         "--http-interface=127.0.0.1", f"--http-port={port}", "--workers=0",
         f"--logfile={project.logs / 'demo-server.log'}",
     )  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=CACHE, start_new_session=True)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/web/login", proc)
+        say("running the dunning cycle as of today")
+        log = project.logs / "demo-summary.log"
+        summary = project.logs / "demo-summary.txt"
+        summary.unlink(missing_ok=True)
+        os.environ["DUNNING_REPORT_URL"] = f"http://127.0.0.1:{port}"
+        rc, _ = project.run_script("summary", DEMO_DB, log, output=summary)
+        if rc or not summary.exists():
+            raise SetupError(f"the dunning cycle failed (exit {rc}); see {log}")
+        print(summary.read_text().rstrip(), flush=True)
+    except BaseException:
+        stop_process(proc)
+        raise
+    say(f"Odoo is serving http://localhost:{port} (login admin / admin); Ctrl-C stops it")
+    say(f"server log: {project.logs / 'demo-server.log'}")
     try:
         return proc.wait()
     except KeyboardInterrupt:

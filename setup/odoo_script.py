@@ -6,6 +6,7 @@
 Odoo's log goes to stderr as usual, so callers can check it for ERROR lines.
 """
 
+import os
 import sys
 
 import odoo
@@ -19,6 +20,11 @@ def summary(env):
     runs = env.get("dunning.run")
     if runs is None or not hasattr(runs, "_cli_demo_summary"):
         return "dunning engine not installed yet"
+    # wkhtmltopdf fetches the letters' stylesheets from the running demo server
+    if os.environ.get("DUNNING_REPORT_URL"):
+        env["ir.config_parameter"].set_param(
+            "report.url", os.environ["DUNNING_REPORT_URL"]
+        )
     return runs._cli_demo_summary()
 
 
