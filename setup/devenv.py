@@ -253,11 +253,14 @@ def ensure_venv():
     say("installing setup/requirements.txt")
     subprocess.run(pip + ["install", "-r", str(REPO / "setup" / "requirements.txt")], check=True)
     if src is not None:
-        # Non-editable on purpose (STYLE.md trap: an editable Odoo gets hidden by addon
-        # wheels). --no-deps: setup/requirements.txt already holds the pinned dependencies
-        # (Odoo's setup.py asks for psycopg2, which needs PostgreSQL headers to build).
-        say(f"installing Odoo from {src} (non-editable, takes a few minutes)")
-        subprocess.run(pip + ["install", "--no-deps", str(src)], check=True)
+        # Odoo is used in place through a .pth file: nothing is built inside or copied from
+        # the user's tree (pip install <dir> would write build/ and *.egg-info there), and
+        # OCA addon wheels cannot hide it (STYLE.md trap of editable installs).
+        site = subprocess.run(
+            [str(venv_python(venv)), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        Path(site, "odoo-src.pth").write_text(f"{src}\n")
     info = probe(str(venv_python(venv)))
     if tuple(info.get("odoo") or ()) != ODOO_SERIE:
         raise SetupError(f"the virtualenv {venv} does not import Odoo 18.0: {info}")
@@ -554,7 +557,10 @@ class Project:
     def odoo_addons_dir(self):
         import odoo
 
-        return Path(odoo.__file__).parent / "addons"
+        package = Path(odoo.__file__).parent
+        # a source tree keeps the standard addons beside the package, an installed Odoo inside it
+        dirs = [package.parent / "addons", package / "addons"]
+        return ",".join(str(d) for d in dirs if (d / "base").is_dir() or (d / "web").is_dir())
 
     def write_config(self):
         self.data_dir.mkdir(parents=True, exist_ok=True)
