@@ -265,8 +265,9 @@ def ensure_venv():
     if tuple(info.get("odoo") or ()) != ODOO_SERIE:
         raise SetupError(f"the virtualenv {venv} does not import Odoo 18.0: {info}")
     ready.write_text(json.dumps({"mode": mode, "odoo": ident, "python": python}))
+    # Older virtualenvs unused for a day go; a recent one may serve a running command.
     for old in CACHE.glob("venv-*"):
-        if old != venv:
+        if old != venv and time.time() - old.stat().st_mtime > 86400:
             shutil.rmtree(old, ignore_errors=True)
     return venv, mode
 

@@ -4,7 +4,7 @@ from odoo import http
 from odoo.http import request
 from odoo.tools import verify_hash_signed
 
-from ..models.dunning_communication_render import CHANNEL_TOKEN_SCOPE
+from ..models.dunning_communication import CHANNEL_TOKEN_SCOPE
 
 
 class DunningChannelPreference(http.Controller):

@@ -221,12 +221,6 @@ SELECT DISTINCT ON (parent_id) parent_id, id
         }
 
     @api.model
-    def _blocked_items(self, company, date, items):
-        """{item id: skip reason} for items another feature holds back (e.g.
-        a payment plan). Extension hook: one query for all items."""
-        return {}
-
-    @api.model
     def _is_business_day(self, company, date):
         if date.weekday() >= 5:
             return False
@@ -495,3 +489,33 @@ SELECT DISTINCT ON (parent_id) parent_id, id
                     ],
                 )
         return result
+
+    @api.model
+    def _blocked_items(self, company, date, items):
+        """{item id: skip reason} for items another feature holds back: the
+        invoices under an active payment plan, reminded per instalment by the
+        plan. One query for all items."""
+        blocked = {}
+        planned = self._planned_move_ids(company)
+        if planned:
+            for item in items["items"]:
+                if item["move_id"] in planned:
+                    blocked.setdefault(item["id"], "payment_plan")
+        return blocked
+
+    @api.model
+    def _planned_move_ids(self, company):
+        """Ids of the invoices of the company's active payment plans, in one
+        query."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT rel.move_id
+                  FROM dunning_payment_plan_move_rel rel
+                  JOIN dunning_payment_plan plan ON plan.id = rel.plan_id
+                 WHERE plan.company_id = %s AND plan.state = 'active'
+                """,
+                company.id,
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}

@@ -16,6 +16,7 @@ SKIP_REASONS = [
     ("non_business_day", "Not a business day"),
     ("level_sent", "Level already sent"),
     ("no_scenario", "No scenario"),
+    ("payment_plan", "Invoice under a payment plan"),
     ("error", "Error"),
 ]
 

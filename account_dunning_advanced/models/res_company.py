@@ -42,3 +42,17 @@ class ResCompany(models.Model):
         default=200,
         help="The scheduled run commits after each batch of this many customers.",
     )
+
+    dunning_approval_dispatch = fields.Selection(
+        [("immediate", "At once"), ("next_run", "On the next run")],
+        string="Approved Reminders Go Out",
+        default="immediate",
+        required=True,
+    )
+    dunning_promise_grace_days = fields.Integer(
+        string="Promise Grace Days",
+        default=3,
+        help="Days after a promised payment date, or an instalment date, before "
+        "the promise or the plan counts as broken, when the customer's scenario "
+        "has no grace days.",
+    )

@@ -1,6 +1,16 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+CHANNEL_ORIGINS = [
+    ("customer", "Customer (link in a reminder)"),
+    ("collector", "Collector"),
+]
 
 
 class ResPartner(models.Model):
@@ -92,3 +102,275 @@ class ResPartner(models.Model):
         commercial = self.commercial_partner_id
         invoice = commercial.child_ids.filtered(lambda c: c.type == "invoice")[:1]
         return invoice or commercial
+
+    dunning_channel_changed_date = fields.Datetime(
+        string="Reminder Channel Changed On", readonly=True, copy=False
+    )
+    dunning_channel_changed_origin = fields.Selection(
+        CHANNEL_ORIGINS,
+        string="Reminder Channel Changed By",
+        readonly=True,
+        copy=False,
+    )
+
+    def write(self, vals):
+        # A change made in the back-office is the collector's; the public page
+        # passes its own origin and date.
+        if (
+            "dunning_preferred_channel" not in vals
+            or "dunning_channel_changed_date" in vals
+        ):
+            return super().write(vals)
+        channel = vals["dunning_preferred_channel"] or False
+        changed = self.filtered(lambda p: p.dunning_preferred_channel != channel)
+        res = super().write(vals)
+        if changed:
+            changed.write(
+                {
+                    "dunning_channel_changed_date": fields.Datetime.now(),
+                    "dunning_channel_changed_origin": "collector",
+                }
+            )
+            changed._dunning_log_channel_change(channel)
+        return res
+
+    def _dunning_set_preferred_channel(self, channel, origin):
+        """Record the customer's choice with its date and origin, in the chatter."""
+        changed = self.filtered(
+            lambda p: (p.dunning_preferred_channel or "email") != channel
+        )
+        if changed:
+            changed.write(
+                {
+                    "dunning_preferred_channel": channel,
+                    "dunning_channel_changed_date": fields.Datetime.now(),
+                    "dunning_channel_changed_origin": origin,
+                }
+            )
+            changed._dunning_log_channel_change(channel)
+        return changed
+
+    def _dunning_log_channel_change(self, channel):
+        labels = dict(
+            self._fields["dunning_preferred_channel"]._description_selection(self.env)
+        )
+        origins = dict(
+            self._fields["dunning_channel_changed_origin"]._description_selection(
+                self.env
+            )
+        )
+        self._message_log_batch(
+            {
+                partner.id: Markup("<p>%s</p>")
+                % self.env._(
+                    "Reminder channel set to %(channel)s (by %(origin)s). Legal "
+                    "notices may still be sent by any means.",
+                    channel=labels.get(channel or "email", labels["email"]),
+                    origin=origins.get(partner.dunning_channel_changed_origin, ""),
+                )
+                for partner in self
+            }
+        )
+
+    dunning_worklist_ids = fields.One2many("dunning.worklist", "partner_id")
+    dunning_promise_ids = fields.One2many(
+        "dunning.promise", "partner_id", string="Promises to Pay"
+    )
+    dunning_dispute_ids = fields.One2many(
+        "dunning.dispute", "partner_id", string="Disputes"
+    )
+    dunning_payment_plan_ids = fields.One2many(
+        "dunning.payment.plan", "partner_id", string="Payment Plans"
+    )
+
+    def _dunning_default_collector(self):
+        """{partner: user} in the current company: the collector of the
+        partner's typology, else its salesperson."""
+        return {
+            partner: partner.dunning_typology_id.collector_id or partner.user_id
+            for partner in self.commercial_partner_id
+        }
+
+    def _dunning_fill_collectors(self):
+        """Give the partners of the current company that have no collector
+        their default one, one write per collector."""
+        by_user = defaultdict(list)
+        for partner, user in self._dunning_default_collector().items():
+            if user and not partner.dunning_collector_id:
+                by_user[user].append(partner.id)
+        for user, partner_ids in by_user.items():
+            self.browse(partner_ids).sudo().write({"dunning_collector_id": user.id})
+
+    def _dunning_scenario(self):
+        self.ensure_one()
+        return (
+            self.dunning_scenario_id
+            or self.dunning_typology_id.scenario_id
+            or self.env.company.dunning_scenario_id
+        )
+
+    def _dunning_grace_days(self):
+        """Grace after a promised date in the current company: the scenario's
+        grace days, else the company's."""
+        self.ensure_one()
+        return (
+            self._dunning_scenario().grace_days
+            or self.env.company.dunning_promise_grace_days
+        )
+
+    def _dunning_collector(self):
+        """Who follows up this customer: its collector, else the default one,
+        else the current user."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        return (
+            partner.dunning_collector_id
+            or partner._dunning_default_collector()[partner]
+            or self.env.user
+        )
+
+    def _dunning_post(self, body):
+        """Log on the customer's chatter as the current user: collectors work
+        the dunning of customers they are not allowed to edit."""
+        for partner in self:
+            partner.sudo().message_post(
+                body=body, author_id=self.env.user.partner_id.id
+            )
+
+    def _dunning_set_pause(self, until):
+        """Pause (or resume with False) the reminders in the current company;
+        collectors may do so without the right to edit customers."""
+        self.sudo().write({"dunning_paused_until": until})
+
+    def _dunning_schedule_collector_activity(self, summary, note):
+        """An activity for the collector on the customer, typed "Dunning call"
+        when the engine's type exists."""
+        activity_type = self.env.ref(
+            "account_dunning_advanced.mail_activity_type_dunning_call",
+            raise_if_not_found=False,
+        ) or self.env.ref("mail.mail_activity_data_todo")
+        activities = self.env["mail.activity"]
+        for partner in self:
+            activities |= partner.sudo().activity_schedule(
+                activity_type_id=activity_type.id,
+                summary=summary,
+                note=note,
+                user_id=partner._dunning_collector().id,
+            )
+        return activities
+
+    def action_dunning_open_worklist(self):
+        self.ensure_one()
+        row_id = self.env["dunning.worklist"]._row_id(
+            self.commercial_partner_id, self.env.company
+        )
+        if not self.env["dunning.worklist"].search_count([("id", "=", row_id)]):
+            raise UserError(_("This customer has no overdue item in this company."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Dunning"),
+            "res_model": "dunning.worklist",
+            "res_id": row_id,
+            "view_mode": "form",
+        }
+
+    dunning_key_account = fields.Boolean(
+        string="Key Account",
+        tracking=True,
+        help="Used by the automatic typology rules.",
+    )
+    dunning_typology_locked = fields.Boolean(
+        string="Typology Locked",
+        company_dependent=True,
+        tracking=True,
+        help="The weekly automatic classification leaves this customer's "
+        "typology as it is.",
+    )
+    dunning_risk_score = fields.Integer(
+        string="Risk Score",
+        compute="_compute_dunning_score",
+        search="_search_dunning_risk_score",
+        help="0 (no risk) to 100, from the payment behaviour of the last 12 "
+        "months; recomputed weekly and when a payment is reconciled.",
+    )
+    dunning_avg_days_late = fields.Float(
+        string="Average Days Late", compute="_compute_dunning_score", digits=(16, 1)
+    )
+    dunning_late_share = fields.Float(
+        string="Paid Late (%)", compute="_compute_dunning_score", digits=(16, 1)
+    )
+    dunning_avg_reminders = fields.Float(
+        string="Reminders Before Payment",
+        compute="_compute_dunning_score",
+        digits=(16, 2),
+    )
+    dunning_promises_broken = fields.Integer(
+        string="Promises Broken", compute="_compute_dunning_score"
+    )
+    dunning_overdue_amount_score = fields.Monetary(
+        string="Overdue (Scored)",
+        compute="_compute_dunning_score",
+        currency_field="dunning_score_currency_id",
+    )
+    dunning_open_disputes = fields.Integer(
+        string="Open Disputes", compute="_compute_dunning_score"
+    )
+    dunning_revenue_12m = fields.Monetary(
+        string="12-Month Revenue",
+        compute="_compute_dunning_score",
+        currency_field="dunning_score_currency_id",
+    )
+    dunning_paid_count = fields.Integer(
+        string="Paid Instalments", compute="_compute_dunning_score"
+    )
+    dunning_score_date = fields.Date(
+        string="Behaviour Computed On", compute="_compute_dunning_score"
+    )
+    dunning_score_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_dunning_score"
+    )
+
+    @api.depends_context("company")
+    def _compute_dunning_score(self):
+        company = self.env.company
+        scores = (
+            self.env["dunning.partner.score"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                ]
+            )
+        )
+        by_partner = {score.partner_id.id: score for score in scores}
+        for partner in self:
+            score = by_partner.get(partner.commercial_partner_id.id)
+            partner.dunning_score_currency_id = company.currency_id
+            partner.dunning_risk_score = score.risk_score if score else 0
+            partner.dunning_avg_days_late = score.avg_days_late if score else 0.0
+            partner.dunning_late_share = score.late_share if score else 0.0
+            partner.dunning_avg_reminders = score.avg_reminders if score else 0.0
+            partner.dunning_promises_broken = score.promises_broken if score else 0
+            partner.dunning_overdue_amount_score = (
+                score.overdue_amount if score else 0.0
+            )
+            partner.dunning_open_disputes = score.open_disputes if score else 0
+            partner.dunning_revenue_12m = score.revenue_12m if score else 0.0
+            partner.dunning_paid_count = score.paid_count if score else 0
+            partner.dunning_score_date = score.date if score else False
+
+    def _search_dunning_risk_score(self, operator, value):
+        if operator not in ("=", "!=", "<", "<=", ">", ">="):
+            return NotImplemented
+        scores = (
+            self.env["dunning.partner.score"]
+            .sudo()
+            ._search(
+                [
+                    ("company_id", "=", self.env.company.id),
+                    ("risk_score", operator, value),
+                ]
+            )
+        )
+        return [("commercial_partner_id", "in", scores.subselect("partner_id"))]
