@@ -33,6 +33,8 @@ What ``measure`` does, with the addon's public entry points only:
   ``--entry cron``: the scheduled action ``dunning.run._cron_run()`` called again and
   again, as Odoo's cron runner does (an ``ir.cron.progress`` in the context, a commit
   after each call), until it reports no remaining work, the clock frozen at AS_OF;
+  ``--cron-methods _cron_run,_cron_other`` runs more scheduled methods of the addon
+  (on the model of the ``ir.cron`` calling them) in turn, each until done;
 * letters (``--letters N``, 0 to skip): the company's scenario switched to a copy of
   Standard sending letters only, then a manual run for N reminded customers
   (``bypass_interval``), then any letter queue cron of the addon until it is empty;
@@ -263,11 +265,15 @@ def run_cron_until_done(env, model, method):
     return calls
 
 
-def real_run(env, company, as_of, entry):
+def real_run(env, company, as_of, entry, cron_methods):
     Run = env["dunning.run"].with_company(company)
     if entry == "cron":
+        calls = {}
         with frozen(as_of):
-            calls = run_cron_until_done(env, "dunning.run", "_cron_run")
+            for method in cron_methods:
+                cron = dunning_crons(env, method)[:1]
+                model = cron.model_id.model or "dunning.run"
+                calls[method] = run_cron_until_done(env, model, method)
         return {"cron_calls": calls}
     run = Run._run_company(company, as_of, "scheduled", dry_run=False)
     commit(env)
@@ -280,7 +286,8 @@ def letter_queue_methods(env):
     crons = env["ir.cron"].search([("model_id.model", "like", "dunning.%")])
     for cron in crons:
         match = re.search(r"model\.(_cron\w*)\(", cron.code or "")
-        if match and "letter" in (match[1] + (cron.cron_name or "")).lower():
+        words = (match[1] + (cron.cron_name or "")).lower() if match else ""
+        if any(word in words for word in ("letter", "print", "pdf")):
             result.append((cron.model_id.model, match[1]))
     return result
 
@@ -377,7 +384,7 @@ def cmd_measure(env, args):
     result, figures["real_run"] = measure(
         env,
         f"real run ({args.entry})",
-        lambda: real_run(env, company, as_of, args.entry),
+        lambda: real_run(env, company, as_of, args.entry, args.cron_methods.split(",")),
     )
     real = figures["real_run"]
     real.update(result)
@@ -519,7 +526,10 @@ def parse_scaled(pairs):
     result = {}
     for pair in pairs or ():
         scale, _sep, path = pair.partition("=")
-        result[scale] = read_figures(path)
+        try:
+            result[scale] = read_figures(path)
+        except (OSError, ValueError, SystemExit) as error:
+            out(f"(skipped {path}: {error})")
     return result
 
 
@@ -558,6 +568,11 @@ def parse_args(argv):
     m.add_argument("--as-of", default="2026-11-18")
     m.add_argument("--label", default="current")
     m.add_argument("--entry", choices=("run_company", "cron"), default="run_company")
+    m.add_argument(
+        "--cron-methods",
+        default="_cron_run",
+        help="with --entry cron: the scheduled methods run in turn, each until done",
+    )
     m.add_argument("--letters", type=int, default=20, help="letters to render, 0: skip")
     m.add_argument("--report-url", help="URL of a server on the database (letters)")
     m.add_argument("--json", help="write the figures to this file")
