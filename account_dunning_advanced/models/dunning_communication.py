@@ -15,6 +15,7 @@ from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.misc import format_amount, format_date, formatLang
 
 from .dunning_level import TONES
+from .res_company import is_assignable
 
 STATES = [
     ("to_approve", "To Approve"),
@@ -40,6 +41,7 @@ RENDER_MEMO_KEY = "account_dunning_advanced.render_values"
 LETTER_REPORT = "account_dunning_advanced.action_report_dunning_letter"
 
 CALL_ACTIVITY_TYPE = "account_dunning_advanced.mail_activity_type_dunning_call"
+TODO_ACTIVITY_TYPE = "account_dunning_advanced.mail_activity_type_dunning_todo"
 
 # previous reminders listed in a call note
 HISTORY_SIZE = 5
@@ -263,7 +265,7 @@ class DunningCommunication(models.Model):
         to_manager = self.filtered("level_id.manager_activity")
         if not to_manager:
             return
-        todo_type = self.env.ref("mail.mail_activity_data_todo")
+        todo_type = self.env.ref(TODO_ACTIVITY_TYPE)
         partner_model = self.env["ir.model"]._get_id("res.partner")
         self.env["mail.activity"].sudo().create(
             [
@@ -271,7 +273,11 @@ class DunningCommunication(models.Model):
                     "activity_type_id": todo_type.id,
                     "res_model_id": partner_model,
                     "res_id": comm.partner_id.id,
-                    "user_id": (comm.level_id.manager_user_id or self.env.user).id,
+                    "user_id": (
+                        comm.level_id.manager_user_id
+                        if is_assignable(comm.level_id.manager_user_id)
+                        else comm.company_id._dunning_fallback_user()
+                    ).id,
                     "date_deadline": comm.date,
                     "summary": _(
                         "Final notice %(name)s sent: decide on the next step",
@@ -450,9 +456,14 @@ class DunningCommunication(models.Model):
         return self._dunning_email_from()
 
     def _dunning_channel_token(self):
+        """Signed link token of the customer in the reminder's company, valid
+        for the company's token validity."""
         self.ensure_one()
         return hash_sign(
-            self.sudo().env, CHANNEL_TOKEN_SCOPE, {"partner_id": self.partner_id.id}
+            self.sudo().env,
+            CHANNEL_TOKEN_SCOPE,
+            {"partner_id": self.partner_id.id, "company_id": self.company_id.id},
+            expiration=timedelta(days=self.company_id.dunning_token_validity_days),
         )
 
     def _dunning_channel_preference_url(self):
@@ -697,15 +708,17 @@ class DunningCommunication(models.Model):
                 comm.write(vals)
 
     def _dunning_responsible(self):
-        """Who handles manual follow-up: the customer's collector in the
-        reminder's company, else the level's responsible, else the run user."""
+        """Who handles manual follow-up: the level's responsible when it has
+        one, else the customer's collector chain in the reminder's company
+        (``res.partner._dunning_collector``); never an archived user or
+        OdooBot."""
         self.ensure_one()
-        partner = self.partner_id.with_company(self.company_id)
+        if is_assignable(self.level_id.activity_user_id):
+            return self.level_id.activity_user_id
         return (
-            partner.dunning_collector_id
-            or self.collector_id
-            or self.level_id.activity_user_id
-            or self.env.user
+            self.partner_id.with_company(self.company_id)
+            .with_context(allowed_company_ids=[self.company_id.id])
+            ._dunning_collector()
         )
 
     def _dunning_has_postal_address(self, partner):
@@ -723,30 +736,51 @@ class DunningCommunication(models.Model):
         return self.env["res.partner"]
 
     def _dunning_schedule_todo(self, summaries):
-        """One to-do activity per communication on its customer, for its
-        collector: {communication: (summary, note)}."""
+        """To-do activities on the customers for their collector, from
+        {communication: (summary, note)}: one per customer, collector and day,
+        the notes of the same day gathered in it (a batch creating two
+        activities for one record and user would subscribe that user twice)."""
         if not summaries:
             return self.env["mail.activity"]
-        todo_type = self.env.ref("mail.mail_activity_data_todo")
-        partner_model = self.env["ir.model"]._get_id("res.partner")
+        todo_type = self.env.ref(TODO_ACTIVITY_TYPE)
         today = fields.Date.context_today(self)
-        return (
-            self.env["mail.activity"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "activity_type_id": todo_type.id,
-                        "res_model_id": partner_model,
-                        "res_id": comm.partner_id.id,
-                        "user_id": comm._dunning_responsible().id,
-                        "date_deadline": today,
-                        "summary": summary,
-                        "note": note,
-                    }
-                    for comm, (summary, note) in summaries.items()
-                ]
-            )
+        grouped = {}
+        for comm, (summary, note) in summaries.items():
+            user = comm._dunning_responsible()
+            key = (comm.partner_id.id, user.id)
+            if key in grouped:
+                grouped[key]["note"] += note
+            else:
+                grouped[key] = {"summary": summary, "note": note}
+        Activity = self.env["mail.activity"].sudo()
+        existing = Activity.search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", [partner_id for partner_id, _user in grouped]),
+                ("activity_type_id", "=", todo_type.id),
+                ("date_deadline", "=", today),
+            ]
+        )
+        same_day = {(act.res_id, act.user_id.id): act for act in existing}
+        for key, values in grouped.items():
+            if key in same_day:
+                activity = same_day[key]
+                activity.note = (activity.note or Markup()) + values["note"]
+        partner_model = self.env["ir.model"]._get_id("res.partner")
+        return Activity.create(
+            [
+                {
+                    "activity_type_id": todo_type.id,
+                    "res_model_id": partner_model,
+                    "res_id": partner_id,
+                    "user_id": user_id or False,
+                    "date_deadline": today,
+                    "summary": values["summary"],
+                    "note": values["note"],
+                }
+                for (partner_id, user_id), values in grouped.items()
+                if (partner_id, user_id) not in same_day
+            ]
         )
 
     def _dunning_mark_sent(self):

@@ -79,6 +79,15 @@ class DunningLevel(models.Model):
     )
     manager_user_id = fields.Many2one("res.users", string="Manager")
 
+    _sql_constraints = [
+        (
+            "offset_unique",
+            "UNIQUE(scenario_id, offset_days)",
+            "Two levels of a scenario cannot have the same offset: one of them "
+            "would never be used.",
+        ),
+    ]
+
     @api.constrains("channel_email", "channel_letter", "channel_sms", "channel_call")
     def _check_channels(self):
         for level in self:
@@ -93,6 +102,34 @@ class DunningLevel(models.Model):
             raise ValidationError(
                 _("A penalty invoice needs the level to include penalties.")
             )
+
+    @api.constrains("mail_template_id")
+    def _check_mail_template_active(self):
+        for level in self.filtered("mail_template_id"):
+            if not level.mail_template_id.active:
+                raise ValidationError(
+                    _(
+                        "The email template %(template)s of the level %(level)s is "
+                        "archived: restore it or choose another one.",
+                        template=level.mail_template_id.name,
+                        level=level.name,
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_last_level(self):
+        """A scenario keeps at least one level: one without levels would remind
+        nobody."""
+        for scenario in self.scenario_id:
+            if not scenario.level_ids - self:
+                raise ValidationError(
+                    _(
+                        "The scenario %(scenario)s needs at least one level: add "
+                        "another one before deleting this one, or archive the "
+                        "scenario.",
+                        scenario=scenario.name,
+                    )
+                )
 
     def _channels(self):
         """Channels of this level, in dispatch order."""

@@ -7,6 +7,13 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .res_company import is_assignable
+
+DUNNING_ACTIVITY_TYPES = (
+    "account_dunning_advanced.mail_activity_type_dunning_call",
+    "account_dunning_advanced.mail_activity_type_dunning_todo",
+)
+
 CHANNEL_ORIGINS = [
     ("customer", "Customer (link in a reminder)"),
     ("collector", "Collector"),
@@ -114,6 +121,14 @@ class ResPartner(models.Model):
     )
 
     def write(self, vals):
+        if "dunning_collector_id" not in vals:
+            return self._dunning_write_channel(vals)
+        previous = {partner.id: partner.dunning_collector_id for partner in self}
+        res = self._dunning_write_channel(vals)
+        self._dunning_move_activities(previous)
+        return res
+
+    def _dunning_write_channel(self, vals):
         # A change made in the back-office is the collector's; the public page
         # passes its own origin and date.
         if (
@@ -185,9 +200,20 @@ class ResPartner(models.Model):
 
     def _dunning_default_collector(self):
         """{partner: user} in the current company: the collector of the
-        partner's typology, else its salesperson."""
+        partner's typology, else its salesperson, when they may receive
+        activities (else an empty recordset)."""
         return {
-            partner: partner.dunning_typology_id.collector_id or partner.user_id
+            partner: next(
+                (
+                    user
+                    for user in (
+                        partner.dunning_typology_id.collector_id,
+                        partner.user_id,
+                    )
+                    if is_assignable(user)
+                ),
+                self.env["res.users"],
+            )
             for partner in self.commercial_partner_id
         }
 
@@ -219,15 +245,48 @@ class ResPartner(models.Model):
         )
 
     def _dunning_collector(self):
-        """Who follows up this customer: its collector, else the default one,
-        else the current user."""
+        """Who follows up this customer in the current company: its collector,
+        else its typology's collector, else its salesperson, else the company's
+        dunning manager; never an archived or portal user, nor OdooBot."""
         self.ensure_one()
         partner = self.commercial_partner_id
+        if is_assignable(partner.dunning_collector_id):
+            return partner.dunning_collector_id
         return (
-            partner.dunning_collector_id
-            or partner._dunning_default_collector()[partner]
-            or self.env.user
+            partner._dunning_default_collector()[partner]
+            or self.env.company._dunning_fallback_user()
         )
+
+    def _dunning_open_activities(self):
+        """Open dunning calls and to-dos on these customers."""
+        types = [self.env.ref(xmlid).id for xmlid in DUNNING_ACTIVITY_TYPES]
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", self.ids),
+                    ("activity_type_id", "in", types),
+                ]
+            )
+        )
+
+    def _dunning_move_activities(self, previous):
+        """After a change of collector in the current company, the customers'
+        open dunning activities that the previous collector held, or that nobody
+        valid holds, go to the new one. ``previous``: {partner id: user}."""
+        activities = self._dunning_open_activities()
+        by_partner = activities.grouped("res_id")
+        for partner in self:
+            new = partner._dunning_collector()
+            old = previous.get(partner.id) or self.env["res.users"]
+            moved = by_partner.get(partner.id, activities[:0]).filtered(
+                lambda act, old=old: act.user_id == old
+                or not is_assignable(act.user_id)
+            )
+            if moved and new:
+                moved.write({"user_id": new.id})
 
     def _dunning_post(self, body):
         """Log on the customer's chatter as the current user: collectors work
@@ -245,10 +304,7 @@ class ResPartner(models.Model):
     def _dunning_schedule_collector_activity(self, summary, note):
         """An activity for the collector on the customer, typed "Dunning call"
         when the engine's type exists."""
-        activity_type = self.env.ref(
-            "account_dunning_advanced.mail_activity_type_dunning_call",
-            raise_if_not_found=False,
-        ) or self.env.ref("mail.mail_activity_data_todo")
+        activity_type = self.env.ref(DUNNING_ACTIVITY_TYPES[0])
         activities = self.env["mail.activity"]
         for partner in self:
             activities |= partner.sudo().activity_schedule(

@@ -25,3 +25,5 @@ from . import test_dunning_penalties
 from . import test_dunning_wizards
 from . import test_dunning_french_translation
 from . import test_dunning_payment_qr
+from . import test_dunning_configuration_checks
+from . import test_dunning_activity_assignment

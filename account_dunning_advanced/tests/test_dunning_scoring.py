@@ -112,16 +112,19 @@ class TestDunningScoring(DunningReportingCommon):
 
         scores = []
         worst = self._customer("Worst Payer")
+        offset = 100  # levels of one scenario have distinct offsets
         for days_late in (5, 30, 200):
             inv = self._invoice(worst, 1000, "2025-09-01", "2025-10-01")
             for day in ("2025-10-02", "2025-10-03", "2025-10-04", "2025-10-05"):
-                self._remind(
-                    inv,
-                    day,
-                    self.env["dunning.level"].create(
-                        {"scenario_id": self.scenario.id, "name": day, "offset_days": 1}
-                    ),
+                offset += 1
+                level = self.env["dunning.level"].create(
+                    {
+                        "scenario_id": self.scenario.id,
+                        "name": day,
+                        "offset_days": offset,
+                    }
                 )
+                self._remind(inv, day, level)
             self._pay(inv, 1000, inv.invoice_date_due + timedelta(days=days_late))
             self.env["dunning.partner.score"]._recompute(self.company)
             scores.append(self._score(worst).risk_score)
