@@ -409,7 +409,7 @@ CC_RESULT = re.compile(
     r"peak RSS (\d+) MB"
 )
 CC_SCALE = re.compile(r"RESULT scale: customers with lines=(\d+) lines=(\d+)")
-CC_MAILS = re.compile(r"mail\.mail queued=(\d+)")
+CC_MAILS = re.compile(r"mail\.mail queued=(\d+) mail\.message created \S+=(\d+)")
 
 
 def read_cc(path):
@@ -431,6 +431,7 @@ def read_cc(path):
             "customers_reminded": customers,
             "customers_per_s": round(customers / seconds, 1),
             "mails_queued": int(mails[1]) if mails else None,
+            "messages": int(mails[2]) if mails else None,
         },
         "phases": {p[0]: float(p[1]) for p in phases},
     }
@@ -472,6 +473,7 @@ ROWS = [
     ("  queries", lambda f: get(f, "real_run", "queries"), "time"),
     ("  queries/customer", lambda f: per_customer(f, "real_run"), "time"),
     ("  emails queued", lambda f: get(f, "real_run", "mails_queued"), None),
+    ("  chatter messages", lambda f: get(f, "real_run", "messages"), None),
     ("  peak RSS (MB)", lambda f: get(f, "real_run", "peak_rss"), None),
     ("letters/s (wkhtmltopdf)", lambda f: get(f, "letters", "letters_per_s"), "rate"),
 ]
