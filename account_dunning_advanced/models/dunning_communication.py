@@ -29,6 +29,21 @@ _logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "account_dunning_advanced.group_dunning_manager"
 
+# What a reminder says and where it stands: written only by the addon's own
+# methods, which run as superuser once they have checked the user's rights.
+LOCKED_FIELDS = frozenset(
+    {
+        "name", "run_id", "date", "company_id", "partner_id", "contact_id",
+        "collector_id", "lang", "level_id", "tone", "typology_id",
+        "channel_email", "channel_letter", "channel_sms", "channel_call",
+        "line_ids", "amount_due", "penalty_interest", "penalty_indemnity",
+        "penalty_rate", "penalty_move_id", "state", "sent_datetime",
+        "approved_by_id", "approved_datetime", "mail_id", "mail_message_id",
+        "letter_attachment_id", "activity_id", "sms_id", "error_message",
+        "skipped_channels",
+    }
+)  # fmt: skip
+
 # Days the customer gets to pay after a final notice when the scenario has no
 # further level: the usual "eight days" of French formal notices.
 FINAL_NOTICE_DAYS = 8
@@ -61,6 +76,8 @@ class DunningCommunication(models.Model):
     _inherit = ["mail.thread"]
     _order = "date desc, id desc"
     _check_company_auto = True
+    # collectors note on reminders they may not change
+    _mail_post_access = "read"
 
     name = fields.Char(required=True, readonly=True, default="/", copy=False)
     run_id = fields.Many2one("dunning.run", readonly=True, index=True)
@@ -352,6 +369,30 @@ class DunningCommunication(models.Model):
     promise_ids = fields.One2many("dunning.promise", "communication_id")
     dispute_ids = fields.One2many("dunning.dispute", "communication_id")
 
+    # ------------------------------------------------------------------
+    # State machine: only the addon's methods change a reminder
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            raise AccessError(_("Reminders are created by dunning runs, not directly."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        locked = LOCKED_FIELDS.intersection(vals)
+        if locked and not self.env.su:
+            raise AccessError(
+                _(
+                    "The %(fields)s of a reminder change only through its actions "
+                    "(approve, reject, cancel, send).",
+                    fields=", ".join(
+                        self._fields[name].get_description(self.env)["string"]
+                        for name in sorted(locked)
+                    ),
+                )
+            )
+        return super().write(vals)
+
     def _check_approver(self):
         if not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(_("Only dunning managers approve or reject reminders."))
@@ -360,7 +401,7 @@ class DunningCommunication(models.Model):
 
     def action_approve(self):
         self._check_approver()
-        self.write(
+        self.sudo().write(
             {
                 "state": "queued",
                 "approved_by_id": self.env.user.id,
@@ -382,10 +423,34 @@ class DunningCommunication(models.Model):
         """Cancelled reminders do not count as sent: their items can be
         reminded again at that level later."""
         self._check_approver()
-        self.write({"state": "cancelled"})
+        self.sudo().write({"state": "cancelled"})
         for comm in self:
             comm.message_post(body=_("Rejected by %(user)s.", user=self.env.user.name))
         return True
+
+    def action_cancel(self):
+        """A manager stops reminders that are not sent yet: what they queued
+        (email, SMS, call) is cancelled with them."""
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(_("Only dunning managers cancel reminders."))
+        if any(comm.state not in ("to_approve", "queued", "failed") for comm in self):
+            raise UserError(_("Only reminders not sent yet can be cancelled."))
+        self.sudo()._dunning_cancel(
+            _("Cancelled by %(user)s.", user=self.env.user.name)
+        )
+        return True
+
+    def _dunning_cancel(self, reason):
+        """Cancel the reminders and everything they queued that has not left."""
+        mails = self.mail_id.filtered(lambda m: m.state in ("outgoing", "exception"))
+        mails.write({"state": "cancel"})
+        self.sms_id.filtered(lambda sms: sms.state in ("outgoing", "error")).write(
+            {"state": "canceled"}
+        )
+        self.activity_id.unlink()
+        self.write({"state": "cancelled"})
+        for comm in self:
+            comm.message_post(body=reason)
 
     def _dunning_approved_pending(self, company):
         """Approved reminders not dispatched yet: nothing produced so far."""
@@ -705,7 +770,7 @@ class DunningCommunication(models.Model):
     def _dunning_write_values(self, values_by_comm):
         for comm, vals in values_by_comm.items():
             if vals:
-                comm.write(vals)
+                comm.sudo().write(vals)
 
     def _dunning_responsible(self):
         """Who handles manual follow-up: the level's responsible when it has
@@ -786,7 +851,7 @@ class DunningCommunication(models.Model):
     def _dunning_mark_sent(self):
         todo = self.filtered(lambda c: c.state in ("queued", "failed"))
         if todo:
-            todo.write({"state": "sent", "sent_datetime": fields.Datetime.now()})
+            todo.sudo().write({"state": "sent", "sent_datetime": fields.Datetime.now()})
 
     # ------------------------------------------------------------------
     # Fallbacks
@@ -1186,7 +1251,11 @@ class DunningCommunication(models.Model):
     def action_print_letters(self):
         """Merge the letters of the selection into one document for posting,
         in one report call; mark them sent only once that document exists."""
-        comms = self.filtered(lambda c: c.channel_letter and c.state != "cancelled")
+        if any(comm.state in ("to_approve", "cancelled") for comm in self):
+            raise UserError(
+                _("Reminders waiting for approval or cancelled cannot be printed.")
+            )
+        comms = self.filtered("channel_letter")
         if not comms:
             raise UserError(_("None of the selected reminders is sent by letter."))
         comms.filtered(lambda c: not c.letter_attachment_id)._dispatch_letter()
@@ -1229,7 +1298,11 @@ class DunningCommunication(models.Model):
         they leave through its queue, and its errors show in the chatter."""
         if "snailmail.letter" not in self.env:
             raise UserError(_("Install the Snailmail module to post letters."))
-        comms = self.filtered(lambda c: c.channel_letter and c.state != "cancelled")
+        if any(comm.state in ("to_approve", "cancelled") for comm in self):
+            raise UserError(
+                _("Reminders waiting for approval or cancelled cannot be printed.")
+            )
+        comms = self.filtered("channel_letter")
         comms.filtered(lambda c: not c.letter_attachment_id)._dispatch_letter()
         comms = comms.filtered("letter_attachment_id")
         if not comms:

@@ -1,6 +1,7 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 
 class DunningCommunicationLine(models.Model):
@@ -43,6 +44,27 @@ class DunningCommunicationLine(models.Model):
     )
     penalty_interest = fields.Monetary(currency_field="company_currency_id")
     penalty_indemnity = fields.Monetary(currency_field="company_currency_id")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_engine_only()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # the stored related state follows its reminder's, through the ORM
+        if set(vals) - {"state"}:
+            self._check_engine_only()
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_engine_only()
+        return super().unlink()
+
+    def _check_engine_only(self):
+        if not self.env.su:
+            raise AccessError(
+                _("The items of a reminder change only through its actions.")
+            )
 
     def init(self):
         # The database itself refuses the same level twice for one item, even

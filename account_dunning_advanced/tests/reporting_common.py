@@ -74,7 +74,7 @@ class DunningReportingCommon(AccountTestInvoicingCommon):
     def _remind(cls, invoices, date, level=None, state="sent", **vals):
         level = level or cls.level_1
         items = invoices.line_ids.filtered(lambda ln: ln.display_type == "payment_term")
-        return cls.env["dunning.communication"].create(
+        return cls.env["dunning.communication"].sudo().create(
             {
                 "date": date,
                 "company_id": cls.company.id,
