@@ -23,5 +23,4 @@ from . import dunning_worklist
 from . import dunning_planner
 from . import mail_activity
 from . import mail_mail
-from . import mail_template
 from . import mail_thread
