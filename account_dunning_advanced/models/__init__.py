@@ -7,6 +7,7 @@ from . import dunning_scenario
 from . import dunning_level
 from . import res_partner
 from . import dunning_partner_score
+from . import dunning_score_queue
 from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile
@@ -22,5 +23,4 @@ from . import dunning_worklist
 from . import dunning_planner
 from . import mail_activity
 from . import mail_mail
-from . import mail_template
 from . import mail_thread

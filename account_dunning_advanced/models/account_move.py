@@ -1,6 +1,7 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import _, api, fields, models
+from odoo.tools import SQL
 
 
 class AccountMove(models.Model):
@@ -20,12 +21,26 @@ class AccountMove(models.Model):
         string="Excluded From Dunning", copy=False, tracking=True
     )
     dunning_level_id = fields.Many2one(
-        "dunning.level", string="Last Dunning Level", copy=False, readonly=True
+        "dunning.level",
+        string="Last Dunning Level",
+        compute="_compute_dunning_history",
+        store=True,
+        copy=False,
+        help="The furthest level this invoice was reminded at.",
     )
     dunning_last_date = fields.Date(
-        string="Last Reminder Date", copy=False, readonly=True
+        string="Last Reminder Date",
+        compute="_compute_dunning_history",
+        store=True,
+        copy=False,
     )
-    dunning_count = fields.Integer(string="Reminder Count", copy=False, readonly=True)
+    dunning_count = fields.Integer(
+        string="Reminder Count",
+        compute="_compute_dunning_history",
+        store=True,
+        copy=False,
+        help="Reminders that included this invoice, cancelled ones excepted.",
+    )
     dunning_line_ids = fields.One2many(
         "dunning.communication.line", "move_id", string="Reminder History"
     )
@@ -34,6 +49,47 @@ class AccountMove(models.Model):
         "dunning.dispute", "move_id", string="Disputes"
     )
     dunning_dispute_count = fields.Integer(compute="_compute_dunning_dispute_count")
+
+    @api.depends(
+        "dunning_line_ids.state",
+        "dunning_line_ids.level_id",
+        "dunning_line_ids.communication_id.date",
+    )
+    def _compute_dunning_history(self):
+        """Derived from the reminder lines that were not cancelled, in one
+        query for all the invoices the ORM recomputes together."""
+        history = {}
+        moves = self.filtered("id")
+        if moves:
+            self.env["dunning.communication.line"].flush_model(
+                ["move_id", "level_id", "communication_id", "state"]
+            )
+            self.env["dunning.communication"].flush_model(["date"])
+            self.env["dunning.level"].flush_model(["offset_days", "sequence"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT dcl.move_id,
+                           (ARRAY_AGG(dcl.level_id ORDER BY lv.offset_days DESC,
+                                      lv.sequence DESC, lv.id DESC))[1],
+                           MAX(dc.date),
+                           COUNT(DISTINCT dcl.communication_id)
+                      FROM dunning_communication_line dcl
+                      JOIN dunning_communication dc ON dc.id = dcl.communication_id
+                      JOIN dunning_level lv ON lv.id = dcl.level_id
+                     WHERE dcl.move_id = ANY(%s)
+                       AND dcl.state IS DISTINCT FROM 'cancelled'
+                     GROUP BY dcl.move_id
+                    """,
+                    moves.ids,
+                )
+            )
+            history = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        for move in self:
+            level_id, last_date, count = history.get(move.id, (False, False, 0))
+            move.dunning_level_id = level_id
+            move.dunning_last_date = last_date
+            move.dunning_count = count
 
     @api.depends("dunning_dispute_ids")
     def _compute_dunning_dispute_count(self):

@@ -6,21 +6,20 @@ from odoo import api, models
 class AccountPartialReconcile(models.Model):
     _inherit = "account.partial.reconcile"
 
+    # Scores are recomputed by a scheduled action, not in the transaction
+    # that reconciles a payment: a reconciliation only queues its customers.
+
     @api.model_create_multi
     def create(self, vals_list):
         partials = super().create(vals_list)
-        partials._update_dunning_scores()
+        partials._dunning_queue_rescore()
         return partials
 
-    def _update_dunning_scores(self):
-        """Rescore, per company, the customers whose receivable was just
-        (partly) settled: one upsert per company, not per partner."""
-        lines = (self.debit_move_id | self.credit_move_id).filtered(
-            lambda line: line.account_type == "asset_receivable" and line.partner_id
+    def unlink(self):
+        self._dunning_queue_rescore()
+        return super().unlink()
+
+    def _dunning_queue_rescore(self):
+        self.env["dunning.score.queue"]._enqueue(
+            self.debit_move_id | self.credit_move_id
         )
-        score_model = self.env["dunning.partner.score"].sudo()
-        for company in lines.company_id:
-            partners = lines.filtered(
-                lambda line, c=company: line.company_id == c
-            ).partner_id.commercial_partner_id
-            score_model._recompute(company, partners.ids)

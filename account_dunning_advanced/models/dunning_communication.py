@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import io
 import logging
+import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import lru_cache
@@ -234,21 +235,19 @@ class DunningCommunication(models.Model):
             )
 
     def _prepare_dispatch(self):
-        """Give the reminded invoices their portal token in one query: the
-        payment links of the messages would otherwise write them one by one
-        through ``account.move.write``, the slowest part of a run."""
-        moves = self.line_ids.move_id
-        if not moves:
-            return
-        self.env.cr.execute(
-            SQL(
-                "UPDATE account_move SET access_token = gen_random_uuid()::text "
-                "WHERE id = ANY(%s) AND access_token IS NULL RETURNING id",
-                moves.ids,
-            )
+        """Give the reminded invoices their portal token before the payment
+        links are rendered. The ORM flushes these writes in one batch; the
+        context keeps ``account.move.write`` from resynchronising and
+        checking each invoice's lines for a field that is none of theirs
+        (and from counting the token as a manual edit)."""
+        moves = self.line_ids.move_id.sudo().filtered(lambda m: not m.access_token)
+        technical = moves.with_context(
+            skip_invoice_sync=True,
+            check_move_validity=False,
+            skip_is_manually_modified=True,
         )
-        if self.env.cr.fetchall():
-            moves.invalidate_recordset(["access_token"])
+        for move in technical:
+            move.write({"access_token": str(uuid.uuid4())})
 
     def _dispatch_channels(self):
         self._prepare_dispatch()
@@ -724,37 +723,69 @@ class DunningCommunication(models.Model):
             "prefers_letter": comm.partner_id.dunning_preferred_channel == "letter",
         }
 
-    def _dunning_sms_text(self):
-        """Short text: total, earliest due date and a payment link."""
+    def _dunning_sms_values(self):
+        """The values an SMS text shows (``dunning.level.sms_body``
+        placeholders), formatted in the customer's language."""
         self.ensure_one()
         lang = self._dunning_lang()
         comm = self.with_context(lang=lang)
         env = comm.env
         lines = comm.line_ids.sorted("date_maturity")
-        total = " + ".join(
-            format_amount(env, amount, cur, lang)
-            for cur, amount in comm._amounts_by_currency()
-        )
         first = lines[:1]
-        url = comm.company_id.get_base_url() + first.move_id.sudo().get_portal_url()
-        if len(lines.move_id) == 1:
-            return _(
+        base_url = comm.company_id.get_base_url()
+        moves = lines.move_id
+        return {
+            "company": comm.company_id.name,
+            "customer": comm.partner_id.name,
+            "reminder": comm.name,
+            "invoices": comm._dunning_invoice_numbers(),
+            "count": len(moves),
+            "amount": " + ".join(
+                format_amount(env, amount, cur, lang)
+                for cur, amount in comm._amounts_by_currency()
+            ),
+            "due_date": format_date(env, first.date_maturity, lang_code=lang),
+            "url": base_url
+            + (
+                first.move_id.sudo().get_portal_url()
+                if len(moves) == 1
+                else "/my/invoices"
+            ),
+        }
+
+    def _dunning_sms_text(self):
+        """The level's SMS text with the reminder's values when it has one,
+        else a short default: total, earliest due date and a payment link."""
+        self.ensure_one()
+        values = self._dunning_sms_values()
+        env = self.with_context(lang=self._dunning_lang()).env
+        custom = self.level_id.with_env(env).sms_body
+        if custom:
+            try:
+                return custom.format_map(values)
+            except (KeyError, ValueError, IndexError, AttributeError):
+                # a broken translation of the text: the default still informs
+                _logger.warning(
+                    "SMS text of level %s not rendered", self.level_id.display_name
+                )
+        if values["count"] == 1:
+            return env._(
                 "%(company)s: invoice %(number)s, %(amount)s due on %(date)s. "
                 "Pay online: %(url)s",
-                company=comm.company_id.name,
-                number=first.move_id.name,
-                amount=total,
-                date=format_date(env, first.date_maturity, lang_code=lang),
-                url=url,
+                company=values["company"],
+                number=values["invoices"],
+                amount=values["amount"],
+                date=values["due_date"],
+                url=values["url"],
             )
-        return _(
+        return env._(
             "%(company)s: %(count)s invoices, %(amount)s due since %(date)s. "
             "Pay online: %(url)s",
-            company=comm.company_id.name,
-            count=len(lines.move_id),
-            amount=total,
-            date=format_date(env, first.date_maturity, lang_code=lang),
-            url=comm.company_id.get_base_url() + "/my/invoices",
+            company=values["company"],
+            count=values["count"],
+            amount=values["amount"],
+            date=values["due_date"],
+            url=values["url"],
         )
 
     # ------------------------------------------------------------------
@@ -936,12 +967,13 @@ class DunningCommunication(models.Model):
         )
 
     def _dunning_invoice_attachments(self):
-        """{communication: attachments} of the invoice PDFs to attach, reusing
-        the stored PDF of each invoice and rendering the others in one call."""
+        """{communication: attachments} of the stored PDFs of its invoices,
+        and {communication: invoices without one}. The official PDF of an
+        invoice is Odoo's to create when the invoice is sent: a reminder only
+        attaches it when it exists; the email links to every invoice."""
         comms = self.filtered("level_id.attach_invoices")
-        moves = comms.line_ids.move_id
         stored = {}
-        for move in moves:
+        for move in comms.line_ids.move_id:
             pdf = move.invoice_pdf_report_id or (
                 move.message_main_attachment_id
                 if move.message_main_attachment_id.mimetype == "application/pdf"
@@ -949,39 +981,14 @@ class DunningCommunication(models.Model):
             )
             if pdf:
                 stored[move] = pdf
-        missing = moves.filtered(lambda m: m not in stored and m.state == "posted")
-        if missing:
-            contents, mimetype = self._dunning_render_per_record(
-                "account.account_invoices", missing
+        attachments, missing = {}, {}
+        for comm in comms:
+            moves = comm.line_ids.move_id
+            attachments[comm] = self.env["ir.attachment"].union(
+                *(stored[m] for m in moves if m in stored)
             )
-            rendered = missing.filtered(lambda m: m.id in contents)
-            attachments = (
-                self.env["ir.attachment"]
-                .sudo()
-                .create(
-                    [
-                        {
-                            "name": move._get_invoice_report_filename(),
-                            "raw": contents[move.id],
-                            "mimetype": mimetype,
-                            "res_model": "account.move",
-                            "res_id": move.id,
-                            # the invoice's official PDF, reused by later reminders
-                            # and by Odoo's own sending
-                            "res_field": "invoice_pdf_report_file",
-                        }
-                        for move in rendered
-                    ]
-                )
-            )
-            missing.invalidate_recordset(["invoice_pdf_report_id"])
-            stored.update(zip(rendered, attachments, strict=True))
-        return {
-            comm: self.env["ir.attachment"].union(
-                *(stored[m] for m in comm.line_ids.move_id if m in stored)
-            )
-            for comm in comms
-        }
+            missing[comm] = moves.filtered(lambda m: m not in stored)
+        return attachments, missing
 
     def _dispatch_email(self):
         """Render the tone's template in batch, in each contact's language, and
@@ -1020,15 +1027,24 @@ class DunningCommunication(models.Model):
                 values = rendered[comm.id]
                 mail_values.append(comm._dunning_mail_values(values))
                 mail_comms.append(comm)
-        attachments = self.browse(
+        attachments, missing = self.browse(
             [c.id for c in mail_comms]
         )._dunning_invoice_attachments()
         for comm, vals in zip(mail_comms, mail_values, strict=True):
             if attachments.get(comm):
                 vals["attachment_ids"] = [(6, 0, attachments[comm].ids)]
-        bodies = [vals.pop("body") for vals in mail_values]
+            if missing.get(comm):
+                comm._dunning_append(
+                    errors,
+                    "skipped_channels",
+                    _(
+                        "Email: no PDF stored for %(invoices)s, not attached "
+                        "(the email links to the invoice online).",
+                        invoices=", ".join(missing[comm].mapped("name")),
+                    ),
+                )
+        # the chatter messages are created with them, in the same batch
         mails = self.env["mail.mail"].sudo().create(mail_values)
-        self._dunning_store_chatter_bodies(mails.mail_message_id, bodies)
         for comm, mail in zip(mail_comms, mails, strict=True):
             errors.setdefault(comm, {}).update(
                 mail_id=mail.id, mail_message_id=mail.mail_message_id.id
@@ -1038,32 +1054,6 @@ class DunningCommunication(models.Model):
             _("Payment reminder emailed")
         )
         return mails
-
-    def _dunning_store_chatter_bodies(self, messages, bodies):
-        """Copy the rendered emails into their chatter messages in one query.
-        The ORM would sanitize each body twice, the largest cost of a run,
-        for HTML that the template (sanitized when saved) rendered with its
-        values escaped. Bodies with inline images take the ORM's way, which
-        turns them into attachments."""
-        trusted = {
-            message.id: str(body)
-            for message, body in zip(messages, bodies, strict=True)
-            if body and "data:" not in body
-        }
-        for message, body in zip(messages, bodies, strict=True):
-            if message.id not in trusted:
-                message.body = body
-        if trusted:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE mail_message m SET body = v.body "
-                    "FROM unnest(%s::int[], %s::text[]) AS v(id, body) "
-                    "WHERE m.id = v.id",
-                    list(trusted),
-                    list(trusted.values()),
-                )
-            )
-            messages.browse(list(trusted)).invalidate_recordset(["body"])
 
     def _dunning_mail_values(self, rendered):
         self.ensure_one()
@@ -1090,10 +1080,10 @@ class DunningCommunication(models.Model):
     def _dunning_log_on_invoices(self, title):
         """One note per reminded invoice, created in one batch. The values
         ``mail.message.create`` would compute note by note (reply-to, sender,
-        message id) are computed once per author, as ``_message_log_batch``
-        does: internal notes notify nobody and need no per-invoice reply-to."""
+        message id) are computed once per author and company, as mail.thread
+        does for a batch of notes: internal notes notify nobody and need no
+        per-invoice reply-to."""
         note = self.env.ref("mail.mt_note").id
-        thread = self.env["mail.thread"].sudo()
         senders = {}
         values = []
         for comm in self:
@@ -1104,14 +1094,14 @@ class DunningCommunication(models.Model):
                 level=comm.level_id.name,
             )
             author = comm.collector_id.partner_id or comm.company_id.partner_id
-            if author not in senders:
+            sender = (author, comm.company_id)
+            if sender not in senders:
                 email_from = author.email_formatted
-                senders[author] = {
+                senders[sender] = {
                     "author_id": author.id,
                     "email_from": email_from,
-                    "reply_to": thread.with_company(
-                        comm.company_id
-                    )._notify_get_reply_to(default=email_from)[False],
+                    # what mail.thread gives a note: the company's catchall
+                    "reply_to": comm.company_id.catchall_formatted or email_from,
                     "message_id": generate_tracking_message_id("message-notify"),
                 }
             values += [
@@ -1123,7 +1113,7 @@ class DunningCommunication(models.Model):
                     "message_type": "notification",
                     "subtype_id": note,
                     "is_internal": True,
-                    **senders[author],
+                    **senders[sender],
                 }
                 for move in comm.line_ids.move_id
             ]

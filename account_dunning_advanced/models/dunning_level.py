@@ -10,6 +10,17 @@ TONES = [
     ("final", "Final notice"),
 ]
 CHANNELS = ("email", "letter", "sms", "call")
+# what dunning.communication._dunning_sms_values() provides
+SMS_PLACEHOLDERS = (
+    "company",
+    "customer",
+    "reminder",
+    "invoices",
+    "count",
+    "amount",
+    "due_date",
+    "url",
+)
 
 
 class DunningLevel(models.Model):
@@ -44,7 +55,13 @@ class DunningLevel(models.Model):
         string="Letter Report",
         domain=[("model", "=", "dunning.communication")],
     )
-    sms_body = fields.Text(string="SMS Text", translate=True)
+    sms_body = fields.Text(
+        string="SMS Text",
+        translate=True,
+        help="Leave empty for the default text. Placeholders: {company}, "
+        "{customer}, {reminder}, {invoices}, {count}, {amount} (total due), "
+        "{due_date} (earliest due date), {url} (payment link).",
+    )
     activity_type_id = fields.Many2one("mail.activity.type", string="Call Activity")
     activity_user_id = fields.Many2one(
         "res.users",
@@ -95,6 +112,24 @@ class DunningLevel(models.Model):
                 raise ValidationError(
                     _("The level %(level)s has no channel.", level=level.name)
                 )
+
+    @api.constrains("sms_body")
+    def _check_sms_body(self):
+        for level in self.filtered("sms_body"):
+            try:
+                level.sms_body.format_map(dict.fromkeys(SMS_PLACEHOLDERS, ""))
+            except (KeyError, ValueError, IndexError, AttributeError) as error:
+                raise ValidationError(
+                    _(
+                        "The SMS text of %(level)s has an unknown or malformed "
+                        "placeholder (%(error)s). Placeholders: %(placeholders)s.",
+                        level=level.name,
+                        error=error,
+                        placeholders=", ".join(
+                            f"{{{name}}}" for name in SMS_PLACEHOLDERS
+                        ),
+                    )
+                ) from error
 
     @api.constrains("post_penalty_invoice", "include_penalties")
     def _check_penalty_invoice(self):

@@ -1,9 +1,13 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+# customers rescored per call of the rescoring action
+RESCORE_BATCH = 1000
 
 
 class DunningPartnerScore(models.Model):
@@ -106,6 +110,8 @@ class DunningPartnerScore(models.Model):
     @api.model
     def _cron_recompute(self):
         """Weekly: recompute every company's scores, then reclassify."""
+        # everything queued so far is rescored below
+        self.env["dunning.score.queue"].sudo().search([]).unlink()
         companies = self.env["res.company"].sudo().search([])
         for done, company in enumerate(companies, 1):
             self._recompute(company)
@@ -113,6 +119,34 @@ class DunningPartnerScore(models.Model):
             self.env["ir.cron"]._notify_progress(
                 done=done, remaining=len(companies) - done
             )
+
+    @api.model
+    def _cron_rescore_queued(self, batch_size=RESCORE_BATCH):
+        """Rescore the customers queued by reconciliations, a bounded slice
+        per call: one upsert per company of the slice."""
+        queue = self.env["dunning.score.queue"].sudo()
+        entries = queue.search([], limit=batch_size)
+        if not entries:
+            return
+        by_company = defaultdict(set)
+        for entry in entries:
+            by_company[entry.company_id].add(entry.partner_id.id)
+        # the same customers queued again meanwhile are rescored now too;
+        # removed first, so that a payment committed during the rescoring
+        # queues them again
+        entries |= queue.search(
+            [
+                ("company_id", "in", entries.company_id.ids),
+                ("partner_id", "in", entries.partner_id.ids),
+            ]
+        ).filtered(lambda e: e.partner_id.id in by_company[e.company_id])
+        entries.unlink()
+        for company, partner_ids in by_company.items():
+            self._recompute(company, partner_ids)
+        self.env["ir.cron"]._notify_progress(
+            done=sum(len(ids) for ids in by_company.values()),
+            remaining=queue.search_count([]),
+        )
 
     @api.model
     def _recompute(self, company, partner_ids=None):

@@ -15,6 +15,7 @@ from . import test_dunning_approval
 from . import test_dunning_workspace_access
 from . import test_dunning_worklist_tour
 from . import test_dunning_levels
+from . import test_dunning_invoice_history
 from . import test_dunning_consolidation
 from . import test_dunning_safeguards
 from . import test_dunning_skip_reasons

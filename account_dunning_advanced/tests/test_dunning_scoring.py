@@ -92,12 +92,24 @@ class TestDunningScoring(DunningReportingCommon):
         self.assertEqual(with_dispute.risk_score, 36)
         self.assertLess(before, with_promise.risk_score)
 
-    def test_reconciled_payment_updates_the_score(self):
+    def test_reconciled_payment_schedules_the_rescoring(self):
         score = self._recompute()
         self.assertEqual(score.overdue_amount, 2000.0)
-        # Paid 60 days late: no scheduled action needed to see it.
+        cron = self.env.ref("account_dunning_advanced.ir_cron_dunning_rescore")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        # Paid 60 days late: the payment only queues the customer...
         self._pay(self.inv_open, 2000, "2026-06-30")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]) - triggers,
+            "the reconciliation wakes the rescoring action up",
+        )
+        score.invalidate_recordset()
+        self.assertRecordValues(score, [{"paid_count": 2, "overdue_amount": 2000.0}])
+        # ... which rescores it when it runs
+        cron.method_direct_trigger()
+        score.invalidate_recordset()
         self.assertRecordValues(score, [{"paid_count": 3, "overdue_amount": 0.0}])
+        self.assertFalse(self.env["dunning.score.queue"].search([]))
         # (10 x 1000 + 0 + 60 x 2000) / 6000 and 2 of 3 paid late
         self.assertAlmostEqual(score.avg_days_late, 130000 / 6000)
         self.assertAlmostEqual(score.late_share, 200 / 3)
