@@ -283,7 +283,7 @@ class DunningPartnerScore(models.Model):
             restrict=restrict,
             restrict_move=restrict_move,
             open_items=planner._open_item_sql([company.id], partner_ids),
-            disputed=planner._disputed_sql("am"),
+            disputed=planner._disputed_sql(SQL("am.id")),
             promises=self._broken_promises_query(company, today, restrict),
             uid=self.env.uid,
         )

@@ -29,9 +29,10 @@ class DunningPlanner(models.AbstractModel):
         what a reminder asks to pay. Without, unapplied payments and credit
         notes too (negative amounts), as an aged balance shows them.
 
-        Columns: id, move_id, move_name, move_type, company_id, partner_id (the
-        commercial entity), date, date_maturity, currency_id, amount_residual
-        (company currency), amount_residual_currency.
+        Columns: id, move_id, move_name, move_type, payment_state,
+        move_excluded, company_id, partner_id (the commercial entity), date,
+        date_maturity, currency_id, amount_residual (company currency),
+        amount_residual_currency.
         """
         conditions = [
             SQL("aml.parent_state = 'posted'"),
@@ -52,6 +53,7 @@ class DunningPlanner(models.AbstractModel):
         return SQL(
             """
             SELECT aml.id, aml.move_id, am.name AS move_name, am.move_type,
+                   am.payment_state, am.dunning_excluded AS move_excluded,
                    aml.company_id, lp.commercial_partner_id AS partner_id,
                    aml.date, aml.date_maturity, aml.currency_id,
                    aml.amount_residual, aml.amount_residual_currency
@@ -96,33 +98,34 @@ class DunningPlanner(models.AbstractModel):
         )
 
     @api.model
-    def _disputed_sql(self, move):
-        """True when the invoice row ``move`` has an open dispute."""
+    def _disputed_sql(self, move_id):
+        """True when the invoice of id ``move_id`` (an SQL expression) has an
+        open dispute."""
         return SQL(
             """EXISTS (SELECT 1 FROM dunning_dispute dsp
-                        WHERE dsp.move_id = %s.id AND dsp.state = 'open')""",
-            SQL.identifier(move),
+                        WHERE dsp.move_id = %s AND dsp.state = 'open')""",
+            move_id,
         )
 
     @api.model
-    def _held_back_sql(self, move):
-        """Why the items of the invoice row ``move`` are held back, or NULL:
-        a payment on its way, an open dispute, the invoice's exclusion, an
-        active payment plan (its instalments are the items then)."""
+    def _held_back_sql(self, item):
+        """Why the row ``item`` of :meth:`_open_item_sql` is held back, or
+        NULL: a payment on its way, an open dispute, the invoice's exclusion,
+        an active payment plan (its instalments are the items then)."""
         return SQL(
             """CASE
-                WHEN %(m)s.payment_state IN ('paid', 'in_payment', 'reversed')
+                WHEN %(i)s.payment_state IN ('paid', 'in_payment', 'reversed')
                     THEN 'in_payment'
                 WHEN %(disputed)s THEN 'disputed'
-                WHEN %(m)s.dunning_excluded THEN 'invoice_excluded'
+                WHEN %(i)s.move_excluded THEN 'invoice_excluded'
                 WHEN EXISTS (
                     SELECT 1 FROM dunning_payment_plan_move_rel rel
                       JOIN dunning_payment_plan plan ON plan.id = rel.plan_id
-                     WHERE rel.move_id = %(m)s.id AND plan.state = 'active')
+                     WHERE rel.move_id = %(i)s.move_id AND plan.state = 'active')
                     THEN 'payment_plan'
                END""",
-            m=SQL.identifier(move),
-            disputed=self._disputed_sql(move),
+            i=SQL.identifier(item),
+            disputed=self._disputed_sql(SQL("%s.move_id", SQL.identifier(item))),
         )
 
     @api.model
@@ -263,77 +266,56 @@ class DunningPlanner(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _select_open_items(self, company, date, partner_ids=None):
-        """Open items of ``company`` with everything the plan needs, read in
-        one query whatever the number of customers (plus one for the history
-        and one for unapplied payments). The invoices of an active payment
-        plan stay items, held back; the plan's open instalments are items
-        instead, with their own due date and amount."""
+        """Open items of ``company`` with everything the plan needs, read in a
+        fixed number of queries whatever the number of customers: the items
+        (one query), their customers, the history, the unapplied payments.
+        The invoices of an active payment plan stay items, held back; the
+        plan's open instalments are items instead, with their own due date
+        and amount."""
         self.env.flush_all()
-        company_sql = SQL("%s", company.id)
         self.env.cr.execute(
             SQL(
                 """
-WITH item AS (
-    SELECT oi.id, NULL::int AS plan_line_id, oi.move_id, oi.partner_id,
-           oi.move_name, oi.date_maturity, oi.currency_id,
-           oi.amount_residual, oi.amount_residual_currency,
-           %(held_back)s AS hold_reason,
-           COALESCE(sent.level_ids, ARRAY[]::int[]) AS sent_level_ids,
-           EXISTS (
-               SELECT 1 FROM dunning_communication_line pen
-                WHERE pen.move_id = oi.move_id AND pen.penalty_indemnity > 0
-                  AND pen.state IS DISTINCT FROM 'cancelled'
-           ) AS indemnity_charged
-      FROM (%(open_items)s) oi
-      JOIN account_move am ON am.id = oi.move_id
-      LEFT JOIN LATERAL (
-           SELECT array_agg(line.level_id) AS level_ids
-             FROM dunning_communication_line line
-            WHERE line.move_line_id = oi.id
-              AND line.state IS DISTINCT FROM 'cancelled'
-      ) sent ON TRUE
-    UNION ALL
-    SELECT NULL::int, inst.id, inst.move_id, inst.partner_id, inst.move_name,
-           inst.date, comp.currency_id, inst.amount_residual, inst.amount_residual,
-           NULL, COALESCE(sent.level_ids, ARRAY[]::int[]),
-           -- an agreed plan bears no penalties
-           TRUE
-      FROM (%(instalments)s) inst
-      JOIN res_company comp ON comp.id = inst.company_id
-      LEFT JOIN LATERAL (
-           SELECT array_agg(line.level_id) AS level_ids
-             FROM dunning_communication_line line
-            WHERE line.plan_line_id = inst.id
-              AND line.state IS DISTINCT FROM 'cancelled'
-      ) sent ON TRUE
-     WHERE inst.plan_state = 'active' AND inst.amount_residual > 0
-       AND inst.move_id IS NOT NULL
-),
-customer AS (
-    SELECT p.id AS partner_id,
-           COALESCE(p.is_company, false) AS is_company, p.lang,
-           (p.dunning_typology_id ->> %(cid)s)::int AS typology_id,
-           (p.dunning_collector_id ->> %(cid)s)::int AS collector_id,
-           %(scenario)s AS scenario_id,
-           %(contact)s AS contact_id,
-           %(customer_hold)s
-      FROM res_partner p
-     WHERE p.id IN (SELECT partner_id FROM item)
-)
-SELECT item.*, customer.*, comp.currency_id AS company_currency_id
-  FROM item
-  JOIN customer ON customer.partner_id = item.partner_id
-  JOIN res_company comp ON comp.id = %(company_id)s
- ORDER BY item.partner_id, item.date_maturity, item.id, item.plan_line_id
+SELECT oi.id, NULL::int AS plan_line_id, oi.move_id, oi.partner_id,
+       oi.move_name, oi.date_maturity, oi.currency_id,
+       %(company_currency)s AS company_currency_id,
+       oi.amount_residual, oi.amount_residual_currency,
+       %(held_back)s AS hold_reason,
+       COALESCE(sent.level_ids, ARRAY[]::int[]) AS sent_level_ids,
+       EXISTS (
+           SELECT 1 FROM dunning_communication_line pen
+            WHERE pen.move_id = oi.move_id AND pen.penalty_indemnity > 0
+              AND pen.state IS DISTINCT FROM 'cancelled'
+       ) AS indemnity_charged
+  FROM (%(open_items)s) oi
+  LEFT JOIN LATERAL (
+       SELECT array_agg(line.level_id) AS level_ids
+         FROM dunning_communication_line line
+        WHERE line.move_line_id = oi.id
+          AND line.state IS DISTINCT FROM 'cancelled'
+  ) sent ON TRUE
+UNION ALL
+SELECT NULL::int, inst.id, inst.move_id, inst.partner_id, inst.move_name,
+       inst.date, %(company_currency)s, %(company_currency)s,
+       inst.amount_residual, inst.amount_residual, NULL,
+       COALESCE(sent.level_ids, ARRAY[]::int[]),
+       -- an agreed plan bears no penalties
+       TRUE
+  FROM (%(instalments)s) inst
+  LEFT JOIN LATERAL (
+       SELECT array_agg(line.level_id) AS level_ids
+         FROM dunning_communication_line line
+        WHERE line.plan_line_id = inst.id
+          AND line.state IS DISTINCT FROM 'cancelled'
+  ) sent ON TRUE
+ WHERE inst.plan_state = 'active' AND inst.amount_residual > 0
+   AND inst.move_id IS NOT NULL
+ ORDER BY partner_id, date_maturity, id, plan_line_id
                 """,
-                cid=str(company.id),
-                company_id=company.id,
+                company_currency=company.currency_id.id,
                 open_items=self._open_item_sql([company.id], partner_ids),
                 instalments=self._instalment_sql([company.id], partner_ids),
-                held_back=self._held_back_sql("am"),
-                scenario=self._scenario_sql("p", company_sql),
-                contact=self._contact_sql("p"),
-                customer_hold=self._customer_hold_sql("p", company_sql),
+                held_back=self._held_back_sql("oi"),
             )
         )
         items = self.env.cr.dictfetchall()
@@ -341,9 +323,38 @@ SELECT item.*, customer.*, comp.currency_id AS company_currency_id
         return {
             "company_id": company.id,
             "items": items,
+            "customers": self._select_customers(company, partners),
             "history": self._select_history(company, date, partners),
             "credit_partner_ids": self._select_credit_partners(company, partners),
         }
+
+    @api.model
+    def _select_customers(self, company, partner_ids):
+        """{partner: what the plan reads of the customer}: its scenario,
+        contact, collector, typology, language and what holds it back."""
+        if not partner_ids:
+            return {}
+        company_sql = SQL("%s", company.id)
+        self.env.cr.execute(
+            SQL(
+                """
+SELECT p.id, COALESCE(p.is_company, false) AS is_company, p.lang,
+       (p.dunning_typology_id ->> %(cid)s)::int AS typology_id,
+       (p.dunning_collector_id ->> %(cid)s)::int AS collector_id,
+       %(scenario)s AS scenario_id,
+       %(contact)s AS contact_id,
+       %(customer_hold)s
+  FROM res_partner p
+ WHERE p.id = ANY(%(partner_ids)s)
+                """,
+                cid=str(company.id),
+                partner_ids=list(partner_ids),
+                scenario=self._scenario_sql("p", company_sql),
+                contact=self._contact_sql("p"),
+                customer_hold=self._customer_hold_sql("p", company_sql),
+            )
+        )
+        return {row["id"]: row for row in self.env.cr.dictfetchall()}
 
     @api.model
     def _select_history(self, company, date, partner_ids):
@@ -422,7 +433,11 @@ SELECT DISTINCT item.partner_id
     @api.model
     def _plan_context(self, company, date, items):
         """What a plan reads besides the items, loaded once per plan."""
-        scenario_ids = {it["scenario_id"] for it in items["items"] if it["scenario_id"]}
+        scenario_ids = {
+            customer["scenario_id"]
+            for customer in items["customers"].values()
+            if customer["scenario_id"]
+        }
         scenarios = self.env["dunning.scenario"].browse(scenario_ids).exists()
         levels = {}
         for scenario in scenarios:
@@ -442,6 +457,7 @@ SELECT DISTINCT item.partner_id
             "scenarios": {sc.id: sc for sc in scenarios if sc.active},
             "levels": levels,
             "offsets": offsets,
+            "customers": items["customers"],
             "history": items["history"],
             "credit_partner_ids": items["credit_partner_ids"],
             "is_business_day": self._is_business_day(company, date),
@@ -561,7 +577,7 @@ SELECT DISTINCT item.partner_id
     @api.model
     def _plan_partner(self, context, partner_id, partner_items, bypass_interval):
         """Communications and skips of one customer, from data in memory."""
-        sample = partner_items[0]
+        sample = context["customers"][partner_id]
         scenario = context["scenarios"].get(sample["scenario_id"])
         skips = []
 
