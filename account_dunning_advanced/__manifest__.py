@@ -29,7 +29,6 @@
         "data/ir_sequence_data.xml",
         "data/dunning_dispute_reason_data.xml",
         "data/ir_cron_workspace_data.xml",
-        "data/dunning_plan_mail_data.xml",
         "data/ir_cron_scoring_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",

@@ -9,14 +9,18 @@ class AccountMove(models.Model):
 
     dunning_dispute = fields.Boolean(
         string="Disputed",
-        copy=False,
-        tracking=True,
-        help="While set, this invoice is never reminded.",
+        compute="_compute_dunning_dispute",
+        search="_search_dunning_dispute",
+        help="An open dispute: while there is one, this invoice is never reminded.",
     )
     dunning_dispute_reason_id = fields.Many2one(
-        "dunning.dispute.reason", string="Dispute Reason", copy=False
+        "dunning.dispute.reason",
+        string="Dispute Reason",
+        compute="_compute_dunning_dispute",
     )
-    dunning_dispute_note = fields.Text(string="Dispute Note", copy=False)
+    dunning_dispute_note = fields.Text(
+        string="Dispute Note", compute="_compute_dunning_dispute"
+    )
     dunning_excluded = fields.Boolean(
         string="Excluded From Dunning", copy=False, tracking=True
     )
@@ -90,6 +94,29 @@ class AccountMove(models.Model):
             move.dunning_level_id = level_id
             move.dunning_last_date = last_date
             move.dunning_count = count
+
+    @api.depends(
+        "dunning_dispute_ids.state",
+        "dunning_dispute_ids.reason_id",
+        "dunning_dispute_ids.note",
+    )
+    def _compute_dunning_dispute(self):
+        """From the invoice's open disputes, the latest first: the disputes
+        are the one record of it, nothing is copied on the invoice."""
+        for move in self:
+            dispute = move.sudo().dunning_dispute_ids.filtered(
+                lambda d: d.state == "open"
+            )[:1]
+            move.dunning_dispute = bool(dispute)
+            move.dunning_dispute_reason_id = dispute.reason_id
+            move.dunning_dispute_note = dispute.note
+
+    def _search_dunning_dispute(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            return NotImplemented
+        disputed = self.env["dunning.dispute"].sudo()._search([("state", "=", "open")])
+        operator = "in" if (operator == "=") == value else "not in"
+        return [("id", operator, disputed.subselect("move_id"))]
 
     @api.depends("dunning_dispute_ids")
     def _compute_dunning_dispute_count(self):

@@ -629,7 +629,9 @@ class DunningCommunication(models.Model):
             items.append(
                 {
                     "number": move.name,
-                    "reference": move.ref if move.ref and move.ref != move.name else "",
+                    "reference": line.plan_line_id._dunning_label()
+                    if line.plan_line_id
+                    else (move.ref if move.ref and move.ref != move.name else ""),
                     "invoice_date": format_day(move.invoice_date),
                     "due_date": format_day(line.date_maturity),
                     "days_late": line.days_late,

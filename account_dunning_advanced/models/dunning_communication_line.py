@@ -5,8 +5,8 @@ from odoo.exceptions import AccessError
 
 
 class DunningCommunicationLine(models.Model):
-    """One reminded item (an invoice instalment) in one reminder, with its
-    figures frozen at the moment of the reminder."""
+    """One reminded item (an invoice instalment, or a payment plan's) in one
+    reminder, with its figures frozen at the moment of the reminder."""
 
     _name = "dunning.communication.line"
     _description = "Reminded Item"
@@ -21,7 +21,18 @@ class DunningCommunicationLine(models.Model):
     )
     company_id = fields.Many2one(related="communication_id.company_id", store=True)
     move_line_id = fields.Many2one(
-        "account.move.line", string="Item", required=True, index=True
+        "account.move.line",
+        string="Item",
+        index=True,
+        help="The invoice instalment reminded; empty for a payment plan's "
+        "instalment.",
+    )
+    plan_line_id = fields.Many2one(
+        "dunning.payment.plan.line",
+        string="Plan Instalment",
+        index="btree_not_null",
+        help="The payment plan's instalment reminded; the invoice is the "
+        "plan's oldest one still open, which the instalment pays first.",
     )
     move_id = fields.Many2one(
         "account.move", string="Invoice", required=True, index=True
@@ -74,5 +85,12 @@ class DunningCommunicationLine(models.Model):
             CREATE UNIQUE INDEX IF NOT EXISTS dunning_communication_line_item_level_uniq
             ON dunning_communication_line (move_line_id, level_id)
             WHERE state IS DISTINCT FROM 'cancelled'
+            """
+        )
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS dunning_communication_line_plan_level_uniq
+            ON dunning_communication_line (plan_line_id, level_id)
+            WHERE state IS DISTINCT FROM 'cancelled' AND plan_line_id IS NOT NULL
             """
         )

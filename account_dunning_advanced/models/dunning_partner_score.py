@@ -167,6 +167,7 @@ class DunningPartnerScore(models.Model):
         ]
 
     def _score_upsert_query(self, company, today, partner_ids):
+        planner = self.env["dunning.planner"]
         restrict = restrict_move = SQL("TRUE")
         if partner_ids is not None:
             ids = list(partner_ids) or [0]
@@ -220,11 +221,10 @@ class DunningPartnerScore(models.Model):
                  GROUP BY pd.partner_id
             ),
             overdue AS (
-                SELECT partner_id, SUM(amount_residual) AS overdue_amount
-                  FROM items
-                 WHERE NOT COALESCE(reconciled, FALSE)
-                   AND amount_residual > 0 AND date_maturity < %(today)s
-                 GROUP BY partner_id
+                SELECT item.partner_id, SUM(item.amount_residual) AS overdue_amount
+                  FROM (%(open_items)s) item
+                 WHERE item.date_maturity < %(today)s
+                 GROUP BY item.partner_id
             ),
             revenue AS (
                 SELECT am.commercial_partner_id AS partner_id,
@@ -241,7 +241,7 @@ class DunningPartnerScore(models.Model):
                 SELECT am.commercial_partner_id AS partner_id, COUNT(*) AS n
                   FROM account_move am
                  WHERE am.company_id = %(company)s AND am.state = 'posted'
-                   AND am.dunning_dispute
+                   AND %(disputed)s
                    AND am.payment_state IN ('not_paid', 'partial')
                    AND %(restrict_move)s
                  GROUP BY am.commercial_partner_id
@@ -316,15 +316,13 @@ class DunningPartnerScore(models.Model):
             date_from=today - timedelta(days=365),
             restrict=restrict,
             restrict_move=restrict_move,
+            open_items=planner._open_item_sql([company.id], partner_ids),
+            disputed=planner._disputed_sql(SQL("am.id")),
             promises=self._broken_promises_query(company, today, restrict),
             uid=self.env.uid,
         )
 
     def _broken_promises_query(self, company, today, restrict):
-        # Promises to pay come with the collector workspace; without its model
-        # the term is zero rather than a failed query.
-        if "dunning.promise" not in self.env:
-            return SQL("SELECT NULL::int AS partner_id, 0 AS n WHERE FALSE")
         return SQL(
             """
             SELECT p.commercial_partner_id AS partner_id, COUNT(*) AS n

@@ -20,8 +20,8 @@ STEPS = {
 
 class DunningPaymentPlan(models.Model):
     """An instalment schedule agreed with a customer: while it is active, the
-    scenario does not remind its invoices; each instalment is reminded on its
-    own date instead."""
+    planner holds its invoices back and reminds its instalments instead, as
+    items of their own (due date and amount) under the customer's scenario."""
 
     _name = "dunning.payment.plan"
     _description = "Payment Plan"
@@ -91,19 +91,20 @@ class DunningPaymentPlan(models.Model):
                 "Payment plan of %(customer)s", customer=plan.partner_id.name or ""
             )
 
-    @api.depends("line_ids.amount", "move_ids.amount_residual_signed", "amount_start")
+    @api.depends(
+        "line_ids.amount", "move_ids.amount_residual_signed", "amount_start", "state"
+    )
     def _compute_amounts(self):
+        """Collected: paid on the plan's invoices since it started, in company
+        currency, by the planner's rule."""
+        started = self.filtered(lambda p: p.state != "draft" and isinstance(p.id, int))
+        figures = self.env["dunning.planner"]._instalments(started.ids)
+        collected = {
+            row["plan_id"]: row["amount_collected"] for row in figures.values()
+        }
         for plan in self:
             plan.amount_total = sum(plan.line_ids.mapped("amount"))
-            plan.amount_collected = plan._collected()
-
-    def _collected(self):
-        """Paid on the plan's invoices since it started, in company currency."""
-        self.ensure_one()
-        if self.state == "draft":
-            return 0.0
-        due = sum(self.move_ids.mapped("amount_residual_signed"))
-        return max(self.amount_start - due, 0.0)
+            plan.amount_collected = collected.get(plan.id, 0.0)
 
     def action_activate(self):
         for plan in self:
@@ -154,22 +155,18 @@ class DunningPaymentPlan(models.Model):
         return commands
 
     @api.model
-    def _cron_remind_instalments(self, today=None):
-        """Remind every instalment due today once, close kept plans and break
-        the plans with a missed instalment."""
+    def _cron_check_plans(self, today=None):
+        """Close the plans whose instalments are all paid and break those with
+        an instalment missed beyond the grace days; the instalments themselves
+        are reminded by the dunning run."""
         today = today or fields.Date.context_today(self)
         plans = self.search([("state", "=", "active")])
-        template = self.env.ref(
-            "account_dunning_advanced.mail_template_dunning_plan_instalment"
-        )
-        to_remind = plans.line_ids.filtered(
-            lambda ln: ln.date <= today and not ln.reminded_date and not ln.paid
-        )
-        to_remind._send_reminder(template, today)
         for plan in plans:
+            partner = plan.partner_id.with_company(plan.company_id)
+            grace = partner._dunning_grace_days()
             if all(plan.line_ids.mapped("paid")):
                 plan.state = "kept"
-            elif plan.line_ids.filtered(lambda ln: ln._is_missed(today)):
+            elif any(line._is_missed(today, grace) for line in plan.line_ids):
                 plan._break()
         return plans
 

@@ -1,9 +1,8 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from datetime import timedelta
+from datetime import date, timedelta
 
 from odoo import api, fields, models
-from odoo.tools import float_compare
 
 
 class DunningPaymentPlanLine(models.Model):
@@ -22,59 +21,63 @@ class DunningPaymentPlanLine(models.Model):
     amount_cumulative = fields.Monetary(
         currency_field="currency_id", compute="_compute_paid"
     )
+    amount_residual = fields.Monetary(
+        string="Left to Pay", currency_field="currency_id", compute="_compute_paid"
+    )
     paid = fields.Boolean(compute="_compute_paid")
-    reminded_date = fields.Date(readonly=True, copy=False)
+    communication_line_ids = fields.One2many(
+        "dunning.communication.line", "plan_line_id", string="Reminders"
+    )
+    reminded_date = fields.Date(
+        string="Last Reminder", compute="_compute_reminded_date"
+    )
 
     @api.depends(
         "plan_id.line_ids.amount",
         "plan_id.line_ids.date",
-        "plan_id.amount_collected",
+        "plan_id.state",
+        "plan_id.amount_start",
+        "plan_id.move_ids.amount_residual_signed",
     )
     def _compute_paid(self):
-        for plan in self.plan_id:
-            collected = plan.amount_collected
+        """What is left of each instalment, by the planner's rule; a draft
+        plan has collected nothing yet."""
+        started = self.filtered(
+            lambda ln: ln.plan_id.state not in (False, "draft")
+            and isinstance(ln.id, int)
+        )
+        figures = self.env["dunning.planner"]._instalments(started.plan_id.ids)
+        for line in started:
+            row = figures.get(line.id, {})
+            line.amount_cumulative = row.get("amount_cumulative", line.amount)
+            line.amount_residual = row.get("amount_residual", line.amount)
+            line.paid = line.currency_id.is_zero(line.amount_residual)
+        for plan_lines in (self - started).grouped("plan_id").values():
             cumulative = 0.0
-            for line in plan.line_ids.sorted(lambda ln: (ln.date, ln.id)):
+            for line in plan_lines.sorted(lambda ln: (ln.date or date.max, ln.id)):
                 cumulative += line.amount
                 line.amount_cumulative = cumulative
-                line.paid = plan.state != "draft" and (
-                    float_compare(
-                        collected,
-                        cumulative,
-                        precision_rounding=plan.currency_id.rounding,
-                    )
-                    >= 0
-                )
-        for line in self.filtered(lambda ln: not ln.plan_id):
-            line.amount_cumulative = line.amount
-            line.paid = False
+                line.amount_residual = line.amount
+                line.paid = False
 
-    def _is_missed(self, today):
-        self.ensure_one()
-        if self.paid:
-            return False
-        partner = self.plan_id.partner_id.with_company(self.company_id)
-        return self.date + timedelta(days=partner._dunning_grace_days()) < today
-
-    def _send_reminder(self, template, today):
-        """Post the rendered instalment email on the plan: the mail queue sends
-        it to the customer, the chatter keeps it."""
-        if not self:
-            return
-        rendered = template._generate_template(
-            self.ids, ("subject", "body_html", "email_from", "reply_to")
-        )
+    @api.depends("communication_line_ids.communication_id.date")
+    def _compute_reminded_date(self):
         for line in self:
-            plan = line.plan_id
-            contact = plan.partner_id._dunning_contact()
-            values = rendered[line.id]
-            plan.with_context(mail_notify_force_send=False).message_post(
-                subject=values.get("subject"),
-                body=values.get("body_html"),
-                email_from=values.get("email_from") or None,
-                reply_to=values.get("reply_to") or None,
-                partner_ids=contact.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-            )
-        self.write({"reminded_date": today})
+            dates = line.communication_line_ids.filtered(
+                lambda cl: cl.state != "cancelled"
+            ).communication_id.mapped("date")
+            line.reminded_date = max(dates, default=False)
+
+    def _dunning_label(self):
+        """How a reminder names the instalment, in the reminder's language."""
+        self.ensure_one()
+        lines = self.plan_id.line_ids.sorted(lambda ln: (ln.date, ln.id))
+        return self.env._(
+            "Payment plan instalment %(number)s of %(count)s",
+            number=lines.ids.index(self.id) + 1,
+            count=len(lines),
+        )
+
+    def _is_missed(self, today, grace_days):
+        self.ensure_one()
+        return not self.paid and self.date + timedelta(days=grace_days) < today

@@ -288,6 +288,7 @@ class DunningRun(models.Model):
         return {
             "communication_id": communication.id,
             "move_line_id": item["id"],
+            "plan_line_id": item["plan_line_id"],
             "move_id": item["move_id"],
             "level_id": line["level"].id,
             "date_maturity": item["date_maturity"],
@@ -392,7 +393,8 @@ SELECT (SELECT count(*) FROM dunning_communication WHERE run_id = %(run)s),
         )
         for item in items["items"]:
             days_late = (date - item["date_maturity"]).days
-            if days_late > 0:
+            # a payment plan's instalments are already counted in its invoices
+            if days_late > 0 and not item["plan_line_id"]:
                 values = status[item["partner_id"]]
                 values["overdue_amount"] += item["amount_residual"]
                 values["days_late"] = max(values["days_late"], days_late)

@@ -103,12 +103,11 @@ class ResPartner(models.Model):
             partner.dunning_next_date = values.get("next_date", False)
 
     def _dunning_contact(self):
-        """The contact that receives the reminders: the invoice-address child
-        contact of the commercial entity when there is one."""
+        """The contact that receives the reminders, by the planner's rule."""
         self.ensure_one()
         commercial = self.commercial_partner_id
-        invoice = commercial.child_ids.filtered(lambda c: c.type == "invoice")[:1]
-        return invoice or commercial
+        contacts = self.env["dunning.planner"]._contact_of(commercial)
+        return self.browse(contacts.get(commercial.id, commercial.id))
 
     dunning_channel_changed_date = fields.Datetime(
         string="Reminder Channel Changed On", readonly=True, copy=False
@@ -228,12 +227,14 @@ class ResPartner(models.Model):
             self.browse(partner_ids).sudo().write({"dunning_collector_id": user.id})
 
     def _dunning_scenario(self):
+        """The scenario of the customer in the current company, by the
+        planner's rule."""
         self.ensure_one()
-        return (
-            self.dunning_scenario_id
-            or self.dunning_typology_id.scenario_id
-            or self.env.company.dunning_scenario_id
+        commercial = self.commercial_partner_id
+        scenarios = self.env["dunning.planner"]._scenario_of(
+            commercial, self.env.company
         )
+        return self.env["dunning.scenario"].browse(scenarios.get(commercial.id))
 
     def _dunning_grace_days(self):
         """Grace after a promised date in the current company: the scenario's
@@ -297,8 +298,9 @@ class ResPartner(models.Model):
             )
 
     def _dunning_set_pause(self, until):
-        """Pause (or resume with False) the reminders in the current company;
-        collectors may do so without the right to edit customers."""
+        """The collector's pause of the reminders in the current company (or
+        resume with False); collectors may do so without the right to edit
+        customers. Promises to pay hold reminders back on their own."""
         self.sudo().write({"dunning_paused_until": until})
 
     def _dunning_schedule_collector_activity(self, summary, note):

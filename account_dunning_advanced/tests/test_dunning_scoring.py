@@ -31,6 +31,16 @@ class TestDunningScoring(DunningReportingCommon):
         cls.inv_old = cls._invoice(cls.customer, 500, "2025-04-01", "2025-04-30")
         cls._pay(cls.inv_old, 500, "2025-06-29")
 
+    def _dispute(self, invoice):
+        self.env["dunning.dispute"].create(
+            {
+                "move_id": invoice.id,
+                "reason_id": self.env.ref(
+                    "account_dunning_advanced.dispute_reason_price"
+                ).id,
+            }
+        )
+
     def _recompute(self):
         self.env["dunning.partner.score"]._recompute(self.company)
         return self._score(self.customer)
@@ -85,7 +95,7 @@ class TestDunningScoring(DunningReportingCommon):
         self.assertEqual(with_promise.promises_broken, 1)
         # + 10 x 1/3: 31.5 rounds to 31
         self.assertEqual(with_promise.risk_score, 31)
-        self.inv_open.dunning_dispute = True
+        self._dispute(self.inv_open)
         with_dispute = self._recompute()
         self.assertEqual(with_dispute.open_disputes, 1)
         # + 10 x 1/2
@@ -151,7 +161,7 @@ class TestDunningScoring(DunningReportingCommon):
                 }
             )
             overdue = self._invoice(worst, 10000, "2025-01-01", "2025-02-01")
-            overdue.dunning_dispute = True
+            self._dispute(overdue)
             self.env["dunning.partner.score"]._recompute(self.company)
             scores.append(self._score(worst).risk_score)
         self.assertEqual(scores, sorted(scores), "worse behaviour, higher risk")
