@@ -34,7 +34,7 @@ SNAPSHOT = {
     ],
     "dunning.run": ["name", "date", "company_id", "state", "communication_count"],
     "dunning.run.log": ["run_id", "partner_id", "move_line_id", "reason"],
-    "dunning.promise": ["partner_id", "date", "amount", "state"],
+    "dunning.promise": ["partner_id", "date", "amount", "state", "paused_until"],
     "dunning.dispute": ["move_id", "partner_id", "reason_id", "state"],
     "dunning.payment.plan": ["partner_id", "state", "move_ids", "line_ids"],
     "dunning.payment.plan.line": ["plan_id", "date", "amount"],
@@ -56,12 +56,16 @@ open_moves = env["account.move"].search([
     ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
     ("payment_state", "in", ("not_paid", "partial")), ("company_id", "=", company.id),
 ], order="id")
-assert len(open_moves) >= 3, open_moves
+assert len(open_moves) >= 4, open_moves
 promised, disputed, planned = open_moves[0], open_moves[1], open_moves[2]
-env["dunning.promise"].create({
+promise = env["dunning.promise"].create({
     "partner_id": promised.commercial_partner_id.id, "company_id": company.id,
     "date": today + datetime.timedelta(days=10), "amount": promised.amount_residual,
 })
+# what the previous release's promises do: pause the customer until the promise
+partner = promise.partner_id.with_company(company)
+if not partner.dunning_paused_until:
+    partner._dunning_set_pause(promise.paused_until)
 env["dunning.dispute"].create({
     "move_id": disputed.id,
     "reason_id": env["dunning.dispute.reason"].search([], limit=1).id,
@@ -75,6 +79,11 @@ plan = Plan.create({
         planned.amount_residual, 3, today + datetime.timedelta(days=7), "monthly"),
 })
 plan.action_activate()
+# the previous release let users flag an invoice as disputed by hand
+flagged = (open_moves - promised - disputed - planned).filtered(
+    lambda move: not move.dunning_dispute
+)[0]
+flagged.write({"dunning_dispute": True, "dunning_dispute_note": "Flagged by hand"})
 env.cr.commit()
 """
 
@@ -102,6 +111,17 @@ for model, names in spec.items():
     }
 moves = env["dunning.communication.line"].search([]).move_id
 moves |= env["dunning.dispute"].search([]).move_id
+moves |= env["account.move"].search([("dunning_dispute", "=", True)])
+out["pauses"] = {
+    promise.id: plain(
+        promise.partner_id.with_company(promise.company_id).dunning_paused_until
+    )
+    for promise in env["dunning.promise"].search([("state", "=", "open")])
+}
+out["open_disputes"] = {
+    dispute.move_id.id: dispute.note
+    for dispute in env["dunning.dispute"].search([("state", "=", "open")])
+}
 out["account.move"] = {
     move.id: {n: plain(move[n]) for n in move_fields if n in move._fields}
     for move in moves
@@ -112,10 +132,21 @@ with open(%(output)r, "w") as fh:
 
 
 def previous_release_commit():
-    """Newest commit whose addon manifest has the previous release's version."""
+    """Newest commit of the main line whose addon manifest has the previous
+    release's version."""
     manifest = f"{ADDON}/__manifest__.py"
     commits = subprocess.run(
-        ["git", "-C", str(REPO), "log", "--format=%H", "--", manifest],
+        # the main line's history: a merged branch may carry the old version number
+        [
+            "git",
+            "-C",
+            str(REPO),
+            "log",
+            "--first-parent",
+            "--format=%H",
+            "--",
+            manifest,
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         check=True,
@@ -228,4 +259,19 @@ def test_upgrade_keeps_the_dunning_history(
     after = snapshot(project, project.conf, upgrade_db, "after", tmp_path)
     assert after["missing"] == []
     for model in [*SNAPSHOT, "account.move"]:
+        if model == "dunning.dispute":
+            continue
         assert after[model] == before[model], f"{model} changed by the upgrade"
+    # every dispute is kept, and the invoice flagged by hand got its own
+    kept = {key: after["dunning.dispute"].get(key) for key in before["dunning.dispute"]}
+    assert kept == before["dunning.dispute"]
+    flagged = [
+        move for move, values in before["account.move"].items()
+        if values["dunning_dispute"] and move not in before["open_disputes"]
+    ]  # fmt: skip
+    assert flagged
+    assert "Flagged by hand" in [after["open_disputes"][move] for move in flagged]
+    # promises hold reminders back themselves: the pause they wrote is cleared
+    promises = before["dunning.promise"]
+    assert before["pauses"] == {key: promises[key]["paused_until"] for key in promises}
+    assert after["pauses"] == dict.fromkeys(before["pauses"], False)
