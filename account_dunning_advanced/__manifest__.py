@@ -31,6 +31,8 @@
         "data/ir_cron_workspace_data.xml",
         "data/ir_cron_scoring_data.xml",
         "data/mail_activity_type_data.xml",
+        "data/mail_message_subtype_data.xml",
+        "security/dunning_mail_message_security.xml",
         "data/mail_template_data.xml",
         "data/dunning_default_data.xml",
         "data/dunning_typology_rule_data.xml",

@@ -1052,9 +1052,6 @@ class DunningCommunication(models.Model):
                 mail_id=mail.id, mail_message_id=mail.mail_message_id.id
             )
         self._dunning_write_values(errors)
-        self.browse([c.id for c in mail_comms])._dunning_log_on_invoices(
-            _("Payment reminder emailed")
-        )
         return mails
 
     def _dunning_mail_values(self, rendered):
@@ -1069,9 +1066,12 @@ class DunningCommunication(models.Model):
             "reply_to": rendered.get("reply_to") or self._dunning_reply_to(),
             "recipient_ids": [(4, contact.id)],
             "author_id": author.id,
-            "model": "res.partner",
-            "res_id": self.partner_id.id,
-            "record_name": self.partner_id.display_name,
+            # on the reminder, not on the customer shared between companies:
+            # its record rules keep it to the company's dunning users
+            "model": "dunning.communication",
+            "res_id": self.id,
+            "record_name": self.name,
+            "record_company_id": self.company_id.id,
             "message_type": "email_outgoing",
             "subtype_id": self.env.ref("mail.mt_note").id,
             # Kept after sending: the queued email is the evidence of the notice.

@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 
 from .res_company import is_assignable
 
+DUNNING_NOTE_SUBTYPE = "account_dunning_advanced.mt_dunning_note"
 DUNNING_ACTIVITY_TYPES = (
     "account_dunning_advanced.mail_activity_type_dunning_call",
     "account_dunning_advanced.mail_activity_type_dunning_todo",
@@ -290,12 +291,20 @@ class ResPartner(models.Model):
                 moved.write({"user_id": new.id})
 
     def _dunning_post(self, body):
-        """Log on the customer's chatter as the current user: collectors work
-        the dunning of customers they are not allowed to edit."""
+        """Log a dunning note on the customer's chatter as the current user
+        (collectors work the dunning of customers they may not edit). Customers
+        are shared between companies: the note has the dunning subtype and the
+        current company, which record rules keep to that company's dunning
+        users."""
+        subtype = self.env.ref(DUNNING_NOTE_SUBTYPE)
         for partner in self:
-            partner.sudo().message_post(
-                body=body, author_id=self.env.user.partner_id.id
+            message = partner.sudo().message_post(
+                body=body,
+                author_id=self.env.user.partner_id.id,
+                message_type="comment",
+                subtype_id=subtype.id,
             )
+            message.record_company_id = self.env.company
 
     def _dunning_set_pause(self, until):
         """The collector's pause of the reminders in the current company (or

@@ -29,3 +29,4 @@ from . import test_dunning_payment_qr
 from . import test_dunning_configuration_checks
 from . import test_dunning_activity_assignment
 from . import test_dunning_rpc_security
+from . import test_dunning_company_walls

@@ -74,37 +74,34 @@ class DunningReportingCommon(AccountTestInvoicingCommon):
     def _remind(cls, invoices, date, level=None, state="sent", **vals):
         level = level or cls.level_1
         items = invoices.line_ids.filtered(lambda ln: ln.display_type == "payment_term")
-        return (
-            cls.env["dunning.communication"]
-            .sudo()
-            .create(
-                {
-                    "date": date,
-                    "company_id": cls.company.id,
-                    "partner_id": invoices.commercial_partner_id.id,
-                    "level_id": level.id,
-                    "channel_email": level.channel_email,
-                    "channel_letter": level.channel_letter,
-                    "state": state,
-                    "sent_datetime": fields.Datetime.to_datetime(date),
-                    "line_ids": [
-                        Command.create(
-                            {
-                                "move_line_id": item.id,
-                                "move_id": item.move_id.id,
-                                "level_id": level.id,
-                                "date_maturity": item.date_maturity,
-                                "currency_id": item.currency_id.id,
-                                "company_currency_id": item.company_currency_id.id,
-                                "amount_residual": item.amount_residual,
-                                "amount_residual_currency": item.amount_residual_currency,
-                            }
-                        )
-                        for item in items
-                    ],
-                    **vals,
-                }
-            )
+        Communication = cls.env["dunning.communication"].sudo()
+        return Communication.create(
+            {
+                "date": date,
+                "company_id": cls.company.id,
+                "partner_id": invoices.commercial_partner_id.id,
+                "level_id": level.id,
+                "channel_email": level.channel_email,
+                "channel_letter": level.channel_letter,
+                "state": state,
+                "sent_datetime": fields.Datetime.to_datetime(date),
+                "line_ids": [
+                    Command.create(
+                        {
+                            "move_line_id": item.id,
+                            "move_id": item.move_id.id,
+                            "level_id": level.id,
+                            "date_maturity": item.date_maturity,
+                            "currency_id": item.currency_id.id,
+                            "company_currency_id": item.company_currency_id.id,
+                            "amount_residual": item.amount_residual,
+                            "amount_residual_currency": item.amount_residual_currency,
+                        }
+                    )
+                    for item in items
+                ],
+                **vals,
+            }
         )
 
     def _score(self, partner):

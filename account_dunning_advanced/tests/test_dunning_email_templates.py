@@ -27,8 +27,8 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
                     "email_from": '"Lumière SAS" <relances@lumiere.example>',
                     "reply_to": '"Colette Collector" <colette@lumiere.example>',
                     "recipient_ids": self.customer_en.ids,
-                    "model": "res.partner",
-                    "res_id": self.customer_en.id,
+                    "model": "dunning.communication",
+                    "res_id": comm.id,
                 }
             ],
         )
@@ -131,12 +131,15 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
             _comm, mail = self._email(self.customer_en, tone)
             self.assertIn("Our office is closed on Mondays.", str(mail.body_html))
 
-    def test_logged_on_customer_and_invoices(self):
+    def test_logged_on_the_reminder_not_the_shared_customer(self):
         comm, mail = self._email(self.customer_en, "friendly")
-        self.assertEqual(mail.mail_message_id.model, "res.partner")
-        self.assertIn(mail.mail_message_id, self.customer_en.message_ids)
+        self.assertEqual(mail.mail_message_id.model, "dunning.communication")
+        self.assertIn(mail.mail_message_id, comm.message_ids)
+        self.assertNotIn(mail.mail_message_id, self.customer_en.message_ids)
         for invoice in self.invoices[self.customer_en]:
-            self.assertIn(comm.name, invoice.message_ids[:1].body)
+            self.assertNotIn(comm.name, str(invoice.message_ids.mapped("body")))
+            # the invoice shows its reminders in its reminder history
+            self.assertIn(comm, invoice.dunning_line_ids.communication_id)
 
     def test_batch_of_languages_and_queue_feedback(self):
         comms = self._communication(self.customer_en, "friendly") | self._communication(
