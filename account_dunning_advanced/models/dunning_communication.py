@@ -17,6 +17,7 @@ from odoo.tools.misc import format_amount, format_date, formatLang
 
 from .dunning_level import TONES
 from .res_company import is_assignable
+from .res_partner import DUNNING_NOTE_SUBTYPE
 
 STATES = [
     ("to_approve", "To Approve"),
@@ -1066,14 +1067,14 @@ class DunningCommunication(models.Model):
             "reply_to": rendered.get("reply_to") or self._dunning_reply_to(),
             "recipient_ids": [(4, contact.id)],
             "author_id": author.id,
-            # on the reminder, not on the customer shared between companies:
-            # its record rules keep it to the company's dunning users
-            "model": "dunning.communication",
-            "res_id": self.id,
-            "record_name": self.name,
+            # on the customer, shared between companies: a dunning note of the
+            # reminder's company, which record rules keep to its dunning users
+            "model": "res.partner",
+            "res_id": self.partner_id.id,
+            "record_name": self.partner_id.display_name,
             "record_company_id": self.company_id.id,
             "message_type": "email_outgoing",
-            "subtype_id": self.env.ref("mail.mt_note").id,
+            "subtype_id": self.env.ref(DUNNING_NOTE_SUBTYPE).id,
             # Kept after sending: the queued email is the evidence of the notice.
             "auto_delete": False,
             "dunning_communication_id": self.id,

@@ -37,7 +37,7 @@ class TestDunningCompanyWalls(DunningDispatchCommon):
         )
         return " ".join(str(body) for body in messages.mapped("body"))
 
-    def test_reminder_email_stays_on_the_reminder(self):
+    def test_reminder_email_only_for_the_companys_dunning_users(self):
         comm = self._communication(self.customer_en, "friendly")
         comm._dispatch_email()
         message = comm.mail_id.mail_message_id

@@ -27,8 +27,8 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
                     "email_from": '"Lumière SAS" <relances@lumiere.example>',
                     "reply_to": '"Colette Collector" <colette@lumiere.example>',
                     "recipient_ids": self.customer_en.ids,
-                    "model": "dunning.communication",
-                    "res_id": comm.id,
+                    "model": "res.partner",
+                    "res_id": self.customer_en.id,
                 }
             ],
         )
@@ -131,11 +131,21 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
             _comm, mail = self._email(self.customer_en, tone)
             self.assertIn("Our office is closed on Mondays.", str(mail.body_html))
 
-    def test_logged_on_the_reminder_not_the_shared_customer(self):
+    def test_logged_on_the_customer_as_a_dunning_note(self):
         comm, mail = self._email(self.customer_en, "friendly")
-        self.assertEqual(mail.mail_message_id.model, "dunning.communication")
-        self.assertIn(mail.mail_message_id, comm.message_ids)
-        self.assertNotIn(mail.mail_message_id, self.customer_en.message_ids)
+        self.assertRecordValues(
+            mail.mail_message_id,
+            [
+                {
+                    "model": "res.partner",
+                    "res_id": self.customer_en.id,
+                    "subtype_id": self.env.ref(
+                        "account_dunning_advanced.mt_dunning_note"
+                    ).id,
+                    "record_company_id": self.company.id,
+                }
+            ],
+        )
         for invoice in self.invoices[self.customer_en]:
             self.assertNotIn(comm.name, str(invoice.message_ids.mapped("body")))
             # the invoice shows its reminders in its reminder history
