@@ -9,6 +9,7 @@ have one finished run per company.
 
 import contextlib
 import os
+import shutil
 import subprocess
 import time
 
@@ -85,6 +86,7 @@ def sql(project, db, query, params=()):
 
 
 def test_daily_run_finishes_on_prefork_server(project, prefork_db):
+    assert shutil.which("wkhtmltopdf"), "wkhtmltopdf is needed for the letters' PDFs"
     db = prefork_db
     port = free_port()
     url = f"http://127.0.0.1:{port}"

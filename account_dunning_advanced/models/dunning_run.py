@@ -405,11 +405,13 @@ class DunningRun(models.Model):
 
     def _lock_partners(self, partner_ids):
         """Customers of the batch this worker owns: those locked by another
-        worker are left to it."""
+        worker are left to it. NO KEY UPDATE, as an update of the row would:
+        it leaves other transactions free to insert rows that refer to the
+        customer (a run planning it), which FOR UPDATE would block."""
         self.env.cr.execute(
             SQL(
                 "SELECT id FROM res_partner WHERE id = ANY(%s) "
-                "ORDER BY id FOR UPDATE SKIP LOCKED",
+                "ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
                 list(partner_ids),
             )
         )
