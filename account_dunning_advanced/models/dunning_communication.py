@@ -47,7 +47,7 @@ CHANNEL_STATES = [("pending", "Pending"), ("done", "Done"), ("failed", "Failed")
 
 # letters rendered per report call by the letter queue (ir.config_parameter)
 LETTER_BATCH_PARAM = "account_dunning_advanced.letter_batch_size"
-DEFAULT_LETTER_BATCH = 20
+DEFAULT_LETTER_BATCH = 10
 MAX_LETTER_ATTEMPTS = 3
 # a dispatch of at most this many reminders outside the scheduled action (a
 # user approving or sending a few) produces their letters and invoice PDFs at
@@ -1135,19 +1135,20 @@ class DunningCommunication(models.Model):
         if cron:
             cron.sudo()._trigger()
 
-    def _dunning_render_letters(self):
+    def _dunning_render_letters(self, deadline=None):
         """Render the pending letters of ``self`` now and store one PDF per
         reminder, on the reminder and in the customer's chatter. A letter
         that fails is tried again by the next calls of the queue, then
-        failed with its reason. They are marked sent when printed for
-        posting (``action_print_letters``)."""
+        failed with its reason; one not reached before ``deadline``
+        (``time.monotonic()``) waits for the next call. They are marked sent
+        when printed for posting (``action_print_letters``)."""
         comms = self.filtered(lambda c: c.letter_state == "pending")
         if not comms:
             return self.env["ir.attachment"]
         rendered, errors = {}, {}
         by_report = comms.grouped(lambda c: c._dunning_letter_report())
         for report, group in by_report.items():
-            done, failed = group._dunning_render_letter_group(report)
+            done, failed = group._dunning_render_letter_group(report, deadline)
             rendered.update(done)
             errors.update(failed)
         values = {}
@@ -1161,7 +1162,7 @@ class DunningCommunication(models.Model):
         self._dunning_write_values(values)
         return attachments
 
-    def _dunning_render_letter_group(self, report):
+    def _dunning_render_letter_group(self, report, deadline=None):
         """({communication: attachment or (content, mimetype)}, {communication:
         error}) for the letters of ``self`` with ``report``. When the report
         stores one attachment per record (its ``attachment`` name), Odoo
@@ -1187,6 +1188,8 @@ class DunningCommunication(models.Model):
                     if attachment:
                         rendered[comm] = attachment
         for comm in self - self.browse([c.id for c in rendered]):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
             try:
                 with self.env.cr.savepoint():
                     content, report_type = reports._render_qweb_pdf(report, comm.ids)
@@ -1294,17 +1297,21 @@ class DunningCommunication(models.Model):
         (todo - queued).write({"email_state": "failed"})
         return mails
 
-    def _dunning_produce_documents(self):
-        """Render what the reminders of ``self`` wait for: the invoice PDFs
-        of their emails (then the emails are queued) and their letters."""
-        waiting = self.filtered(
-            lambda c: c.email_state == "pending"
-            and not c.mail_id
-            and c.state == "queued"
-        )
+    def _dunning_produce_documents(self, deadline=None):
+        """Render what the reminders of ``self`` wait for: their letters, and
+        the invoice PDFs of their emails (one wkhtmltopdf call each, as Odoo
+        renders invoices), then queue those emails; until ``deadline``."""
         with self._dunning_render_memo():
-            waiting._dunning_send_emails()
-            self._dunning_render_letters()
+            self._dunning_render_letters(deadline)
+            waiting = self.filtered(
+                lambda c: c.email_state == "pending"
+                and not c.mail_id
+                and c.state == "queued"
+            )
+            for comm in waiting:
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+                comm._dunning_send_emails()
 
     def _dunning_lock_pending(self, limit, exclude):
         """Up to ``limit`` reminders waiting for documents, locked by this
@@ -1363,10 +1370,7 @@ class DunningCommunication(models.Model):
             if not batch:
                 break
             tried.update(batch.ids)
-            waiting_pdfs = batch._dunning_waiting_for_pdfs()
-            # an invoice PDF takes a wkhtmltopdf call of its own
-            batch = (batch - waiting_pdfs) | waiting_pdfs[: max(size // 4, 1)]
-            batch._dunning_produce_documents()
+            batch._dunning_produce_documents(deadline)
             done += len(batch)
             if not modules.module.current_test:
                 self.env.cr.commit()  # pylint: disable=invalid-commit

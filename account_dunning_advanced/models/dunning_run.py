@@ -14,10 +14,11 @@ _logger = logging.getLogger(__name__)
 
 SCHEDULED_CRON = "account_dunning_advanced.ir_cron_dunning_run"
 TIME_BUDGET_PARAM = "account_dunning_advanced.cron_time_budget"
-# seconds of work per scheduled call, at most a quarter of the cron worker's
-# time limit: the worker's sleep counts against that limit too, and both
-# dunning jobs (runs, letters) may run in one loop of the worker
+# seconds of work per scheduled call, at most a sixth of the cron worker's
+# time limit: the worker's sleep between loops (up to 70 s) counts against
+# that limit too, and both dunning jobs (runs, documents) may run in one loop
 DEFAULT_TIME_BUDGET = 60
+LIMIT_SHARE = 6
 # a customer held by another transaction is tried this many times, a minute
 # more apart each time, then logged
 MAX_LOCK_ATTEMPTS = 5
@@ -35,7 +36,7 @@ def cron_deadline(env):
     if limit is None or limit < 0:
         limit = config.get("limit_time_real")
     if limit and limit > 0:
-        budget = min(budget, limit / 4)
+        budget = min(budget, limit / LIMIT_SHARE)
     start = time.monotonic()
     cron_id = env.context.get("cron_id")
     if cron_id:

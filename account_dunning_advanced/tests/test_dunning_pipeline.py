@@ -96,14 +96,18 @@ class TestDunningPipeline(DunningEngineCommon):
         self.assertEqual(self._reminders().partner_id, self.customers)
 
     def test_yesterdays_unfinished_run_is_closed_with_a_reason(self):
-        yesterday = self.env["dunning.run"].create(
-            {
-                "date": TODAY - timedelta(days=1),
-                "company_id": self.company.id,
-                "trigger": "scheduled",
-                "planned": True,
-                "todo_ids": [(0, 0, {"partner_id": self.customer.id})],
-            }
+        yesterday = (
+            self.env["dunning.run"]
+            .sudo()
+            .create(
+                {
+                    "date": TODAY - timedelta(days=1),
+                    "company_id": self.company.id,
+                    "trigger": "scheduled",
+                    "planned": True,
+                    "todo_ids": [(0, 0, {"partner_id": self.customer.id})],
+                }
+            )
         )
         self.env["dunning.run"]._cron_run()
         self.assertEqual(yesterday.state, "done")
