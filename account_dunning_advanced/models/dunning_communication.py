@@ -49,6 +49,10 @@ CHANNEL_STATES = [("pending", "Pending"), ("done", "Done"), ("failed", "Failed")
 LETTER_BATCH_PARAM = "account_dunning_advanced.letter_batch_size"
 DEFAULT_LETTER_BATCH = 10
 MAX_LETTER_ATTEMPTS = 3
+# reports whose multi-letter render this process saw fail while single
+# letters render (Debian's wkhtmltopdf, built on unpatched Qt, writes an empty
+# PDF for several documents): not tried again until the server restarts
+_NO_BATCH_REPORTS = set()
 # a dispatch of at most this many reminders outside the scheduled action (a
 # user approving or sending a few) produces their letters and invoice PDFs at
 # once; larger ones leave them to the queue
@@ -1171,7 +1175,10 @@ class DunningCommunication(models.Model):
         pages), one call per letter."""
         reports = self.env["ir.actions.report"]
         rendered, errors = {}, {}
-        if len(self) > 1 and report.attachment:
+        batch = (
+            len(self) > 1 and report.attachment and report.id not in _NO_BATCH_REPORTS
+        )
+        if batch:
             try:
                 with self.env.cr.savepoint():
                     _content, report_type = reports._render_qweb_pdf(report, self.ids)
@@ -1200,6 +1207,8 @@ class DunningCommunication(models.Model):
             attachment = report_type == "pdf" and report.retrieve_attachment(comm)
             mimetype = "application/pdf" if report_type == "pdf" else "text/html"
             rendered[comm] = attachment or (content, mimetype)
+            if batch and report_type == "pdf":
+                _NO_BATCH_REPORTS.add(report.id)
         return rendered, errors
 
     def _dunning_store_letters(self, rendered, values):
