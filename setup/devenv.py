@@ -917,6 +917,9 @@ def cmd_test(project, args):
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             raise SetupError(msg + " (CI=true: install the chromium package)")
         say("WARNING: " + msg + "; any skipped browser test fails the run")
+    # real PDFs for the letters of the prefork test (tests/test_prefork_cron.py)
+    if not shutil.which("wkhtmltopdf") and not apt_install("wkhtmltopdf"):
+        say("WARNING: no wkhtmltopdf on PATH: the prefork test's letters will fail")
     try:
         import websocket  # noqa: F401  (Odoo skips browser tests without it)
     except ImportError as e:

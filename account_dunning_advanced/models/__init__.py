@@ -13,6 +13,7 @@ from . import account_move_line
 from . import account_partial_reconcile
 from . import dunning_run
 from . import dunning_run_log
+from . import dunning_run_partner
 from . import dunning_communication
 from . import dunning_communication_line
 from . import dunning_promise
@@ -24,3 +25,4 @@ from . import dunning_planner
 from . import mail_activity
 from . import mail_mail
 from . import mail_thread
+from . import sms_sms

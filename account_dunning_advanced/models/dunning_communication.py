@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import io
 import logging
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
@@ -9,13 +10,14 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, _, api, fields, models, modules
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, formataddr, hash_sign, html2plaintext
 from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.misc import format_amount, format_date, formatLang
 
 from .dunning_level import TONES
+from .dunning_run import cron_deadline
 from .res_company import is_assignable
 from .res_partner import DUNNING_NOTE_SUBTYPE
 
@@ -42,7 +44,8 @@ LOCKED_FIELDS = frozenset(
         "penalty_rate", "penalty_move_id", "state", "sent_datetime",
         "approved_by_id", "approved_datetime", "mail_id", "mail_message_id",
         "letter_attachment_id", "activity_id", "sms_id", "error_message",
-        "skipped_channels",
+        "skipped_channels", "email_state", "letter_state", "sms_state", "call_state",
+        "letter_error", "letter_attempts",
     }
 )  # fmt: skip
 
@@ -56,6 +59,23 @@ RENDER_MEMO_KEY = "account_dunning_advanced.render_values"
 
 
 LETTER_REPORT = "account_dunning_advanced.action_report_dunning_letter"
+
+DOCUMENTS_CRON = "account_dunning_advanced.ir_cron_dunning_documents"
+
+CHANNEL_STATES = [("pending", "Pending"), ("done", "Done"), ("failed", "Failed")]
+
+# letters rendered per report call by the letter queue (ir.config_parameter)
+LETTER_BATCH_PARAM = "account_dunning_advanced.letter_batch_size"
+DEFAULT_LETTER_BATCH = 10
+MAX_LETTER_ATTEMPTS = 3
+# reports whose multi-letter render this process saw fail while single
+# letters render (Debian's wkhtmltopdf, built on unpatched Qt, writes an empty
+# PDF for several documents): not tried again until the server restarts
+_NO_BATCH_REPORTS = set()
+# a dispatch of at most this many reminders outside the scheduled action (a
+# user approving or sending a few) produces their letters and invoice PDFs at
+# once; larger ones leave them to the queue
+INLINE_DOCUMENTS = 10
 
 CALL_ACTIVITY_TYPE = "account_dunning_advanced.mail_activity_type_dunning_call"
 TODO_ACTIVITY_TYPE = "account_dunning_advanced.mail_activity_type_dunning_todo"
@@ -159,11 +179,36 @@ class DunningCommunication(models.Model):
     letter_attachment_id = fields.Many2one(
         "ir.attachment", string="Letter PDF", readonly=True
     )
-    activity_id = fields.Many2one("mail.activity", string="Call", readonly=True)
-    sms_id = fields.Many2one("sms.sms", string="SMS Message", readonly=True)
+    activity_id = fields.Many2one(
+        "mail.activity", string="Call", readonly=True, index="btree_not_null"
+    )
+    sms_id = fields.Many2one(
+        "sms.sms", string="SMS Message", readonly=True, index="btree_not_null"
+    )
     error_message = fields.Text(readonly=True)
     skipped_channels = fields.Text(
         readonly=True, help="Channels not used, with the reason."
+    )
+    email_state = fields.Selection(
+        CHANNEL_STATES,
+        readonly=True,
+        help="Pending: waiting for its invoice PDFs or in the mail queue.",
+    )
+    letter_state = fields.Selection(
+        CHANNEL_STATES,
+        readonly=True,
+        index="btree_not_null",
+        help="Pending: waiting in the letter queue to be rendered.",
+    )
+    letter_attempts = fields.Integer(readonly=True)
+    letter_error = fields.Text(
+        readonly=True, help="Why the letter could not be rendered."
+    )
+    sms_state = fields.Selection(CHANNEL_STATES, readonly=True)
+    call_state = fields.Selection(
+        CHANNEL_STATES,
+        readonly=True,
+        help="Pending: the call activity is open; done once marked done.",
     )
 
     @api.depends("line_ids.move_id")
@@ -253,11 +298,21 @@ class DunningCommunication(models.Model):
     def _dispatch_channels(self):
         self._prepare_dispatch()
         self._apply_channel_fallbacks()
+        inline = len(self) <= INLINE_DOCUMENTS and not self.env.context.get(
+            "dunning_queue_documents"
+        )
         with self._dunning_render_memo():
-            self._dispatch_email()
+            emails = self.filtered(lambda c: c.channel_email and c.state != "failed")
+            waiting = self.browse() if inline else emails._dunning_waiting_for_pdfs()
+            waiting.write({"email_state": "pending"})
+            (emails - waiting)._dunning_send_emails()
             self._dispatch_letter()
+            if inline:
+                self._dunning_render_letters()
             self._dispatch_sms()
             self._dispatch_call()
+        if waiting:
+            self._dunning_trigger_documents()
         # Without email nor letter nothing reports back later: done now.
         # Letters stay queued until printed for posting.
         self.filtered(
@@ -462,6 +517,8 @@ class DunningCommunication(models.Model):
                 ("sent_datetime", "=", False),
                 ("mail_id", "=", False),
                 ("letter_attachment_id", "=", False),
+                ("letter_state", "=", False),
+                ("email_state", "=", False),
                 ("activity_id", "=", False),
                 ("sms_id", "=", False),
             ]
@@ -1086,7 +1143,7 @@ class DunningCommunication(models.Model):
         message id) are computed once per author and company, as mail.thread
         does for a batch of notes: internal notes notify nobody and need no
         per-invoice reply-to."""
-        note = self.env.ref("mail.mt_note").id
+        note = self.env.ref(DUNNING_NOTE_SUBTYPE).id
         senders = {}
         values = []
         for comm in self:
@@ -1111,6 +1168,7 @@ class DunningCommunication(models.Model):
                 {
                     "model": "account.move",
                     "res_id": move.id,
+                    "record_company_id": comm.company_id.id,
                     "record_name": False,
                     "body": body,
                     "message_type": "notification",
@@ -1136,93 +1194,153 @@ class DunningCommunication(models.Model):
         )
 
     def _dunning_render_per_record(self, report, records):
-        """({res_id: content}, mimetype) of ``report`` for ``records`` in one
-        report call. Like Odoo's own invoice sending, tests get HTML unless
-        the context forces PDF rendering. Some wkhtmltopdf builds (unpatched
-        Qt) fail on multi-document batches: then one call per record."""
+        """({res_id: content}, mimetype) of ``report``, one report call per
+        record as Odoo renders invoices when sending them: the splitting of
+        a multi-record PDF is not a public API. A record that fails is left
+        out (the caller reports the gap). Tests get HTML unless the context
+        forces PDF rendering."""
         reports = self.env["ir.actions.report"]
-        try:
-            with self.env.cr.savepoint():
-                content, report_type = reports._pre_render_qweb_pdf(
-                    report, res_ids=records.ids
-                )
-                contents = reports._get_splitted_report(report, content, report_type)
-        except Exception:  # noqa: BLE001 - retried record by record below
-            if len(records) == 1:
-                raise
-            _logger.warning(
-                "Batch rendering of %s failed, rendering record by record", report
-            )
-            contents, mimetype = {}, "application/pdf"
-            for record in records:
-                try:
-                    with self.env.cr.savepoint():
-                        one, mimetype = self._dunning_render_per_record(report, record)
-                    contents.update(one)
-                except Exception:  # noqa: BLE001 - the caller reports the gap
-                    _logger.exception("Rendering of %s failed", record)
-            return contents, mimetype
-        mimetype = "application/pdf" if report_type == "pdf" else "text/html"
+        contents, mimetype = {}, "application/pdf"
+        for record in records:
+            try:
+                with self.env.cr.savepoint():
+                    content, report_type = reports._render_qweb_pdf(report, record.ids)
+            except Exception:  # noqa: BLE001 - the caller reports the gap
+                _logger.exception("Rendering of %s failed", record)
+                continue
+            contents[record.id] = content
+            mimetype = "application/pdf" if report_type == "pdf" else "text/html"
         return contents, mimetype
 
-    def _render_letters(self):
-        """({communication: content}, mimetype), one call per letter report."""
-        result = {}
-        mimetype = "application/pdf"
-        for report, group in self.grouped(lambda c: c._dunning_letter_report()).items():
-            contents, mimetype = self._dunning_render_per_record(report, group)
-            result.update(
-                {comm: contents[comm.id] for comm in group if comm.id in contents}
-            )
-        return result, mimetype
-
     def _dispatch_letter(self):
-        """Render the letters of the batch and store one PDF per reminder, on
-        the reminder and in the customer's chatter. They are marked sent when
-        printed for posting (``action_print_letters``)."""
-        comms = self.filtered(lambda c: c.channel_letter and c.state != "failed")
+        """Queue the letters of the batch: the scheduled action "render
+        reminder letters" renders them (``_cron_produce_documents``)."""
+        comms = self.filtered(
+            lambda c: c.channel_letter
+            and c.state != "failed"
+            and c.letter_state != "done"
+            and not c.letter_attachment_id
+        )
+        if comms:
+            comms.write(
+                {"letter_state": "pending", "letter_attempts": 0, "letter_error": False}
+            )
+            comms._dunning_trigger_documents()
+        return comms
+
+    def _dunning_trigger_documents(self):
+        cron = self.env.ref(DOCUMENTS_CRON, raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger()
+
+    def _dunning_render_letters(self, deadline=None):
+        """Render the pending letters of ``self`` now and store one PDF per
+        reminder, on the reminder and in the customer's chatter. A letter
+        that fails is tried again by the next calls of the queue, then
+        failed with its reason; one not reached before ``deadline``
+        (``time.monotonic()``) waits for the next call. They are marked sent
+        when printed for posting (``action_print_letters``)."""
+        comms = self.filtered(lambda c: c.letter_state == "pending")
         if not comms:
             return self.env["ir.attachment"]
-        errors = {}
-        try:
-            pdfs, mimetype = comms._render_letters()
-        except Exception as error:  # noqa: BLE001 - reported on the reminders
-            _logger.exception("Dunning letter rendering failed")
-            comms._dunning_append(
-                errors,
-                "error_message",
-                _("Letter: the PDF could not be rendered: %(error)s", error=error),
-            )
-            self._dunning_write_values(errors)
-            return self.env["ir.attachment"]
-        done = comms.filtered(lambda c: c in pdfs)
-        (comms - done)._dunning_append(
-            errors, "error_message", _("Letter: no PDF was produced.")
+        rendered, errors = {}, {}
+        by_report = comms.grouped(lambda c: c._dunning_letter_report())
+        for report, group in by_report.items():
+            done, failed = group._dunning_render_letter_group(report, deadline)
+            rendered.update(done)
+            errors.update(failed)
+        values = {}
+        for comm, error in errors.items():
+            attempts = comm.letter_attempts + 1
+            text = _("Letter: the PDF could not be rendered: %(error)s", error=error)
+            values[comm] = {"letter_attempts": attempts, "letter_error": text}
+            if attempts >= MAX_LETTER_ATTEMPTS:
+                values[comm]["letter_state"] = "failed"
+        attachments = self._dunning_store_letters(rendered, values)
+        self._dunning_write_values(values)
+        return attachments
+
+    def _dunning_render_letter_group(self, report, deadline=None):
+        """({communication: attachment or (content, mimetype)}, {communication:
+        error}) for the letters of ``self`` with ``report``. When the report
+        stores one attachment per record (its ``attachment`` name), Odoo
+        splits a multi-letter PDF itself: one wkhtmltopdf call for all. When
+        it cannot (a wkhtmltopdf without outlines and a letter of several
+        pages), one call per letter."""
+        reports = self.env["ir.actions.report"]
+        rendered, errors = {}, {}
+        batch = (
+            len(self) > 1 and report.attachment and report.id not in _NO_BATCH_REPORTS
         )
-        att_values = []
-        for comm in done:
-            common = {
+        if batch:
+            try:
+                with self.env.cr.savepoint():
+                    _content, report_type = reports._render_qweb_pdf(report, self.ids)
+            except Exception:  # noqa: BLE001 - rendered one by one below
+                _logger.warning(
+                    "Batch rendering of %s failed, rendering letter by letter",
+                    report.name,
+                    exc_info=True,
+                )
+                report_type = None
+            if report_type == "pdf":
+                for comm in self:
+                    attachment = report.retrieve_attachment(comm)
+                    if attachment:
+                        rendered[comm] = attachment
+        for comm in self - self.browse([c.id for c in rendered]):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            try:
+                with self.env.cr.savepoint():
+                    content, report_type = reports._render_qweb_pdf(report, comm.ids)
+            except Exception as error:  # noqa: BLE001 - retried by the queue
+                _logger.warning("Letter %s not rendered", comm.name, exc_info=True)
+                errors[comm] = str(error) or repr(error)
+                continue
+            attachment = report_type == "pdf" and report.retrieve_attachment(comm)
+            mimetype = "application/pdf" if report_type == "pdf" else "text/html"
+            rendered[comm] = attachment or (content, mimetype)
+            if batch and report_type == "pdf":
+                _NO_BATCH_REPORTS.add(report.id)
+        return rendered, errors
+
+    def _dunning_store_letters(self, rendered, values):
+        """Keep each rendered letter on its reminder (the attachment Odoo
+        stored, else a new one), with a dunning note on the customer: the
+        customer is shared between companies, the letter stays on the reminder,
+        which record rules keep to its company's dunning users."""
+        if not rendered:
+            return self.env["ir.attachment"]
+        own_values = [
+            {
                 "name": comm._dunning_letter_filename(
-                    "pdf" if mimetype == "application/pdf" else "html"
+                    "pdf" if letter[1] == "application/pdf" else "html"
                 ),
-                "raw": pdfs[comm],
-                "mimetype": mimetype,
+                "raw": letter[0],
+                "mimetype": letter[1],
                 "company_id": comm.company_id.id,
+                "res_model": "dunning.communication",
+                "res_id": comm.id,
             }
-            att_values += [
-                dict(common, res_model="dunning.communication", res_id=comm.id),
-                dict(common, res_model="res.partner", res_id=comm.partner_id.id),
-            ]
-        attachments = self.env["ir.attachment"].sudo().create(att_values)
-        note = self.env.ref("mail.mt_note").id
+            for comm, letter in rendered.items()
+            if isinstance(letter, tuple)
+        ]
+        created = iter(self.env["ir.attachment"].sudo().create(own_values))
+        subtype = self.env.ref(DUNNING_NOTE_SUBTYPE).id
+        attachments = self.env["ir.attachment"]
         messages = []
-        for index, comm in enumerate(done):
-            own, on_customer = attachments[2 * index], attachments[2 * index + 1]
-            errors.setdefault(comm, {})["letter_attachment_id"] = own.id
+        for comm, letter in rendered.items():
+            own = next(created) if isinstance(letter, tuple) else letter
+            attachments |= own
+            values.setdefault(comm, {}).update(
+                letter_attachment_id=own.id, letter_state="done", letter_error=False
+            )
             messages.append(
                 {
                     "model": "res.partner",
                     "res_id": comm.partner_id.id,
+                    "record_company_id": comm.company_id.id,
                     "body": Markup("<p>%s</p>")
                     % _(
                         "Reminder letter %(name)s (%(level)s) ready for posting.",
@@ -1230,16 +1348,132 @@ class DunningCommunication(models.Model):
                         level=comm.level_id.name,
                     ),
                     "message_type": "notification",
-                    "subtype_id": note,
-                    "attachment_ids": [(4, on_customer.id)],
+                    "subtype_id": subtype,
                     "author_id": (
                         comm.collector_id.partner_id or comm.company_id.partner_id
                     ).id,
                 }
             )
         self.env["mail.message"].sudo().create(messages)
-        self._dunning_write_values(errors)
         return attachments
+
+    # ------------------------------------------------------------------
+    # Document queue: letters, and emails waiting for invoice PDFs
+    # ------------------------------------------------------------------
+    def _dunning_waiting_for_pdfs(self):
+        """The reminders whose email attaches an invoice without a stored PDF:
+        rendering it takes a wkhtmltopdf call, the queue's job."""
+        return self.filtered(
+            lambda c: c.level_id.attach_invoices
+            and any(
+                move.state == "posted"
+                and not move.invoice_pdf_report_id
+                and move.message_main_attachment_id.mimetype != "application/pdf"
+                for move in c.line_ids.move_id
+            )
+        )
+
+    def _dunning_send_emails(self):
+        """Queue the emails of ``self`` and record each one's state."""
+        todo = self.filtered(lambda c: c.channel_email and c.state != "failed")
+        if not todo:
+            return self.env["mail.mail"]
+        mails = todo._dispatch_email()
+        queued = todo.filtered("mail_id")
+        queued.write({"email_state": "pending"})
+        (todo - queued).write({"email_state": "failed"})
+        return mails
+
+    def _dunning_produce_documents(self, deadline=None):
+        """Render what the reminders of ``self`` wait for: their letters, and
+        the invoice PDFs of their emails (one wkhtmltopdf call each, as Odoo
+        renders invoices), then queue those emails; until ``deadline``."""
+        with self._dunning_render_memo():
+            self._dunning_render_letters(deadline)
+            waiting = self.filtered(
+                lambda c: c.email_state == "pending"
+                and not c.mail_id
+                and c.state == "queued"
+            )
+            for comm in waiting:
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+                comm._dunning_send_emails()
+
+    def _dunning_lock_pending(self, limit, exclude):
+        """Up to ``limit`` reminders waiting for documents, locked by this
+        transaction; those another worker holds are left to it."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM dunning_communication
+                 WHERE (letter_state = 'pending'
+                        OR (email_state = 'pending' AND mail_id IS NULL
+                            AND state = 'queued'))
+                   AND NOT id = ANY(%s)
+                 ORDER BY id
+                 LIMIT %s
+                 FOR UPDATE SKIP LOCKED
+                """,
+                list(exclude),
+                limit,
+            )
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _dunning_pending_count(self):
+        return self.search_count(
+            [
+                "|",
+                ("letter_state", "=", "pending"),
+                "&",
+                "&",
+                ("email_state", "=", "pending"),
+                ("mail_id", "=", False),
+                ("state", "=", "queued"),
+            ]
+        )
+
+    @api.model
+    def _cron_produce_documents(self):
+        """Scheduled action: letters and invoice PDFs in batches, within the
+        time budget, each batch committed; Odoo's runner calls it again while
+        some are pending (``ir.cron._notify_progress``)."""
+        deadline = cron_deadline(self.env)
+        size = max(
+            int(
+                self.env["ir.config_parameter"]
+                .sudo()
+                .get_param(LETTER_BATCH_PARAM, DEFAULT_LETTER_BATCH)
+            ),
+            1,
+        )
+        done = 0
+        tried = set()
+        while time.monotonic() < deadline:
+            batch = self.sudo()._dunning_lock_pending(size, tried)
+            if not batch:
+                break
+            tried.update(batch.ids)
+            batch._dunning_produce_documents(deadline)
+            done += len(batch)
+            if not modules.module.current_test:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        remaining = self.sudo()._dunning_pending_count()
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if remaining and not done:
+            self._dunning_trigger_documents()
+        return True
+
+    def _dunning_letters_now(self):
+        """The letters of ``self`` not rendered yet, rendered now (a user
+        prints or posts them)."""
+        todo = self.filtered(lambda c: not c.letter_attachment_id)
+        todo.filtered(lambda c: c.letter_state != "pending")._dispatch_letter()
+        with todo._dunning_render_memo():
+            todo._dunning_render_letters()
 
     def action_print_letters(self):
         """Merge the letters of the selection into one document for posting,
@@ -1251,7 +1485,7 @@ class DunningCommunication(models.Model):
         comms = self.filtered("channel_letter")
         if not comms:
             raise UserError(_("None of the selected reminders is sent by letter."))
-        comms.filtered(lambda c: not c.letter_attachment_id)._dispatch_letter()
+        comms._dunning_letters_now()
         letters = comms.letter_attachment_id
         if letters and all(a.mimetype == "application/pdf" for a in letters):
             # the archived letters themselves: nothing is rendered twice
@@ -1296,7 +1530,7 @@ class DunningCommunication(models.Model):
                 _("Reminders waiting for approval or cancelled cannot be printed.")
             )
         comms = self.filtered("channel_letter")
-        comms.filtered(lambda c: not c.letter_attachment_id)._dispatch_letter()
+        comms._dunning_letters_now()
         comms = comms.filtered("letter_attachment_id")
         if not comms:
             raise UserError(_("None of the selected reminders has a letter."))
@@ -1338,6 +1572,7 @@ class DunningCommunication(models.Model):
             contact = comm._dunning_contact()
             number = contact.mobile and contact._phone_format(fname="mobile")
             if not number:
+                values.setdefault(comm, {})["sms_state"] = "failed"
                 comm._dunning_append(
                     values,
                     "skipped_channels",
@@ -1365,7 +1600,9 @@ class DunningCommunication(models.Model):
         }
         for comm, message in message_by_comm.items():
             if message in sms_by_message:
-                values.setdefault(comm, {})["sms_id"] = sms_by_message[message].id
+                values.setdefault(comm, {}).update(
+                    sms_id=sms_by_message[message].id, sms_state="pending"
+                )
         self._dunning_write_values(values)
         comms.filtered(
             lambda c: c.sms_id and not (c.channel_email or c.channel_letter)
@@ -1486,7 +1723,7 @@ class DunningCommunication(models.Model):
             )
         activities = self.env["mail.activity"].sudo().create(values)
         for comm, activity in zip(comms, activities, strict=True):
-            comm.activity_id = activity
+            comm.write({"activity_id": activity.id, "call_state": "pending"})
         comms.filtered(
             lambda c: not (c.channel_email or c.channel_letter or c.channel_sms)
         )._dunning_mark_sent()
@@ -1496,6 +1733,7 @@ class DunningCommunication(models.Model):
     # Mail queue feedback
     # ------------------------------------------------------------------
     def _dunning_mail_sent(self):
+        self.write({"email_state": "done"})
         self._dunning_mark_sent()
 
     def _dunning_mail_failed(self, reason):
@@ -1508,6 +1746,7 @@ class DunningCommunication(models.Model):
             comm.write(
                 {
                     "state": "failed",
+                    "email_state": "failed",
                     "error_message": (
                         (comm.error_message or "")
                         + "\n"
@@ -1530,3 +1769,43 @@ class DunningCommunication(models.Model):
                 for comm in comms
             }
         )
+
+    # ------------------------------------------------------------------
+    # SMS queue and call activity feedback
+    # ------------------------------------------------------------------
+    def _dunning_sms_feedback(self, sms_state, failure_type=None):
+        """The SMS queue sent or failed the SMS of these reminders."""
+        if sms_state == "sent":
+            self.write({"sms_state": "done"})
+            return
+        for comm in self:
+            comm.write(
+                {
+                    "sms_state": "failed",
+                    "error_message": (
+                        (comm.error_message or "")
+                        + "\n"
+                        + _(
+                            "SMS not sent: %(reason)s",
+                            reason=failure_type or sms_state,
+                        )
+                    ).strip(),
+                }
+            )
+
+    def _dunning_call_feedback(self, done):
+        """The call activity of these reminders was marked done, or removed."""
+        if done:
+            self.write({"call_state": "done"})
+            return
+        for comm in self.filtered(lambda c: c.call_state == "pending"):
+            comm.write(
+                {
+                    "call_state": "failed",
+                    "error_message": (
+                        (comm.error_message or "")
+                        + "\n"
+                        + _("Call: the activity was cancelled.")
+                    ).strip(),
+                }
+            )

@@ -5,10 +5,43 @@ import time
 from collections import defaultdict
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import _, api, fields, models, modules
-from odoo.tools import SQL
+from odoo.tools import SQL, config, mute_logger
 
 _logger = logging.getLogger(__name__)
+
+SCHEDULED_CRON = "account_dunning_advanced.ir_cron_dunning_run"
+TIME_BUDGET_PARAM = "account_dunning_advanced.cron_time_budget"
+# seconds of work per scheduled call, at most a sixth of the cron worker's
+# time limit: the worker's sleep between loops (up to 70 s) counts against
+# that limit too, and both dunning jobs (runs, documents) may run in one loop
+DEFAULT_TIME_BUDGET = 60
+LIMIT_SHARE = 6
+# a customer held by another transaction is tried this many times, a minute
+# more apart each time, then logged
+MAX_LOCK_ATTEMPTS = 5
+
+
+def cron_deadline(env):
+    """``time.monotonic()`` value at which a scheduled call stops taking new
+    work. The calls Odoo's runner chains within one loop of a cron worker
+    (same cursor) share one budget: the worker's time limit spans them all."""
+    budget = float(
+        env["ir.config_parameter"].sudo().get_param(TIME_BUDGET_PARAM)
+        or DEFAULT_TIME_BUDGET
+    )
+    limit = config.get("limit_time_real_cron")
+    if limit is None or limit < 0:
+        limit = config.get("limit_time_real")
+    if limit and limit > 0:
+        budget = min(budget, limit / LIMIT_SHARE)
+    start = time.monotonic()
+    cron_id = env.context.get("cron_id")
+    if cron_id:
+        start = env.cr.cache.setdefault(("dunning_cron_start", cron_id), start)
+    return start + budget
 
 
 class DunningRun(models.Model):
@@ -52,26 +85,136 @@ class DunningRun(models.Model):
         "dunning.communication", "run_id", string="Reminders"
     )
     log_ids = fields.One2many("dunning.run.log", "run_id", string="Log")
+    planned = fields.Boolean(
+        readonly=True,
+        help="Its customers are planned: those not reminded yet are left to do.",
+    )
+    todo_ids = fields.One2many(
+        "dunning.run.partner", "run_id", string="Customers Left", readonly=True
+    )
+
+    def init(self):
+        # one scheduled run per company and day, whatever the number of
+        # workers or calls of the scheduled action
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS dunning_run_scheduled_uniq
+            ON dunning_run (company_id, date) WHERE trigger = 'scheduled'
+            """
+        )
 
     # ------------------------------------------------------------------
     # Entry points
     # ------------------------------------------------------------------
     @api.model
     def _cron_run(self):
-        """Scheduled action: today's cycle for every company."""
-        # a run that died with its worker stays "running": close it
-        self.sudo().search(
+        """Scheduled action: a slice of today's runs of every company, within
+        the time budget, committed; Odoo's runner calls it again while
+        customers are left (``ir.cron._notify_progress``)."""
+        deadline = cron_deadline(self.env)
+        # letters and invoice PDFs take seconds each: their own queue
+        runs = self.sudo().with_context(dunning_queue_documents=True)._scheduled_runs()
+        done = 0
+        for run in runs:
+            if time.monotonic() >= deadline:
+                break
+            done += run._resume(deadline)
+        remaining = runs._remaining_count()
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if remaining and not done:
+            # nothing done in this call: the runner would wait for tomorrow
+            runs._retrigger(deadline)
+        return True
+
+    @api.model
+    def _scheduled_runs(self):
+        """Today's scheduled run of every company, created once; those of
+        earlier days left unfinished are closed."""
+        self.search(
             [
                 ("state", "=", "running"),
+                ("trigger", "!=", "scheduled"),
                 ("start_datetime", "<", fields.Datetime.now() - timedelta(days=1)),
             ]
         ).write({"state": "failed"})
-        for company in self.env["res.company"].sudo().search([]):
+        runs = self.browse()
+        for company in self.env["res.company"].search([]):
             today = fields.Date.context_today(self.with_company(company))
-            self.sudo().with_company(company)._run_company(
-                company, today, "scheduled", dry_run=False
+            stale = self.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("trigger", "=", "scheduled"),
+                    ("state", "=", "running"),
+                    ("date", "<", today),
+                ]
             )
-        return True
+            for run in stale:
+                run._close_unfinished("run_expired")
+            runs |= self.with_company(company)._scheduled_run(company, today)
+        self._commit()
+        return runs.filtered(lambda r: r.state == "running")
+
+    @api.model
+    def _scheduled_run(self, company, date):
+        domain = [
+            ("company_id", "=", company.id),
+            ("date", "=", date),
+            ("trigger", "=", "scheduled"),
+        ]
+        run = self.search(domain, limit=1)
+        if run:
+            return run
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                return self.create(self._run_values(company, date, "scheduled"))
+        except psycopg2.IntegrityError:
+            # another worker created it meanwhile
+            return self.search(domain, limit=1)
+
+    @api.model
+    def _run_values(self, company, date, trigger):
+        return {
+            "name": self.env["ir.sequence"]
+            .sudo()
+            .with_company(company)
+            .next_by_code("dunning.run")
+            or "/",
+            "date": date,
+            "company_id": company.id,
+            "trigger": trigger,
+        }
+
+    def _remaining_count(self):
+        """Customers left to the runs, counting a run not planned yet as one."""
+        if not self:
+            return 0
+        left = (
+            self.env["dunning.run.partner"]
+            .sudo()
+            .search_count([("run_id", "in", self.ids)])
+        )
+        unplanned = self.filtered(lambda r: r.state == "running" and not r.planned)
+        return left + len(unplanned)
+
+    def _retrigger(self, deadline):
+        """Call the scheduled action again: at once when this worker's budget
+        is spent, else when the first held customer may be tried again."""
+        cron = self.env.ref(SCHEDULED_CRON, raise_if_not_found=False)
+        if not cron:
+            return
+        at = fields.Datetime.now()
+        if time.monotonic() < deadline:
+            first = (
+                self.env["dunning.run.partner"]
+                .sudo()
+                .search(
+                    [("run_id", "in", self.ids), ("retry_datetime", "!=", False)],
+                    order="retry_datetime",
+                    limit=1,
+                )
+            )
+            at = first.retry_datetime or at + timedelta(minutes=1)
+        cron.sudo()._trigger(at)
 
     def _execute(self):
         """Run the cycle of each run record already created (manual)."""
@@ -95,18 +238,12 @@ class DunningRun(models.Model):
         if dry_run:
             items = planner._select_open_items(company, date, partner_ids)
             return planner._plan(company, date, items, bypass_interval=bypass_interval)
-        run = self.sudo().create(
-            {
-                "name": self.env["ir.sequence"]
-                .sudo()
-                .with_company(company)
-                .next_by_code("dunning.run")
-                or "/",
-                "date": date,
-                "company_id": company.id,
-                "trigger": trigger,
-            }
-        )
+        if trigger == "scheduled":
+            run = self.sudo()._scheduled_run(company, date)
+            if run.state != "running":
+                run.state = "running"
+        else:
+            run = self.sudo().create(self._run_values(company, date, trigger))
         run._process(partner_ids=partner_ids, bypass_interval=bypass_interval)
         return run
 
@@ -125,29 +262,110 @@ class DunningRun(models.Model):
     # Processing
     # ------------------------------------------------------------------
     def _process(self, partner_ids=None, bypass_interval=False):
+        """The whole run in one call (a user's request, the demo): plan, then
+        every customer. Customers another transaction holds are left to the
+        scheduled action for a scheduled run, logged for the others."""
         self.ensure_one()
-        started = time.monotonic()
-        company = self.company_id
-        planner = self.env["dunning.planner"].with_context(dunning_holidays={})
-        self._dispatch_approved_pending()
-        items = planner._select_open_items(company, self.date, partner_ids)
-        plan = planner._plan(company, self.date, items, bypass_interval=bypass_interval)
-        todo = sorted({comm["partner_id"] for comm in plan["communications"]})
-        # Skips of customers with nothing to send are final; the others are
-        # decided again once their customer is locked.
-        self._log_skips([s for s in plan["skips"] if s["partner_id"] not in set(todo)])
+        self._plan_customers(partner_ids, bypass_interval)
         self._commit()
-        batch_size = max(company.dunning_batch_size, 1)
-        done = 0
-        for start in range(0, len(todo), batch_size):
-            batch = todo[start : start + batch_size]
-            self._process_batch(batch, bypass_interval)
-            done += len(batch)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(todo) - done)
-            self._commit()
-        self._finish(started)
+        self._resume(None, bypass_interval, wait_for_retry=False)
+        if self.state == "running" and self.trigger != "scheduled":
+            self._close_unfinished("locked")
         self._commit()
         return True
+
+    def _plan_customers(self, partner_ids=None, bypass_interval=False):
+        """Plan the run's customers and keep those with something to send as
+        the run's work left. Skips of customers with nothing to send are
+        final; the others are decided again once their customer is locked."""
+        self.ensure_one()
+        planner = self.env["dunning.planner"].with_context(dunning_holidays={})
+        self._dispatch_approved_pending()
+        items = planner._select_open_items(self.company_id, self.date, partner_ids)
+        plan = planner._plan(
+            self.company_id, self.date, items, bypass_interval=bypass_interval
+        )
+        todo = {comm["partner_id"] for comm in plan["communications"]}
+        self._log_skips([s for s in plan["skips"] if s["partner_id"] not in todo])
+        todo -= set(self.todo_ids.partner_id.ids)
+        self.env["dunning.run.partner"].sudo().create(
+            [{"run_id": self.id, "partner_id": pid} for pid in sorted(todo)]
+        )
+        self.planned = True
+
+    def _resume(self, deadline, bypass_interval=False, wait_for_retry=True):
+        """Remind the run's customers left, batch by batch, each batch
+        committed, until none is left or ``deadline`` (``time.monotonic()``)
+        passes. Returns the number of customers done (reminded or logged)."""
+        self.ensure_one()
+        if not self.planned:
+            self._plan_customers(bypass_interval=bypass_interval)
+            self._commit()
+        batch_size = max(self.company_id.dunning_batch_size, 1)
+        held = set()
+        done = 0
+        while deadline is None or time.monotonic() < deadline:
+            todo = self._next_todo(batch_size, held, wait_for_retry)
+            if not todo:
+                break
+            done += self._process_todo(todo, bypass_interval, held)
+            self._commit()
+        if not self.env["dunning.run.partner"].search_count(
+            [("run_id", "=", self.id)], limit=1
+        ):
+            self._finish()
+            self._commit()
+        return done
+
+    def _next_todo(self, size, held, wait_for_retry=True):
+        domain = [("run_id", "=", self.id), ("partner_id", "not in", list(held))]
+        if wait_for_retry:
+            domain += [
+                "|",
+                ("retry_datetime", "=", False),
+                ("retry_datetime", "<=", fields.Datetime.now()),
+            ]
+        return self.env["dunning.run.partner"].sudo().search(domain, limit=size)
+
+    def _process_todo(self, todo, bypass_interval, held):
+        """Remind the customers of ``todo`` this transaction can lock; those
+        another transaction holds are tried again later in the run (``held``
+        keeps them out of this call), logged after the last attempt."""
+        locked = self._lock_partners(todo.partner_id.ids)
+        if locked:
+            self._process_batch(locked, bypass_interval)
+        done = todo.filtered(lambda t: t.partner_id.id in set(locked))
+        waiting = todo - done
+        held.update(waiting.partner_id.ids)
+        given_up = waiting.filtered(lambda t: t.attempts + 1 >= MAX_LOCK_ATTEMPTS)
+        self._log_held(given_up.partner_id, "locked")
+        (done | given_up).unlink()
+        now = fields.Datetime.now()
+        for attempts, rows in (waiting - given_up).grouped("attempts").items():
+            rows.write(
+                {
+                    "attempts": attempts + 1,
+                    "retry_datetime": now + timedelta(minutes=attempts + 1),
+                }
+            )
+        return len(done) + len(given_up)
+
+    def _close_unfinished(self, reason):
+        """Log the customers still left with ``reason`` and finish the run."""
+        self.ensure_one()
+        self._log_held(self.todo_ids.partner_id, reason)
+        self.todo_ids.unlink()
+        self._finish()
+
+    def _log_held(self, partners, reason):
+        if not partners:
+            return
+        self.env["dunning.run.log"].sudo().create(
+            [
+                {"run_id": self.id, "partner_id": partner.id, "reason": reason}
+                for partner in partners
+            ]
+        )
 
     def _process_batch(self, partner_ids, bypass_interval):
         """Lock the batch's customers, plan them again (another worker may
@@ -188,11 +406,13 @@ class DunningRun(models.Model):
 
     def _lock_partners(self, partner_ids):
         """Customers of the batch this worker owns: those locked by another
-        worker are left to it."""
+        worker are left to it. NO KEY UPDATE, as an update of the row would:
+        it leaves other transactions free to insert rows that refer to the
+        customer (a run planning it), which FOR UPDATE would block."""
         self.env.cr.execute(
             SQL(
                 "SELECT id FROM res_partner WHERE id = ANY(%s) "
-                "ORDER BY id FOR UPDATE SKIP LOCKED",
+                "ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
                 list(partner_ids),
             )
         )
@@ -348,7 +568,7 @@ class DunningRun(models.Model):
             }
         )
 
-    def _finish(self, started):
+    def _finish(self):
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -369,7 +589,9 @@ SELECT (SELECT count(*) FROM dunning_communication WHERE run_id = %(run)s),
             {
                 "state": "done",
                 "end_datetime": fields.Datetime.now(),
-                "duration": time.monotonic() - started,
+                "duration": (
+                    fields.Datetime.now() - self.start_datetime
+                ).total_seconds(),
                 "communication_count": comm_count,
                 "partner_count": partner_count,
                 "skipped_count": skipped,

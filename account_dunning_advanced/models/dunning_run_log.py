@@ -18,6 +18,8 @@ SKIP_REASONS = [
     ("level_sent", "Level already sent"),
     ("no_scenario", "No scenario"),
     ("payment_plan", "Invoice under a payment plan"),
+    ("locked", "Customer held by another transaction"),
+    ("run_expired", "Run not finished on its day"),
     ("error", "Error"),
 ]
 

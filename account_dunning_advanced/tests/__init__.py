@@ -22,6 +22,7 @@ from . import test_dunning_skip_reasons
 from . import test_dunning_call_outcome
 from . import test_dunning_collector_assignment
 from . import test_dunning_concurrency
+from . import test_dunning_pipeline
 from . import test_dunning_penalties
 from . import test_dunning_wizards
 from . import test_dunning_french_translation

@@ -63,7 +63,10 @@ class TestDunningLetters(DunningDispatchCommon):
         comms = self._letter_comm(self.customer_fr, "formal") | self._letter_comm(
             self.customer_en, "friendly"
         )
-        comms._dispatch_letter()
+        self.assertEqual(comms._dispatch_letter(), comms)
+        self.assertEqual(comms.mapped("letter_state"), ["pending", "pending"])
+        self.assertFalse(comms.letter_attachment_id, "the queue renders them")
+        self.env["dunning.communication"]._cron_produce_documents()
         for comm in comms:
             letter = comm.letter_attachment_id
             self.assertRecordValues(
@@ -80,6 +83,7 @@ class TestDunningLetters(DunningDispatchCommon):
             )
             self.assertEqual(on_customer.checksum, letter.checksum)
             self.assertEqual(comm.state, "queued", "sent only once printed")
+            self.assertEqual(comm.letter_state, "done")
 
     def test_print_letters_merges_and_marks_sent(self):
         comms = self._letter_comm(self.customer_fr, "formal") | self._letter_comm(
