@@ -31,8 +31,9 @@ What ``measure`` does, with the addon's public entry points only:
 * real run, with ``--entry run_company`` (default):
   ``dunning.run._run_company(company, AS_OF, "scheduled", dry_run=False)``; with
   ``--entry cron``: the scheduled action ``dunning.run._cron_run()`` called again and
-  again, as Odoo's cron runner does (an ``ir.cron.progress`` in the context, a commit
-  after each call), until it reports no remaining work, the clock frozen at AS_OF;
+  again, as Odoo's cron workers do (jobs of up to 10 calls, each job in a new cursor,
+  an ``ir.cron.progress`` in the context, a commit after each call), until it reports
+  no remaining work, the clock frozen at AS_OF 07:00 (ticking);
   ``--cron-methods _cron_run,_cron_other`` runs more scheduled methods of the addon
   (on the model of the ``ir.cron`` calling them) in turn, each until done;
 * letters (``--letters N``, 0 to skip): the company's scenario switched to a copy of
@@ -71,6 +72,7 @@ CHANNELS = ("channel_email", "channel_letter", "channel_sms", "channel_call")
 LEVEL_OFF = ("needs_approval", "manager_activity", "attach_invoices")
 LEVEL_OFF += ("post_penalty_invoice", "set_litigation", "stop_reminders")
 MAX_CRON_CALLS = 1000
+MAX_BATCH_PER_CRON_JOB = 10  # as odoo.addons.base.models.ir_cron
 
 
 def out(text=""):
@@ -169,10 +171,12 @@ def measure(env, label, function):
     start = now()
     result = function()
     seconds = now() - start
+    # queries of other cursors (cron jobs) the function reports
+    extra = result.pop("extra_queries", 0) if isinstance(result, dict) else 0
     figures = {
         "seconds": round(seconds, 3),
         "cpu": round(cpu_seconds() - cpu0, 2),
-        "queries": cr.sql_log_count - queries0,
+        "queries": cr.sql_log_count - queries0 + extra,
         "rss_before": round(rss0),
         "rss_after": round(rss_mb()),
         "peak_rss": round(peak_mb()),
@@ -241,9 +245,9 @@ def marks_now(env):
 def frozen(as_of):
     from freezegun import freeze_time
 
-    return freeze_time(
-        datetime.combine(as_of, datetime.min.time()) + timedelta(hours=7)
-    )
+    # tick: time budgets (time.monotonic) and retry dates still move
+    start = datetime.combine(as_of, datetime.min.time()) + timedelta(hours=7)
+    return freeze_time(start, tick=True)
 
 
 def dunning_crons(env, method):
@@ -255,12 +259,12 @@ def dunning_crons(env, method):
     )
 
 
-def run_cron_until_done(env, model, method):
-    """Call ``model.method()`` as Odoo's cron runner does, until no work remains.
-    Returns the number of calls."""
-    cron = dunning_crons(env, method)[:1]
-    calls = 0
-    while calls < MAX_CRON_CALLS:
+def run_cron_job(env, cron, model, method):
+    """One job of Odoo's cron runner (``ir.cron._run_job``): up to 10 calls in one
+    cursor, each with a fresh ``ir.cron.progress`` and committed, while the method
+    reports work done and work remaining. Returns (calls, done, remaining)."""
+    calls = done = remaining = 0
+    for _index in range(MAX_BATCH_PER_CRON_JOB):
         context = {"lastcall": fields.Datetime.now()}
         progress = env["ir.cron.progress"]
         if cron:
@@ -270,21 +274,45 @@ def run_cron_until_done(env, model, method):
         getattr(env[model].with_context(**context), method)()
         commit(env)
         calls += 1
+        done += progress.done
+        remaining = progress.remaining
         if not progress or not progress.remaining or not progress.done:
             break
-    return calls
+    return calls, done, remaining
+
+
+def run_cron_until_done(env, model, method):
+    """Call ``model.method()`` as Odoo's cron workers do, until no work remains:
+    jobs of up to 10 calls, each job in a new cursor (a new time budget), the next
+    job at once. Returns (calls, SQL queries of the job cursors)."""
+    cron = dunning_crons(env, method)[:1]
+    calls = queries = idle_jobs = 0
+    commit(env)
+    while calls < MAX_CRON_CALLS and idle_jobs < 2:
+        with env.registry.cursor() as cr:
+            job_env = api.Environment(cr, env.uid, {})
+            job_cron = job_env["ir.cron"].browse(cron.ids)
+            job_calls, done, remaining = run_cron_job(job_env, job_cron, model, method)
+            queries += cr.sql_log_count
+        calls += job_calls
+        if not cron or not remaining:
+            break
+        idle_jobs = 0 if done else idle_jobs + 1
+    env.invalidate_all()
+    return calls, queries
 
 
 def real_run(env, company, as_of, entry, cron_methods):
     Run = env["dunning.run"].with_company(company)
     if entry == "cron":
-        calls = {}
+        calls, queries = {}, 0
         with frozen(as_of):
             for method in cron_methods:
                 cron = dunning_crons(env, method)[:1]
                 model = cron.model_id.model or "dunning.run"
-                calls[method] = run_cron_until_done(env, model, method)
-        return {"cron_calls": calls}
+                calls[method], cron_queries = run_cron_until_done(env, model, method)
+                queries += cron_queries
+        return {"cron_calls": calls, "extra_queries": queries}
     run = Run._run_company(company, as_of, "scheduled", dry_run=False)
     commit(env)
     return {"run": run.name if run else None}
@@ -323,9 +351,12 @@ def letters(env, company, as_of, count, report_url, reminded_customers):
             bypass_interval=True,
         )
         commit(env)
+        queries = 0
         for model, method in letter_queue_methods(env):
             with frozen(as_of):
-                run_cron_until_done(env, model, method)
+                queries += run_cron_until_done(env, model, method)[1]
+        commit(env)
+        return {"extra_queries": queries}
 
     _result, figures = measure(env, f"letters for {len(partner_ids)} customers", render)
     env.cr.execute(
