@@ -1222,7 +1222,7 @@ class DunningCommunication(models.Model):
             and not c.letter_attachment_id
         )
         if comms:
-            comms.write(
+            comms.sudo().write(
                 {"letter_state": "pending", "letter_attempts": 0, "letter_error": False}
             )
             comms._dunning_trigger_documents()
@@ -1733,7 +1733,7 @@ class DunningCommunication(models.Model):
     # Mail queue feedback
     # ------------------------------------------------------------------
     def _dunning_mail_sent(self):
-        self.write({"email_state": "done"})
+        self.sudo().write({"email_state": "done"})
         self._dunning_mark_sent()
 
     def _dunning_mail_failed(self, reason):
@@ -1742,7 +1742,7 @@ class DunningCommunication(models.Model):
         if not comms:
             return
         text = html2plaintext(reason or "") or _("unknown error")
-        for comm in comms:
+        for comm in comms.sudo():
             comm.write(
                 {
                     "state": "failed",
@@ -1775,6 +1775,7 @@ class DunningCommunication(models.Model):
     # ------------------------------------------------------------------
     def _dunning_sms_feedback(self, sms_state, failure_type=None):
         """The SMS queue sent or failed the SMS of these reminders."""
+        self = self.sudo()  # noqa: PLW0642 - feedback of Odoo's queue, rights checked there
         if sms_state == "sent":
             self.write({"sms_state": "done"})
             return
@@ -1794,7 +1795,9 @@ class DunningCommunication(models.Model):
             )
 
     def _dunning_call_feedback(self, done):
-        """The call activity of these reminders was marked done, or removed."""
+        """The call activity of these reminders was marked done, or removed (by
+        a collector, who may not write reminders: recorded as the addon)."""
+        self = self.sudo()  # noqa: PLW0642 - the activity's own rights were checked
         if done:
             self.write({"call_state": "done"})
             return
