@@ -59,8 +59,14 @@ class SetupError(Exception):
     """A problem the user can fix; printed without a traceback."""
 
 
+def out(text, stream=sys.stdout):
+    """A line for the user (a command-line tool, no logger)."""
+    stream.write(f"{text}\n")
+    stream.flush()
+
+
 def say(msg):
-    print(f"[setup] {msg}", flush=True)
+    out(f"[setup] {msg}")
 
 
 def sha(*parts):
@@ -690,7 +696,7 @@ class Project:
                 for line in proc.stdout:
                     fh.write(line)
                     if echo and echo(line):
-                        print("  " + line.rstrip()[:300], flush=True)
+                        out("  " + line.rstrip()[:300])
             return proc.wait()
         except BaseException:
             stop_process(proc)
@@ -916,7 +922,7 @@ def cmd_test(project, args):
         DUNNING_INSTALL_RC=str(install_rc),
         DUNNING_LOG_DIR=str(project.logs),
         DUNNING_RUN_ID=str(run_id),
-        PYTHONPATH=os.pathsep.join([str(REPO / "setup"), os.environ.get("PYTHONPATH", "")]),
+        PYTHONPATH=os.pathsep.join([str(REPO / "setup"), os.getenv("PYTHONPATH", "")]),
     )
     env.pop("ODOO_RC", None)
     cmd = [
@@ -1030,7 +1036,7 @@ def cmd_demo(project, args):
         rc = project.run_script("summary", DEMO_DB, log, output=summary)
         if rc or not summary.exists():
             raise SetupError(f"the dunning cycle failed (exit {rc}); see {log}")
-        print(summary.read_text().rstrip(), flush=True)
+        out(summary.read_text().rstrip())
     except BaseException:
         stop_process(proc)
         raise
@@ -1109,12 +1115,10 @@ def main(argv):
         }
         return commands[args.command](args)
     except SetupError as e:
-        print(f"[setup] ERROR: {e}", file=sys.stderr, flush=True)
+        out(f"[setup] ERROR: {e}", sys.stderr)
         return 2
     except subprocess.CalledProcessError as e:
-        print(
-            f"[setup] ERROR: command failed ({e.returncode}): {e.cmd}", file=sys.stderr
-        )
+        out(f"[setup] ERROR: command failed ({e.returncode}): {e.cmd}", sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -1,9 +1,9 @@
 """pytest plugin loaded by ./setup/test beside pytest-odoo (see setup/pytest.ini).
 
-It runs Odoo's test classes as Odoo's own runner does: ``odoo.modules.module.current_test``
-names the running test (pytest-odoo 2.3 sets it for Odoo 19 only), so that code which
-must not commit, send mail or open test cursors outside tests (``if not current_test``)
-behaves as under ``odoo-bin --test-enable``.
+It runs Odoo's test classes as Odoo's own runner does:
+``odoo.modules.module.current_test`` names the running test (pytest-odoo 2.3 sets it for
+Odoo 19 only), so that code which must not commit, send mail or open test cursors
+outside tests (``if not current_test``) behaves as under ``odoo-bin --test-enable``.
 
 It fails what pytest-odoo alone would let pass:
 
