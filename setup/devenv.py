@@ -41,7 +41,9 @@ CACHE = Path(
     os.environ.get("DUNNING_CACHE_DIR")
     or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / ADDON
 )
-DB_PREFIX = "dunning_"
+# dunning_* databases, and the dunning-* templates of click-odoo-initdb
+DB_PREFIX = "dunning"
+TEMPLATE_PREFIX = "dunning"
 DEMO_DB = "dunning_demo"
 TEST_DB_PREFIX = "dunning_test_"  # + what + pid: concurrent runs do not collide
 PG_ROLE, PG_PASSWORD = "odoo", "odoo"
@@ -659,12 +661,6 @@ class Project:
         if self.filestore(src).exists():
             shutil.copytree(self.filestore(src), self.filestore(dst))
 
-    def rename_db(self, src, dst):
-        self.drop_db(dst)
-        self.pg.sql(f'ALTER DATABASE "{own(src)}" RENAME TO "{own(dst)}"')
-        if self.filestore(src).exists():
-            self.filestore(src).rename(self.filestore(dst))
-
     def module_state(self, db, module=ADDON):
         rows = self.pg.sql(
             "SELECT state FROM ir_module_module WHERE name = %s", (module,), dbname=db
@@ -767,39 +763,30 @@ def progress_echo(line):
     )
 
 
-def ensure_template(project):
-    """A database with the addon's dependencies (and demo data) installed, to copy."""
-    import odoo.release
-
-    depends = sorted(set(addon_manifest().get("depends", [])) | {"base"})
-    key = sha(odoo.release.version, odoo.__file__, ",".join(depends), "demo")
-    name = f"dunning_tmpl_{key}"
-    with file_lock("template"):
-        if not (project.pg.exists(name) and project.filestore(name).is_dir()):
-            build_template(project, name, depends)
-    return name
+def addon_depends():
+    return sorted(addon_manifest().get("depends", []))
 
 
-def build_template(project, name, depends):
-    building = name + "_building"
-    say(f"building template database {name}: installing {', '.join(depends)}")
-    say("(first run only: several minutes on a small machine)")
-    log = project.logs / "template.log"
-    project.logs.mkdir(parents=True, exist_ok=True)
-    t0 = time.time()
-    project.drop_db(building)
-    rc = project.run_odoo(
-        building, "-i", ",".join(depends), "--stop-after-init", "--no-http",
-        "--max-cron-threads=0", "--log-level=info", log=log, echo=progress_echo,
-    )  # fmt: skip
+def new_db(project, db, log):
+    """db with the addon's dependencies and demo data, by click-odoo-initdb.
+
+    It keeps a template per set of dependencies (named after a hash of their source, so
+    a changed Odoo tree gets a new one) and copies it; concurrent set-ups on one server
+    wait for each other's build (PostgreSQL advisory lock).
+    """
+    project.drop_db(db)
+    cmd = [
+        str(Path(project.python).parent / "click-odoo-initdb"),
+        *("-c", str(project.conf), "-n", db, "-m", ",".join(addon_depends())),
+        *("--cache-prefix", TEMPLATE_PREFIX, "--cache-max-size", "2"),
+    ]
+    say(f"creating {db} from the template of {', '.join(addon_depends())} (log: {log})")
+    rc = project.run_logged(cmd, log, echo=progress_echo)
     errors = error_lines(log)
     if rc or errors:
-        raise SetupError(f"installing {depends} failed (exit {rc}); see {log}")
-    project.rename_db(building, name)
-    for stale in project.pg.databases():
-        if stale.startswith("dunning_tmpl_") and stale != name:
-            project.drop_db(stale)
-    say(f"template ready in {time.time() - t0:.0f}s")
+        raise SetupError(
+            f"creating {db} failed (exit {rc}, {len(errors)} ERROR); {log}"
+        )
 
 
 def find_chrome():
@@ -870,11 +857,11 @@ def check_browser():
         raise SetupError("websocket-client is missing from the virtualenv") from e
 
 
-def install_addon(project, template, run_id):
-    """A copy of the template with the addon installed; (database, exit code, log)."""
+def install_addon(project, run_id):
+    """A new database with the addon installed; (database, exit code, log)."""
     db = run_db_name("installed", run_id)
     log = project.logs / "install.log"
-    project.copy_db(template, db)
+    new_db(project, db, project.logs / "initdb.log")
     say(f"installing {ADDON} in {db} (log: {log})")
     rc = project.run_odoo(
         db, "-i", ADDON, "--stop-after-init", "--no-http", "--max-cron-threads=0",
@@ -894,7 +881,6 @@ def pytest_paths(pytest_args):
 @with_server
 def cmd_test(project, args):
     check_browser()
-    template = ensure_template(project)
     run_id = os.getpid()
     drop_stale_test_dbs(project)
     runs = sorted(project.logs.glob("test-*"))
@@ -902,7 +888,7 @@ def cmd_test(project, args):
         shutil.rmtree(old, ignore_errors=True)
     project.logs = project.logs / time.strftime(f"test-%Y%m%d-%H%M%S-{run_id}")
     project.logs.mkdir(parents=True)
-    installed, install_rc, install_log = install_addon(project, template, run_id)
+    installed, install_rc, install_log = install_addon(project, run_id)
     paths = pytest_paths(args.pytest_args)
     # pytest-odoo runs the addon's tests in-process on a copy; the installed database
     # stays idle so that tests/ can copy it (CREATE DATABASE ... TEMPLATE needs that).
@@ -916,7 +902,6 @@ def cmd_test(project, args):
     env = dict(
         os.environ,
         DUNNING_ODOO_CONF=str(project.conf),
-        DUNNING_TEMPLATE_DB=template,
         DUNNING_INSTALLED_DB=installed,
         DUNNING_INSTALL_LOG=str(install_log),
         DUNNING_INSTALL_RC=str(install_rc),
@@ -947,17 +932,23 @@ def addon_hash():
     return h.hexdigest()[:16]
 
 
-def prepare_demo_db(project, template):
+def prepare_demo_db(project):
     """Create the demo database, or reuse it (upgrading the addon if it changed)."""
     state_file = project.home / "demo-state.json"
     state = {}
     with contextlib.suppress(OSError, ValueError):
         state = json.loads(state_file.read_text())
-    wanted = {"template": template, "addon": addon_hash()}
+    import odoo.release
+
+    wanted = {
+        "odoo": odoo.release.version,
+        "depends": addon_depends(),
+        "addon": addon_hash(),
+    }
     log = project.logs / "demo-install.log"
     reusable = (
         project.pg.exists(DEMO_DB)
-        and state.get("template") == template
+        and all(state.get(k) == wanted[k] for k in ("odoo", "depends"))
         # an install whose demo data failed is redone, not upgraded, once that is fixed
         and project.pg.sql(
             "SELECT demo FROM ir_module_module WHERE name = %s",
@@ -980,7 +971,7 @@ def prepare_demo_db(project, template):
             return
         say(f"upgrade failed (see {log}); recreating {DEMO_DB}")
     say(f"creating database {DEMO_DB} with demo data")
-    project.copy_db(template, DEMO_DB)
+    new_db(project, DEMO_DB, project.logs / "demo-initdb.log")
     rc = project.run_odoo(
         DEMO_DB, "-i", ADDON, "--stop-after-init", "--no-http", "--max-cron-threads=0",
         log=log, echo=progress_echo,
@@ -1015,8 +1006,7 @@ def cmd_demo(project, args):
         raise SetupError(
             f"port {port} is in use: pass --port N or set DUNNING_HTTP_PORT"
         )
-    template = ensure_template(project)
-    prepare_demo_db(project, template)
+    prepare_demo_db(project)
     if not shutil.which("wkhtmltopdf") and not apt_install("wkhtmltopdf"):
         say("wkhtmltopdf not found: dunning letters will be rendered as HTML, not PDF")
     # The server starts first: wkhtmltopdf fetches the letters' stylesheets from it.

@@ -1,10 +1,10 @@
 """Fixtures for the repository-level tests, run by ./setup/test (see README.md).
 
-./setup/test prepares Odoo, PostgreSQL, the template database (the addon's dependencies
-with demo data) and a copy of it with the addon installed, then runs pytest with
-pytest-odoo. Tests here are plain pytest tests: they drive the odoo command line in
-subprocesses against their own copies of those databases (``db_copy``), so each step
-gets a fresh registry and its log is checked for ERROR lines (``assert_clean_run``).
+./setup/test prepares Odoo, PostgreSQL and a database with the addon installed (on its
+dependencies with demo data), then runs pytest with pytest-odoo. Tests here are plain
+pytest tests: they drive the odoo command line in subprocesses against their own
+databases (``db_copy``), so each step gets a fresh registry and its log is checked for
+ERROR lines (``assert_clean_run``).
 """
 
 import os
@@ -25,12 +25,6 @@ def project():
 
 
 @pytest.fixture(scope="session")
-def template_db(project):
-    """The addon's dependencies with demo data installed; copy it, never change it."""
-    return os.environ["DUNNING_TEMPLATE_DB"]
-
-
-@pytest.fixture(scope="session")
 def installed_db(project):
     """The template plus the addon, installed by ./setup/test; copy, never change it."""
     return os.environ["DUNNING_INSTALLED_DB"]
@@ -38,14 +32,18 @@ def installed_db(project):
 
 @pytest.fixture(scope="session")
 def db_copy(project, request):
-    """db_copy(source, what): a new database copied from source, dropped at the end of
-    a session without failures (else kept for a look, until the next run)."""
+    """db_copy(source, what): a new database copied from source, or, with source None,
+    with the addon's dependencies and demo data only (click-odoo-initdb's template).
+    Dropped at the end of a session without failures, else kept until the next run."""
     made = []
 
     def copy(source, what):
         db = devenv.run_db_name(what, os.environ["DUNNING_RUN_ID"])
-        project.copy_db(source, db)
         made.append(db)
+        if source is None:
+            devenv.new_db(project, db, project.logs / f"initdb-{what}.log")
+        else:
+            project.copy_db(source, db)
         return db
 
     yield copy
