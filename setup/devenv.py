@@ -781,6 +781,7 @@ def new_db(project, db, log):
         *("--cache-prefix", TEMPLATE_PREFIX, "--cache-max-size", "2"),
     ]
     say(f"creating {db} from the template of {', '.join(addon_depends())} (log: {log})")
+    say("(the first time, click-odoo-initdb builds the template: a few minutes)")
     rc = project.run_logged(cmd, log, echo=progress_echo)
     errors = error_lines(log)
     if rc or errors:
