@@ -15,9 +15,31 @@ HISTORY_TABLES = (
     "dunning_promise",
     "dunning_dispute",
     "dunning_partner_score",
+    "dunning_score_queue",
 )
+
+
+def _foreign_indexes(cr):
+    """The indexes the addon created in ``init()`` on other modules' tables
+    (all named ``dunning_*``): Odoo drops the addon's tables and columns, not
+    those. The indexes of the addon's own fields go with their columns."""
+    cr.execute(
+        SQL(
+            """
+            SELECT indexname
+              FROM pg_indexes
+             WHERE schemaname = current_schema()
+               AND indexname LIKE %(prefix)s
+               AND tablename NOT LIKE %(prefix)s
+            """,
+            prefix="dunning\\_%",
+        )
+    )
+    return [row[0] for row in cr.fetchall()]
 
 
 def uninstall_hook(env):
     for table in HISTORY_TABLES:
         env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
+    for index in _foreign_indexes(env.cr):
+        env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(index)))

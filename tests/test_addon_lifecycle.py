@@ -34,7 +34,18 @@ def test_upgrade(project, lifecycle_db, run_odoo):
     assert rows == [("installed", manifest["version"])]
 
 
+def addon_indexes(project, db):
+    return project.pg.sql(
+        "SELECT tablename, indexname FROM pg_indexes "
+        "WHERE indexname LIKE '%%dunning%%' ORDER BY 1, 2",
+        dbname=db,
+    )
+
+
 def test_uninstall(project, lifecycle_db, assert_clean_run):
+    installed = {table for table, _index in addon_indexes(project, lifecycle_db)}
+    # the addon indexes Odoo's own tables, not only its own
+    assert {"account_move_line", "mail_message"} <= installed
     log = project.logs / "uninstall.log"
     rc = project.run_script("uninstall", lifecycle_db, log)
     assert_clean_run("uninstall", rc, log)
@@ -49,3 +60,4 @@ def test_uninstall(project, lifecycle_db, assert_clean_run):
         "SELECT model FROM ir_model WHERE model LIKE 'dunning.%%'", dbname=lifecycle_db
     )
     assert models == []
+    assert addon_indexes(project, lifecycle_db) == []

@@ -1,10 +1,32 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import base64
+import binascii
+import re
+
 from odoo import http
 from odoo.http import request
 from odoo.tools import verify_hash_signed
 
-from ..models.dunning_communication_render import CHANNEL_TOKEN_SCOPE
+from ..models.dunning_communication import CHANNEL_TOKEN_SCOPE
+
+# hash_sign() output: unpadded urlsafe base64 of 41 bytes of header and signature
+# followed by the JSON payload
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{56,2048}")
+
+
+def canonical_token_bytes(token):
+    """The bytes of ``token`` when it is the canonical encoding of them, else None:
+    no extra characters, no padding, no alternative encoding of the same bytes."""
+    if not TOKEN_RE.fullmatch(token or ""):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    if base64.urlsafe_b64encode(raw).decode().rstrip("=") != token:
+        return None
+    return raw
 
 
 class DunningChannelPreference(http.Controller):
@@ -12,18 +34,28 @@ class DunningChannelPreference(http.Controller):
     chooses letters instead of emails (and back) without logging in."""
 
     def _partner_from_token(self, token):
+        """(customer, company) the token was signed for, or (None, None) when it
+        is not canonical, tampered with, expired, or names records that are gone
+        or do not belong together."""
+        if canonical_token_bytes(token) is None:
+            return None, None
+        env = request.env(su=True)
         try:
-            payload = verify_hash_signed(
-                request.env(su=True), CHANNEL_TOKEN_SCOPE, token
-            )
+            payload = verify_hash_signed(env, CHANNEL_TOKEN_SCOPE, token)
         except (ValueError, UnicodeDecodeError, TypeError):
             payload = None
-        if not isinstance(payload, dict) or not payload.get("partner_id"):
-            return None
-        partner = (
-            request.env["res.partner"].sudo().browse(payload["partner_id"]).exists()
-        )
-        return partner or None
+        if not isinstance(payload, dict):
+            return None, None
+        partner_id, company_id = payload.get("partner_id"), payload.get("company_id")
+        if not isinstance(partner_id, int) or not isinstance(company_id, int):
+            return None, None
+        company = env["res.company"].browse(company_id).exists()
+        partner = env["res.partner"].browse(partner_id).exists()
+        if not company or not partner:
+            return None, None
+        if partner.company_id and partner.company_id != company:
+            return None, None
+        return partner.with_company(company), company
 
     def _invalid(self):
         return request.render(
@@ -39,12 +71,17 @@ class DunningChannelPreference(http.Controller):
         sitemap=False,
     )
     def channel_preference(self, token, **kwargs):
-        partner = self._partner_from_token(token)
+        partner, company = self._partner_from_token(token)
         if not partner:
             return self._invalid()
         return request.render(
             "account_dunning_advanced.channel_preference_page",
-            {"partner": partner, "token": token, "saved": kwargs.get("saved")},
+            {
+                "partner": partner,
+                "company": company,
+                "token": token,
+                "saved": kwargs.get("saved"),
+            },
         )
 
     @http.route(
@@ -55,8 +92,9 @@ class DunningChannelPreference(http.Controller):
         sitemap=False,
     )
     def channel_preference_set(self, token, channel=None, **kwargs):
-        partner = self._partner_from_token(token)
+        partner, _company = self._partner_from_token(token)
         if not partner or channel not in ("email", "letter"):
             return self._invalid()
+        # a replayed request sets what is already set: nothing changes or is logged
         partner._dunning_set_preferred_channel(channel, "customer")
         return request.redirect(f"/dunning/channel/{token}?saved=1")

@@ -1,12 +1,22 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import io
 import logging
+import uuid
+from contextlib import contextmanager
+from datetime import timedelta
+from functools import lru_cache
+
+from markupsafe import Markup, escape
 
 from odoo import Command, _, api, fields, models
-from odoo.tools import SQL
-from odoo.tools.misc import format_amount
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, formataddr, hash_sign, html2plaintext
+from odoo.tools.mail import generate_tracking_message_id
+from odoo.tools.misc import format_amount, format_date, formatLang
 
 from .dunning_level import TONES
+from .res_company import is_assignable
 
 STATES = [
     ("to_approve", "To Approve"),
@@ -18,6 +28,45 @@ STATES = [
 
 _logger = logging.getLogger(__name__)
 
+MANAGER_GROUP = "account_dunning_advanced.group_dunning_manager"
+
+# What a reminder says and where it stands: written only by the addon's own
+# methods, which run as superuser once they have checked the user's rights.
+LOCKED_FIELDS = frozenset(
+    {
+        "name", "run_id", "date", "company_id", "partner_id", "contact_id",
+        "collector_id", "lang", "level_id", "tone", "typology_id",
+        "channel_email", "channel_letter", "channel_sms", "channel_call",
+        "line_ids", "amount_due", "penalty_interest", "penalty_indemnity",
+        "penalty_rate", "penalty_move_id", "state", "sent_datetime",
+        "approved_by_id", "approved_datetime", "mail_id", "mail_message_id",
+        "letter_attachment_id", "activity_id", "sms_id", "error_message",
+        "skipped_channels",
+    }
+)  # fmt: skip
+
+# Days the customer gets to pay after a final notice when the scenario has no
+# further level: the usual "eight days" of French formal notices.
+FINAL_NOTICE_DAYS = 8
+
+CHANNEL_TOKEN_SCOPE = "account_dunning_advanced.channel_preference"
+
+RENDER_MEMO_KEY = "account_dunning_advanced.render_values"
+
+
+LETTER_REPORT = "account_dunning_advanced.action_report_dunning_letter"
+
+CALL_ACTIVITY_TYPE = "account_dunning_advanced.mail_activity_type_dunning_call"
+TODO_ACTIVITY_TYPE = "account_dunning_advanced.mail_activity_type_dunning_todo"
+
+# previous reminders listed in a call note
+HISTORY_SIZE = 5
+
+DEFAULT_TEMPLATES = {
+    tone: f"account_dunning_advanced.mail_template_dunning_{tone}"
+    for tone in ("courtesy", "friendly", "formal", "final")
+}
+
 
 class DunningCommunication(models.Model):
     """One reminder to one customer at one level: the audit trail of dunning
@@ -28,6 +77,8 @@ class DunningCommunication(models.Model):
     _inherit = ["mail.thread"]
     _order = "date desc, id desc"
     _check_company_auto = True
+    # collectors note on reminders they may not change
+    _mail_post_access = "read"
 
     name = fields.Char(required=True, readonly=True, default="/", copy=False)
     run_id = fields.Many2one("dunning.run", readonly=True, index=True)
@@ -144,7 +195,7 @@ class DunningCommunication(models.Model):
         ]
 
     # ------------------------------------------------------------------
-    # Dispatch orchestration (the channels live in dunning_communication_dispatch)
+    # Dispatch orchestration
     # ------------------------------------------------------------------
     def _dispatch(self):
         """Send the reminders of ``self`` by their channels, in batch. A bug
@@ -184,21 +235,19 @@ class DunningCommunication(models.Model):
             )
 
     def _prepare_dispatch(self):
-        """Give the reminded invoices their portal token in one query: the
-        payment links of the messages would otherwise write them one by one
-        through ``account.move.write``, the slowest part of a run."""
-        moves = self.line_ids.move_id
-        if not moves:
-            return
-        self.env.cr.execute(
-            SQL(
-                "UPDATE account_move SET access_token = gen_random_uuid()::text "
-                "WHERE id = ANY(%s) AND access_token IS NULL RETURNING id",
-                moves.ids,
-            )
+        """Give the reminded invoices their portal token before the payment
+        links are rendered. The ORM flushes these writes in one batch; the
+        context keeps ``account.move.write`` from resynchronising and
+        checking each invoice's lines for a field that is none of theirs
+        (and from counting the token as a manual edit)."""
+        moves = self.line_ids.move_id.sudo().filtered(lambda m: not m.access_token)
+        technical = moves.with_context(
+            skip_invoice_sync=True,
+            check_move_validity=False,
+            skip_is_manually_modified=True,
         )
-        if self.env.cr.fetchall():
-            moves.invalidate_recordset(["access_token"])
+        for move in technical:
+            move.write({"access_token": str(uuid.uuid4())})
 
     def _dispatch_channels(self):
         self._prepare_dispatch()
@@ -232,7 +281,7 @@ class DunningCommunication(models.Model):
         to_manager = self.filtered("level_id.manager_activity")
         if not to_manager:
             return
-        todo_type = self.env.ref("mail.mail_activity_data_todo")
+        todo_type = self.env.ref(TODO_ACTIVITY_TYPE)
         partner_model = self.env["ir.model"]._get_id("res.partner")
         self.env["mail.activity"].sudo().create(
             [
@@ -240,7 +289,11 @@ class DunningCommunication(models.Model):
                     "activity_type_id": todo_type.id,
                     "res_model_id": partner_model,
                     "res_id": comm.partner_id.id,
-                    "user_id": (comm.level_id.manager_user_id or self.env.user).id,
+                    "user_id": (
+                        comm.level_id.manager_user_id
+                        if is_assignable(comm.level_id.manager_user_id)
+                        else comm.company_id._dunning_fallback_user()
+                    ).id,
                     "date_deadline": comm.date,
                     "summary": _(
                         "Final notice %(name)s sent: decide on the next step",
@@ -311,3 +364,1168 @@ class DunningCommunication(models.Model):
         for comm, move in zip(comms, moves, strict=True):
             comm.penalty_move_id = move
         return moves
+
+    promise_ids = fields.One2many("dunning.promise", "communication_id")
+    dispute_ids = fields.One2many("dunning.dispute", "communication_id")
+
+    # ------------------------------------------------------------------
+    # State machine: only the addon's methods change a reminder
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            raise AccessError(_("Reminders are created by dunning runs, not directly."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        locked = LOCKED_FIELDS.intersection(vals)
+        if locked and not self.env.su:
+            raise AccessError(
+                _(
+                    "The %(fields)s of a reminder change only through its actions "
+                    "(approve, reject, cancel, send).",
+                    fields=", ".join(
+                        self._fields[name].get_description(self.env)["string"]
+                        for name in sorted(locked)
+                    ),
+                )
+            )
+        return super().write(vals)
+
+    def _check_approver(self):
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(_("Only dunning managers approve or reject reminders."))
+        if any(comm.state != "to_approve" for comm in self):
+            raise UserError(_("Only reminders waiting for approval can be decided."))
+
+    def action_approve(self):
+        self._check_approver()
+        self.sudo().write(
+            {
+                "state": "queued",
+                "approved_by_id": self.env.user.id,
+                "approved_datetime": fields.Datetime.now(),
+            }
+        )
+        for comm in self:
+            comm.message_post(body=_("Approved."))
+        immediate = self.filtered(
+            lambda c: c.company_id.dunning_approval_dispatch == "immediate"
+        )
+        if immediate:
+            # the approver's right was checked above; sending needs the rights
+            # of the run (templates, attachments, activities)
+            immediate.sudo()._dispatch()
+        return True
+
+    def action_reject(self):
+        """Cancelled reminders do not count as sent: their items can be
+        reminded again at that level later."""
+        self._check_approver()
+        self.sudo().write({"state": "cancelled"})
+        for comm in self:
+            comm.message_post(body=_("Rejected by %(user)s.", user=self.env.user.name))
+        return True
+
+    def action_cancel(self):
+        """A manager stops reminders that are not sent yet: what they queued
+        (email, SMS, call) is cancelled with them."""
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(_("Only dunning managers cancel reminders."))
+        if any(comm.state not in ("to_approve", "queued", "failed") for comm in self):
+            raise UserError(_("Only reminders not sent yet can be cancelled."))
+        self.sudo()._dunning_cancel(
+            _("Cancelled by %(user)s.", user=self.env.user.name)
+        )
+        return True
+
+    def _dunning_cancel(self, reason):
+        """Cancel the reminders and everything they queued that has not left."""
+        mails = self.mail_id.filtered(lambda m: m.state in ("outgoing", "exception"))
+        mails.write({"state": "cancel"})
+        self.sms_id.filtered(lambda sms: sms.state in ("outgoing", "error")).write(
+            {"state": "canceled"}
+        )
+        self.activity_id.unlink()
+        self.write({"state": "cancelled"})
+        for comm in self:
+            comm.message_post(body=reason)
+
+    def _dunning_approved_pending(self, company):
+        """Approved reminders not dispatched yet: nothing produced so far."""
+        return self.search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "queued"),
+                ("approved_by_id", "!=", False),
+                ("sent_datetime", "=", False),
+                ("mail_id", "=", False),
+                ("letter_attachment_id", "=", False),
+                ("activity_id", "=", False),
+                ("sms_id", "=", False),
+            ]
+        )
+
+    def action_log_call_outcome(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Log Call Outcome"),
+            "res_model": "dunning.call.outcome.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_id": self.partner_id.id,
+                "default_company_id": self.company_id.id,
+                "default_communication_id": self.id,
+                "default_activity_id": self.activity_id.id,
+            },
+        }
+
+    def _dunning_contact(self):
+        self.ensure_one()
+        return self.contact_id or self.partner_id
+
+    def _dunning_lang(self):
+        self.ensure_one()
+        contact = self._dunning_contact()
+        return self.lang or contact.lang or self.partner_id.lang or "en_US"
+
+    def _dunning_invoice_numbers(self, limit=3):
+        """Invoice numbers for a subject line, shortened past ``limit``."""
+        self.ensure_one()
+        names = list(dict.fromkeys(self.line_ids.move_id.mapped("name")))
+        if len(names) > limit:
+            return _(
+                "%(names)s and %(count)s more",
+                names=", ".join(names[:limit]),
+                count=len(names) - limit,
+            )
+        return ", ".join(names)
+
+    def _dunning_email_from(self):
+        """The company's reminder address, else the collector, else the company."""
+        self.ensure_one()
+        company = self.company_id
+        if company.dunning_email:
+            return formataddr((company.name, company.dunning_email))
+        if self.collector_id.email:
+            return self.collector_id.email_formatted
+        return company.email_formatted or self.env.user.email_formatted
+
+    def _dunning_reply_to(self):
+        self.ensure_one()
+        if self.collector_id.email:
+            return self.collector_id.email_formatted
+        return self._dunning_email_from()
+
+    def _dunning_channel_token(self):
+        """Signed link token of the customer in the reminder's company, valid
+        for the company's token validity."""
+        self.ensure_one()
+        return hash_sign(
+            self.sudo().env,
+            CHANNEL_TOKEN_SCOPE,
+            {"partner_id": self.partner_id.id, "company_id": self.company_id.id},
+            expiration=timedelta(days=self.company_id.dunning_token_validity_days),
+        )
+
+    def _dunning_channel_preference_url(self):
+        self.ensure_one()
+        base_url = self.company_id.get_base_url()
+        return f"{base_url}/dunning/channel/{self._dunning_channel_token()}"
+
+    def _dunning_payment_qr(self, bank, currency, amount):
+        """(url, base64 image) of the payment QR code Odoo builds for this
+        bank account and amount, or (False, False). A reminder without its QR
+        code is still a reminder: a missing image backend only loses the QR."""
+        self.ensure_one()
+        args = (amount, self._dunning_invoice_numbers(limit=10), None, currency)
+        try:
+            url = bank.build_qr_code_url(*args, self.partner_id)
+            image = url and bank.build_qr_code_base64(*args, self.partner_id)
+        except Exception:  # noqa: BLE001 - e.g. no reportlab image backend
+            _logger.warning("Payment QR code of %s not built", self.name, exc_info=True)
+            return False, False
+        return url or False, image or False
+
+    def _dunning_bank_account(self):
+        self.ensure_one()
+        banks = self.line_ids.move_id.partner_bank_id.filtered(
+            lambda b: b.partner_id == self.company_id.partner_id
+        )
+        return banks[:1] or self.company_id.partner_id.bank_ids[:1]
+
+    def _dunning_next_step(self):
+        """(level, date) of the next reminder, or (empty, deadline) after the
+        last level."""
+        self.ensure_one()
+        level = self.level_id
+        later = level.scenario_id.level_ids.filtered(
+            lambda lv: (lv.offset_days, lv.sequence, lv.id)
+            > (level.offset_days, level.sequence, level.id)
+        ).sorted(lambda lv: (lv.offset_days, lv.sequence, lv.id))[:1]
+        if later:
+            return later, self.date + timedelta(
+                days=max(later.offset_days - level.offset_days, 1)
+            )
+        return later, self.date + timedelta(days=FINAL_NOTICE_DAYS)
+
+    def _dunning_company_address(self):
+        self.ensure_one()
+        partner = self.company_id.partner_id
+        city = " ".join(filter(None, [partner.zip, partner.city]))
+        return ", ".join(
+            filter(
+                None, [partner.street, partner.street2, city, partner.country_id.name]
+            )
+        )
+
+    def _dunning_days_label(self, days_late):
+        if days_late > 0:
+            return _("%(days)s days late", days=days_late)
+        if days_late < 0:
+            return _("due in %(days)s days", days=-days_late)
+        return _("due today")
+
+    def _dunning_render_values(self):
+        """Everything a reminder shows, formatted in the customer's language.
+        During a dispatch (``_dunning_render_memo``) they are computed once per
+        reminder, shared by its email, letter and call note."""
+        self.ensure_one()
+        lang = self._dunning_lang()
+        memo = self.env.cr.cache.get(RENDER_MEMO_KEY)
+        if memo is None:
+            return self._dunning_compute_render_values(lang)
+        if (self.id, lang) not in memo:
+            memo[self.id, lang] = self._dunning_compute_render_values(lang)
+        return memo[self.id, lang]
+
+    @contextmanager
+    def _dunning_render_memo(self):
+        """Share the render values of reminders within one dispatch only: the
+        reminders do not change while they are sent."""
+        if RENDER_MEMO_KEY in self.env.cr.cache:
+            yield
+            return
+        self.env.cr.cache[RENDER_MEMO_KEY] = {}
+        try:
+            yield
+        finally:
+            self.env.cr.cache.pop(RENDER_MEMO_KEY, None)
+
+    def _dunning_compute_render_values(self, lang):
+        comm = self.with_context(lang=lang)
+        env = comm.env
+        # the same few due dates recur on every line of a batch
+        format_day = lru_cache(maxsize=None)(
+            lambda day: format_date(env, day, lang_code=lang)
+        )
+        base_url = comm.company_id.get_base_url()
+        contact = comm._dunning_contact()
+        items = []
+        for line in comm.line_ids:
+            move = line.move_id
+            items.append(
+                {
+                    "number": move.name,
+                    "reference": line.plan_line_id._dunning_label()
+                    if line.plan_line_id
+                    else (move.ref if move.ref and move.ref != move.name else ""),
+                    "invoice_date": format_day(move.invoice_date),
+                    "due_date": format_day(line.date_maturity),
+                    "days_late": line.days_late,
+                    "days_label": comm._dunning_days_label(line.days_late),
+                    "amount": format_amount(
+                        env, line.amount_residual_currency, line.currency_id, lang
+                    ),
+                    "currency": line.currency_id.name,
+                    "payment_url": base_url + move.sudo().get_portal_url(),
+                }
+            )
+        amounts = comm._amounts_by_currency()
+        totals = [format_amount(env, amount, cur, lang) for cur, amount in amounts]
+        company_currency = comm.company_id.currency_id
+        penalties = False
+        if comm.tone in ("formal", "final") and (
+            comm.penalty_interest or comm.penalty_indemnity
+        ):
+            late_invoices = len(
+                comm.line_ids.filtered(lambda ln: ln.days_late > 0).move_id
+            )
+            penalties = {
+                "rate": f"{formatLang(env, comm.penalty_rate, digits=2)}\xa0%",
+                "interest": format_amount(
+                    env, comm.penalty_interest, company_currency, lang
+                ),
+                "indemnity": format_amount(
+                    env, comm.penalty_indemnity, company_currency, lang
+                ),
+                "indemnity_unit": format_amount(
+                    env,
+                    comm.company_id.dunning_penalty_indemnity,
+                    company_currency,
+                    lang,
+                ),
+                "late_invoices": late_invoices,
+                "total": format_amount(
+                    env,
+                    comm.penalty_interest + comm.penalty_indemnity,
+                    company_currency,
+                    lang,
+                ),
+            }
+        next_level, next_date = comm._dunning_next_step()
+        bank = comm._dunning_bank_account()
+        qr_url = qr_image = False
+        if bank and len(amounts) == 1:
+            qr_url, qr_image = comm._dunning_payment_qr(bank, *amounts[0])
+        collector = comm.collector_id
+        return {
+            "lang": lang,
+            "company": comm.company_id,
+            "customer": comm.partner_id,
+            "contact": contact,
+            "postal": comm._dunning_postal_partner() or contact,
+            "customer_name": comm.partner_id.name,
+            "contact_name": contact.name
+            if contact != comm.partner_id
+            else comm.partner_id.name,
+            "date": format_day(comm.date),
+            "company_address": comm._dunning_company_address(),
+            "first_due_date": format_day(
+                min(comm.line_ids.mapped("date_maturity") or [False]) or False
+            ),
+            "items": items,
+            "totals": totals,
+            "single_currency": len(amounts) == 1,
+            "penalties": penalties,
+            "next_level": next_level,
+            "next_date": format_day(next_date),
+            "bank": bank
+            and {
+                "holder": bank.partner_id.name,
+                "iban": bank.acc_number,
+                "bic": bank.bank_bic or "",
+                "bank_name": bank.bank_name or "",
+            },
+            "qr_url": (base_url + qr_url)
+            if qr_url and qr_url.startswith("/")
+            else qr_url,
+            "qr_image": qr_image,
+            "collector": {
+                "name": collector.name or comm.company_id.name,
+                "email": collector.email
+                or comm.company_id.dunning_email
+                or comm.company_id.email
+                or "",
+                "phone": collector.phone or comm.company_id.phone or "",
+            },
+            "preference_url": comm._dunning_channel_preference_url(),
+            "prefers_letter": comm.partner_id.dunning_preferred_channel == "letter",
+        }
+
+    def _dunning_sms_values(self):
+        """The values an SMS text shows (``dunning.level.sms_body``
+        placeholders), formatted in the customer's language."""
+        self.ensure_one()
+        lang = self._dunning_lang()
+        comm = self.with_context(lang=lang)
+        env = comm.env
+        lines = comm.line_ids.sorted("date_maturity")
+        first = lines[:1]
+        base_url = comm.company_id.get_base_url()
+        moves = lines.move_id
+        return {
+            "company": comm.company_id.name,
+            "customer": comm.partner_id.name,
+            "reminder": comm.name,
+            "invoices": comm._dunning_invoice_numbers(),
+            "count": len(moves),
+            "amount": " + ".join(
+                format_amount(env, amount, cur, lang)
+                for cur, amount in comm._amounts_by_currency()
+            ),
+            "due_date": format_date(env, first.date_maturity, lang_code=lang),
+            "url": base_url
+            + (
+                first.move_id.sudo().get_portal_url()
+                if len(moves) == 1
+                else "/my/invoices"
+            ),
+        }
+
+    def _dunning_sms_text(self):
+        """The level's SMS text with the reminder's values when it has one,
+        else a short default: total, earliest due date and a payment link."""
+        self.ensure_one()
+        values = self._dunning_sms_values()
+        env = self.with_context(lang=self._dunning_lang()).env
+        custom = self.level_id.with_env(env).sms_body
+        if custom:
+            try:
+                return custom.format_map(values)
+            except (KeyError, ValueError, IndexError, AttributeError):
+                # a broken translation of the text: the default still informs
+                _logger.warning(
+                    "SMS text of level %s not rendered", self.level_id.display_name
+                )
+        if values["count"] == 1:
+            return env._(
+                "%(company)s: invoice %(number)s, %(amount)s due on %(date)s. "
+                "Pay online: %(url)s",
+                company=values["company"],
+                number=values["invoices"],
+                amount=values["amount"],
+                date=values["due_date"],
+                url=values["url"],
+            )
+        return env._(
+            "%(company)s: %(count)s invoices, %(amount)s due since %(date)s. "
+            "Pay online: %(url)s",
+            company=values["company"],
+            count=values["count"],
+            amount=values["amount"],
+            date=values["due_date"],
+            url=values["url"],
+        )
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    def _dunning_append(self, values_by_comm, field, text):
+        """Queue ``text`` to append to ``field`` of each communication."""
+        for comm in self:
+            vals = values_by_comm.setdefault(comm, {})
+            current = vals.get(field, comm[field] or "")
+            vals[field] = f"{current}\n{text}".strip()
+
+    def _dunning_write_values(self, values_by_comm):
+        for comm, vals in values_by_comm.items():
+            if vals:
+                comm.sudo().write(vals)
+
+    def _dunning_responsible(self):
+        """Who handles manual follow-up: the level's responsible when it has
+        one, else the customer's collector chain in the reminder's company
+        (``res.partner._dunning_collector``); never an archived user or
+        OdooBot."""
+        self.ensure_one()
+        if is_assignable(self.level_id.activity_user_id):
+            return self.level_id.activity_user_id
+        return (
+            self.partner_id.with_company(self.company_id)
+            .with_context(allowed_company_ids=[self.company_id.id])
+            ._dunning_collector()
+        )
+
+    def _dunning_has_postal_address(self, partner):
+        return bool(
+            partner.street and partner.city and (partner.zip or partner.country_id)
+        )
+
+    def _dunning_postal_partner(self):
+        """Where the letter goes: the contact's address, else the customer's
+        (the contact's name is still printed), else nothing."""
+        self.ensure_one()
+        for partner in (self._dunning_contact(), self.partner_id):
+            if self._dunning_has_postal_address(partner):
+                return partner
+        return self.env["res.partner"]
+
+    def _dunning_schedule_todo(self, summaries):
+        """To-do activities on the customers for their collector, from
+        {communication: (summary, note)}: one per customer, collector and day,
+        the notes of the same day gathered in it (a batch creating two
+        activities for one record and user would subscribe that user twice)."""
+        if not summaries:
+            return self.env["mail.activity"]
+        todo_type = self.env.ref(TODO_ACTIVITY_TYPE)
+        today = fields.Date.context_today(self)
+        grouped = {}
+        for comm, (summary, note) in summaries.items():
+            user = comm._dunning_responsible()
+            key = (comm.partner_id.id, user.id)
+            if key in grouped:
+                grouped[key]["note"] += note
+            else:
+                grouped[key] = {"summary": summary, "note": note}
+        Activity = self.env["mail.activity"].sudo()
+        existing = Activity.search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", [partner_id for partner_id, _user in grouped]),
+                ("activity_type_id", "=", todo_type.id),
+                ("date_deadline", "=", today),
+            ]
+        )
+        same_day = {(act.res_id, act.user_id.id): act for act in existing}
+        for key, values in grouped.items():
+            if key in same_day:
+                activity = same_day[key]
+                activity.note = (activity.note or Markup()) + values["note"]
+        partner_model = self.env["ir.model"]._get_id("res.partner")
+        return Activity.create(
+            [
+                {
+                    "activity_type_id": todo_type.id,
+                    "res_model_id": partner_model,
+                    "res_id": partner_id,
+                    "user_id": user_id or False,
+                    "date_deadline": today,
+                    "summary": values["summary"],
+                    "note": values["note"],
+                }
+                for (partner_id, user_id), values in grouped.items()
+                if (partner_id, user_id) not in same_day
+            ]
+        )
+
+    def _dunning_mark_sent(self):
+        todo = self.filtered(lambda c: c.state in ("queued", "failed"))
+        if todo:
+            todo.sudo().write({"state": "sent", "sent_datetime": fields.Datetime.now()})
+
+    # ------------------------------------------------------------------
+    # Fallbacks
+    # ------------------------------------------------------------------
+    def _apply_channel_fallbacks(self):
+        """Replace or drop the channels the customer cannot receive, so that
+        nothing is silently lost: each change is written in
+        ``skipped_channels``; a letter without address asks the collector."""
+        values = {}
+        todo = {}
+        for comm in self:
+            contact = comm._dunning_contact()
+            vals = {}
+            wants_letter = comm.partner_id.dunning_preferred_channel == "letter"
+            if comm.channel_email and (not contact.email_normalized or wants_letter):
+                vals.update(channel_email=False, channel_letter=True)
+                reason = (
+                    _("Email: the customer asked for letters; letter sent instead.")
+                    if wants_letter
+                    else _(
+                        "Email: %(contact)s has no email address; letter sent "
+                        "instead.",
+                        contact=contact.display_name,
+                    )
+                )
+                comm._dunning_append(values, "skipped_channels", reason)
+            if comm.channel_sms and not contact.mobile:
+                vals["channel_sms"] = False
+                comm._dunning_append(
+                    values,
+                    "skipped_channels",
+                    _(
+                        "SMS: %(contact)s has no mobile number.",
+                        contact=contact.display_name,
+                    ),
+                )
+            letter = vals.get("channel_letter", comm.channel_letter)
+            if letter and not comm._dunning_postal_partner():
+                vals["channel_letter"] = False
+                reason = _(
+                    "Letter: %(contact)s has no complete postal address.",
+                    contact=contact.display_name,
+                )
+                comm._dunning_append(values, "skipped_channels", reason)
+                todo[comm] = (
+                    _(
+                        "Complete the postal address of %(contact)s",
+                        contact=contact.display_name,
+                    ),
+                    Markup("<p>%s</p>")
+                    % _(
+                        "The reminder %(name)s could not be sent by letter: the "
+                        "postal address of %(contact)s is incomplete. Complete it "
+                        "and print the letter from the reminder.",
+                        name=comm.name,
+                        contact=contact.display_name,
+                    ),
+                )
+            values.setdefault(comm, {}).update(vals)
+            remaining = [
+                ch
+                for ch in ("email", "letter", "sms", "call")
+                if values[comm].get(f"channel_{ch}", comm[f"channel_{ch}"])
+            ]
+            if not remaining:
+                values[comm].update(
+                    state="failed",
+                    error_message=_("No channel could reach the customer."),
+                )
+        self._dunning_write_values(values)
+        self._dunning_schedule_todo(todo)
+        return True
+
+    # ------------------------------------------------------------------
+    # Email
+    # ------------------------------------------------------------------
+    def _dunning_mail_template(self):
+        self.ensure_one()
+        return self.level_id.mail_template_id or self.env.ref(
+            DEFAULT_TEMPLATES.get(self.tone or self.level_id.tone, ""),
+            raise_if_not_found=False,
+        )
+
+    def _dunning_invoice_attachments(self):
+        """{communication: attachments} of the stored PDFs of its invoices,
+        and {communication: invoices without one}. The official PDF of an
+        invoice is Odoo's to create when the invoice is sent: a reminder only
+        attaches it when it exists; the email links to every invoice."""
+        comms = self.filtered("level_id.attach_invoices")
+        stored = {}
+        for move in comms.line_ids.move_id:
+            pdf = move.invoice_pdf_report_id or (
+                move.message_main_attachment_id
+                if move.message_main_attachment_id.mimetype == "application/pdf"
+                else False
+            )
+            if pdf:
+                stored[move] = pdf
+        attachments, missing = {}, {}
+        for comm in comms:
+            moves = comm.line_ids.move_id
+            attachments[comm] = self.env["ir.attachment"].union(
+                *(stored[m] for m in moves if m in stored)
+            )
+            missing[comm] = moves.filtered(lambda m: m not in stored)
+        return attachments, missing
+
+    def _dispatch_email(self):
+        """Render the tone's template in batch, in each contact's language, and
+        queue one ``mail.mail`` per reminder, logged on the customer and on each
+        reminded invoice."""
+        comms = self.filtered(lambda c: c.channel_email and c.state != "failed")
+        if not comms:
+            return self.env["mail.mail"]
+        errors = {}
+        mail_values = []
+        mail_comms = []
+        for template, group in comms.grouped(
+            lambda c: c._dunning_mail_template()
+        ).items():
+            if not template:
+                comms._dunning_append(
+                    errors, "error_message", _("Email: no email template.")
+                )
+                continue
+            try:
+                rendered = template._generate_template(
+                    group.ids, ("subject", "body_html", "email_from", "reply_to")
+                )
+            except Exception as error:  # noqa: BLE001 - reported on the reminder
+                _logger.exception("Dunning email rendering failed")
+                group._dunning_append(
+                    errors,
+                    "error_message",
+                    _(
+                        "Email: the template could not be rendered: %(error)s",
+                        error=error,
+                    ),
+                )
+                continue
+            for comm in group:
+                values = rendered[comm.id]
+                mail_values.append(comm._dunning_mail_values(values))
+                mail_comms.append(comm)
+        attachments, missing = self.browse(
+            [c.id for c in mail_comms]
+        )._dunning_invoice_attachments()
+        for comm, vals in zip(mail_comms, mail_values, strict=True):
+            if attachments.get(comm):
+                vals["attachment_ids"] = [(6, 0, attachments[comm].ids)]
+            if missing.get(comm):
+                comm._dunning_append(
+                    errors,
+                    "skipped_channels",
+                    _(
+                        "Email: no PDF stored for %(invoices)s, not attached "
+                        "(the email links to the invoice online).",
+                        invoices=", ".join(missing[comm].mapped("name")),
+                    ),
+                )
+        # the chatter messages are created with them, in the same batch
+        mails = self.env["mail.mail"].sudo().create(mail_values)
+        for comm, mail in zip(mail_comms, mails, strict=True):
+            errors.setdefault(comm, {}).update(
+                mail_id=mail.id, mail_message_id=mail.mail_message_id.id
+            )
+        self._dunning_write_values(errors)
+        return mails
+
+    def _dunning_mail_values(self, rendered):
+        self.ensure_one()
+        contact = self._dunning_contact()
+        author = self.collector_id.partner_id or self.company_id.partner_id
+        return {
+            "subject": rendered.get("subject") or self.name,
+            "body_html": rendered.get("body_html"),
+            "body": rendered.get("body_html"),
+            "email_from": rendered.get("email_from") or self._dunning_email_from(),
+            "reply_to": rendered.get("reply_to") or self._dunning_reply_to(),
+            "recipient_ids": [(4, contact.id)],
+            "author_id": author.id,
+            # on the reminder, not on the customer shared between companies:
+            # its record rules keep it to the company's dunning users
+            "model": "dunning.communication",
+            "res_id": self.id,
+            "record_name": self.name,
+            "record_company_id": self.company_id.id,
+            "message_type": "email_outgoing",
+            "subtype_id": self.env.ref("mail.mt_note").id,
+            # Kept after sending: the queued email is the evidence of the notice.
+            "auto_delete": False,
+            "dunning_communication_id": self.id,
+        }
+
+    def _dunning_log_on_invoices(self, title):
+        """One note per reminded invoice, created in one batch. The values
+        ``mail.message.create`` would compute note by note (reply-to, sender,
+        message id) are computed once per author and company, as mail.thread
+        does for a batch of notes: internal notes notify nobody and need no
+        per-invoice reply-to."""
+        note = self.env.ref("mail.mt_note").id
+        senders = {}
+        values = []
+        for comm in self:
+            body = Markup("<p>%s</p>") % _(
+                "%(title)s: %(name)s (%(level)s).",
+                title=title,
+                name=comm.name,
+                level=comm.level_id.name,
+            )
+            author = comm.collector_id.partner_id or comm.company_id.partner_id
+            sender = (author, comm.company_id)
+            if sender not in senders:
+                email_from = author.email_formatted
+                senders[sender] = {
+                    "author_id": author.id,
+                    "email_from": email_from,
+                    # what mail.thread gives a note: the company's catchall
+                    "reply_to": comm.company_id.catchall_formatted or email_from,
+                    "message_id": generate_tracking_message_id("message-notify"),
+                }
+            values += [
+                {
+                    "model": "account.move",
+                    "res_id": move.id,
+                    "record_name": False,
+                    "body": body,
+                    "message_type": "notification",
+                    "subtype_id": note,
+                    "is_internal": True,
+                    **senders[sender],
+                }
+                for move in comm.line_ids.move_id
+            ]
+        return self.env["mail.message"].sudo().create(values)
+
+    # ------------------------------------------------------------------
+    # Letter
+    # ------------------------------------------------------------------
+    def _dunning_letter_report(self):
+        self.ensure_one()
+        return self.level_id.letter_report_id or self.env.ref(LETTER_REPORT)
+
+    def _dunning_letter_filename(self, extension="pdf"):
+        self.ensure_one()
+        return _(
+            "Reminder %(name)s.%(ext)s", name=self.name.replace("/", "-"), ext=extension
+        )
+
+    def _dunning_render_per_record(self, report, records):
+        """({res_id: content}, mimetype) of ``report`` for ``records`` in one
+        report call. Like Odoo's own invoice sending, tests get HTML unless
+        the context forces PDF rendering. Some wkhtmltopdf builds (unpatched
+        Qt) fail on multi-document batches: then one call per record."""
+        reports = self.env["ir.actions.report"]
+        try:
+            with self.env.cr.savepoint():
+                content, report_type = reports._pre_render_qweb_pdf(
+                    report, res_ids=records.ids
+                )
+                contents = reports._get_splitted_report(report, content, report_type)
+        except Exception:  # noqa: BLE001 - retried record by record below
+            if len(records) == 1:
+                raise
+            _logger.warning(
+                "Batch rendering of %s failed, rendering record by record", report
+            )
+            contents, mimetype = {}, "application/pdf"
+            for record in records:
+                try:
+                    with self.env.cr.savepoint():
+                        one, mimetype = self._dunning_render_per_record(report, record)
+                    contents.update(one)
+                except Exception:  # noqa: BLE001 - the caller reports the gap
+                    _logger.exception("Rendering of %s failed", record)
+            return contents, mimetype
+        mimetype = "application/pdf" if report_type == "pdf" else "text/html"
+        return contents, mimetype
+
+    def _render_letters(self):
+        """({communication: content}, mimetype), one call per letter report."""
+        result = {}
+        mimetype = "application/pdf"
+        for report, group in self.grouped(lambda c: c._dunning_letter_report()).items():
+            contents, mimetype = self._dunning_render_per_record(report, group)
+            result.update(
+                {comm: contents[comm.id] for comm in group if comm.id in contents}
+            )
+        return result, mimetype
+
+    def _dispatch_letter(self):
+        """Render the letters of the batch and store one PDF per reminder, on
+        the reminder and in the customer's chatter. They are marked sent when
+        printed for posting (``action_print_letters``)."""
+        comms = self.filtered(lambda c: c.channel_letter and c.state != "failed")
+        if not comms:
+            return self.env["ir.attachment"]
+        errors = {}
+        try:
+            pdfs, mimetype = comms._render_letters()
+        except Exception as error:  # noqa: BLE001 - reported on the reminders
+            _logger.exception("Dunning letter rendering failed")
+            comms._dunning_append(
+                errors,
+                "error_message",
+                _("Letter: the PDF could not be rendered: %(error)s", error=error),
+            )
+            self._dunning_write_values(errors)
+            return self.env["ir.attachment"]
+        done = comms.filtered(lambda c: c in pdfs)
+        (comms - done)._dunning_append(
+            errors, "error_message", _("Letter: no PDF was produced.")
+        )
+        att_values = []
+        for comm in done:
+            common = {
+                "name": comm._dunning_letter_filename(
+                    "pdf" if mimetype == "application/pdf" else "html"
+                ),
+                "raw": pdfs[comm],
+                "mimetype": mimetype,
+                "company_id": comm.company_id.id,
+            }
+            att_values += [
+                dict(common, res_model="dunning.communication", res_id=comm.id),
+                dict(common, res_model="res.partner", res_id=comm.partner_id.id),
+            ]
+        attachments = self.env["ir.attachment"].sudo().create(att_values)
+        note = self.env.ref("mail.mt_note").id
+        messages = []
+        for index, comm in enumerate(done):
+            own, on_customer = attachments[2 * index], attachments[2 * index + 1]
+            errors.setdefault(comm, {})["letter_attachment_id"] = own.id
+            messages.append(
+                {
+                    "model": "res.partner",
+                    "res_id": comm.partner_id.id,
+                    "body": Markup("<p>%s</p>")
+                    % _(
+                        "Reminder letter %(name)s (%(level)s) ready for posting.",
+                        name=comm.name,
+                        level=comm.level_id.name,
+                    ),
+                    "message_type": "notification",
+                    "subtype_id": note,
+                    "attachment_ids": [(4, on_customer.id)],
+                    "author_id": (
+                        comm.collector_id.partner_id or comm.company_id.partner_id
+                    ).id,
+                }
+            )
+        self.env["mail.message"].sudo().create(messages)
+        self._dunning_write_values(errors)
+        return attachments
+
+    def action_print_letters(self):
+        """Merge the letters of the selection into one document for posting,
+        in one report call; mark them sent only once that document exists."""
+        if any(comm.state in ("to_approve", "cancelled") for comm in self):
+            raise UserError(
+                _("Reminders waiting for approval or cancelled cannot be printed.")
+            )
+        comms = self.filtered("channel_letter")
+        if not comms:
+            raise UserError(_("None of the selected reminders is sent by letter."))
+        comms.filtered(lambda c: not c.letter_attachment_id)._dispatch_letter()
+        letters = comms.letter_attachment_id
+        if letters and all(a.mimetype == "application/pdf" for a in letters):
+            # the archived letters themselves: nothing is rendered twice
+            with self.env["ir.actions.report"]._merge_pdfs(
+                [io.BytesIO(letter.raw) for letter in letters]
+            ) as merged:
+                content, report_type = merged.getvalue(), "pdf"
+        else:
+            content, report_type = self.env["ir.actions.report"]._render_qweb_pdf(
+                self.env.ref(LETTER_REPORT), comms.ids
+            )
+        if not content:
+            raise UserError(_("The letters could not be rendered."))
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": _(
+                    "Reminder letters %(date)s.%(ext)s",
+                    date=fields.Date.context_today(self),
+                    ext=report_type,
+                ),
+                "raw": content,
+                "mimetype": "application/pdf" if report_type == "pdf" else "text/html",
+                "res_model": "res.company",
+                "res_id": self.env.company.id,
+            }
+        )
+        comms._dunning_mark_sent()
+        comms._dunning_log_on_invoices(_("Payment reminder letter printed"))
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "new",
+        }
+
+    def action_post_letters(self):
+        """Hand the letters to Odoo's postal service (``snailmail``, optional):
+        they leave through its queue, and its errors show in the chatter."""
+        if "snailmail.letter" not in self.env:
+            raise UserError(_("Install the Snailmail module to post letters."))
+        if any(comm.state in ("to_approve", "cancelled") for comm in self):
+            raise UserError(
+                _("Reminders waiting for approval or cancelled cannot be printed.")
+            )
+        comms = self.filtered("channel_letter")
+        comms.filtered(lambda c: not c.letter_attachment_id)._dispatch_letter()
+        comms = comms.filtered("letter_attachment_id")
+        if not comms:
+            raise UserError(_("None of the selected reminders has a letter."))
+        report = self.env.ref(LETTER_REPORT)
+        letters = (
+            self.env["snailmail.letter"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "partner_id": (
+                            comm._dunning_postal_partner() or comm._dunning_contact()
+                        ).id,
+                        "model": comm._name,
+                        "res_id": comm.id,
+                        "user_id": self.env.user.id,
+                        "company_id": comm.company_id.id,
+                        "report_template": report.id,
+                        "attachment_id": comm.letter_attachment_id.id,
+                    }
+                    for comm in comms
+                ]
+            )
+        )
+        comms._dunning_mark_sent()
+        comms._dunning_log_on_invoices(_("Payment reminder letter posted"))
+        return letters
+
+    # ------------------------------------------------------------------
+    # SMS
+    # ------------------------------------------------------------------
+    def _dispatch_sms(self):
+        """Queue one SMS per reminder to the contact's mobile number, logged
+        in the customer's chatter."""
+        comms = self.filtered(lambda c: c.channel_sms and c.state != "failed")
+        values = {}
+        message_by_comm = {}
+        for comm in comms:
+            contact = comm._dunning_contact()
+            number = contact.mobile and contact._phone_format(fname="mobile")
+            if not number:
+                comm._dunning_append(
+                    values,
+                    "skipped_channels",
+                    _(
+                        "SMS: %(contact)s has no valid mobile number.",
+                        contact=contact.display_name,
+                    ),
+                )
+                continue
+            message = comm.partner_id.sudo()._message_sms(
+                comm._dunning_sms_text(),
+                partner_ids=contact.ids,
+                sms_pid_to_number={contact.id: number},
+                put_in_queue=True,
+            )
+            message_by_comm[comm] = message
+            if not comm.mail_message_id:
+                values.setdefault(comm, {})["mail_message_id"] = message.id
+        messages = self.env["mail.message"].union(*message_by_comm.values())
+        sms_by_message = {
+            sms.mail_message_id: sms
+            for sms in self.env["sms.sms"]
+            .sudo()
+            .search([("mail_message_id", "in", messages.ids)])
+        }
+        for comm, message in message_by_comm.items():
+            if message in sms_by_message:
+                values.setdefault(comm, {})["sms_id"] = sms_by_message[message].id
+        self._dunning_write_values(values)
+        comms.filtered(
+            lambda c: c.sms_id and not (c.channel_email or c.channel_letter)
+        )._dunning_mark_sent()
+        return self.env["sms.sms"].union(*sms_by_message.values())
+
+    # ------------------------------------------------------------------
+    # Phone call
+    # ------------------------------------------------------------------
+    def _dunning_call_histories(self):
+        """{communication: its last 5 other reminders of the same customer
+        and company}, in one query for the whole batch: a long-standing
+        customer's whole history is not loaded for 5 lines."""
+        self.flush_model(["partner_id", "company_id", "state", "date"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM (
+                    SELECT id, date, row_number() OVER (
+                        PARTITION BY partner_id, company_id ORDER BY date DESC, id DESC
+                    ) AS rank
+                    FROM dunning_communication
+                    WHERE partner_id = ANY(%s) AND company_id = ANY(%s)
+                      AND state IN ('sent', 'queued', 'failed')
+                ) ranked
+                WHERE rank <= %s
+                ORDER BY date DESC, id DESC
+                """,
+                self.partner_id.ids,
+                self.company_id.ids,
+                # one more than shown: the reminder itself may be among them
+                HISTORY_SIZE + 1,
+            )
+        )
+        previous = self.browse([row[0] for row in self.env.cr.fetchall()])
+        by_customer = previous.grouped(lambda c: (c.partner_id, c.company_id))
+        empty = self.browse()
+        return {
+            comm: by_customer.get((comm.partner_id, comm.company_id), empty).filtered(
+                lambda c, comm=comm: c != comm
+            )[:HISTORY_SIZE]
+            for comm in self
+        }
+
+    def _dunning_call_note(self, history=None):
+        """What is due and the reminder history, for the one who calls."""
+        self.ensure_one()
+        values = self._dunning_render_values()
+        rows = Markup("").join(
+            Markup("<li>%s</li>")
+            % self.env._(
+                "%(number)s: %(amount)s, due %(due)s (%(late)s)",
+                number=item["number"],
+                amount=item["amount"],
+                due=item["due_date"],
+                late=item["days_label"],
+            )
+            for item in values["items"]
+        )
+        if history is None:
+            history = self._dunning_call_histories()[self]
+        past = Markup("").join(
+            Markup("<li>%s</li>")
+            % self.env._(
+                "%(date)s: %(level)s (%(state)s)",
+                date=format_date(self.env, h.date, lang_code=values["lang"]),
+                level=h.level_id.name,
+                state=dict(h._fields["state"]._description_selection(self.env))[
+                    h.state
+                ],
+            )
+            for h in history
+        )
+        parts = [
+            Markup("<p><strong>%s</strong></p>")
+            % _("Total due: %(total)s", total=" + ".join(values["totals"])),
+            Markup("<ul>%s</ul>") % rows,
+        ]
+        contact = self._dunning_contact()
+        phone = contact.mobile or contact.phone or self.partner_id.phone
+        if phone:
+            parts.append(Markup("<p>%s</p>") % _("Phone: %(phone)s", phone=phone))
+        parts.append(
+            Markup("<p>%s</p>")
+            % (_("Previous reminders:") if history else _("No previous reminder."))
+        )
+        if history:
+            parts.append(Markup("<ul>%s</ul>") % past)
+        return Markup("").join(parts)
+
+    def _dispatch_call(self):
+        """Schedule a "Dunning call" activity on the customer for its collector,
+        due today."""
+        comms = self.filtered(lambda c: c.channel_call and c.state != "failed")
+        if not comms:
+            return self.env["mail.activity"]
+        default_type = self.env.ref(CALL_ACTIVITY_TYPE, raise_if_not_found=False)
+        partner_model = self.env["ir.model"]._get_id("res.partner")
+        today = fields.Date.context_today(self)
+        histories = comms._dunning_call_histories()
+        values = []
+        for comm in comms:
+            activity_type = comm.level_id.activity_type_id or default_type
+            values.append(
+                {
+                    "activity_type_id": activity_type.id,
+                    "res_model_id": partner_model,
+                    "res_id": comm.partner_id.id,
+                    "user_id": comm._dunning_responsible().id,
+                    "date_deadline": today,
+                    "summary": _(
+                        "Call about %(total)s overdue (%(name)s)",
+                        total=comm.amount_due_by_currency,
+                        name=comm.name,
+                    ),
+                    "note": comm._dunning_call_note(histories[comm]),
+                }
+            )
+        activities = self.env["mail.activity"].sudo().create(values)
+        for comm, activity in zip(comms, activities, strict=True):
+            comm.activity_id = activity
+        comms.filtered(
+            lambda c: not (c.channel_email or c.channel_letter or c.channel_sms)
+        )._dunning_mark_sent()
+        return activities
+
+    # ------------------------------------------------------------------
+    # Mail queue feedback
+    # ------------------------------------------------------------------
+    def _dunning_mail_sent(self):
+        self._dunning_mark_sent()
+
+    def _dunning_mail_failed(self, reason):
+        """The email could not be delivered: failed, and the collector acts."""
+        comms = self.filtered(lambda c: c.state != "cancelled")
+        if not comms:
+            return
+        text = html2plaintext(reason or "") or _("unknown error")
+        for comm in comms:
+            comm.write(
+                {
+                    "state": "failed",
+                    "error_message": (
+                        (comm.error_message or "")
+                        + "\n"
+                        + _("Email not delivered: %(reason)s", reason=text)
+                    ).strip(),
+                }
+            )
+        comms._dunning_schedule_todo(
+            {
+                comm: (
+                    self.env._("Reminder %(name)s not delivered", name=comm.name),
+                    Markup("<p>%s</p>")
+                    % self.env._(
+                        "The email to %(email)s failed: %(reason)s. Check the "
+                        "address, then send the reminder by another channel.",
+                        email=escape(comm._dunning_contact().email or ""),
+                        reason=text,
+                    ),
+                )
+                for comm in comms
+            }
+        )

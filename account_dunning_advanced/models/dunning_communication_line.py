@@ -1,11 +1,12 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 
 class DunningCommunicationLine(models.Model):
-    """One reminded item (an invoice instalment) in one reminder, with its
-    figures frozen at the moment of the reminder."""
+    """One reminded item (an invoice instalment, or a payment plan's) in one
+    reminder, with its figures frozen at the moment of the reminder."""
 
     _name = "dunning.communication.line"
     _description = "Reminded Item"
@@ -20,7 +21,18 @@ class DunningCommunicationLine(models.Model):
     )
     company_id = fields.Many2one(related="communication_id.company_id", store=True)
     move_line_id = fields.Many2one(
-        "account.move.line", string="Item", required=True, index=True
+        "account.move.line",
+        string="Item",
+        index=True,
+        help="The invoice instalment reminded; empty for a payment plan's "
+        "instalment.",
+    )
+    plan_line_id = fields.Many2one(
+        "dunning.payment.plan.line",
+        string="Plan Instalment",
+        index="btree_not_null",
+        help="The payment plan's instalment reminded; the invoice is the "
+        "plan's oldest one still open, which the instalment pays first.",
     )
     move_id = fields.Many2one(
         "account.move", string="Invoice", required=True, index=True
@@ -44,6 +56,27 @@ class DunningCommunicationLine(models.Model):
     penalty_interest = fields.Monetary(currency_field="company_currency_id")
     penalty_indemnity = fields.Monetary(currency_field="company_currency_id")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_engine_only()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # the stored related state follows its reminder's, through the ORM
+        if set(vals) - {"state"}:
+            self._check_engine_only()
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_engine_only()
+        return super().unlink()
+
+    def _check_engine_only(self):
+        if not self.env.su:
+            raise AccessError(
+                _("The items of a reminder change only through its actions.")
+            )
+
     def init(self):
         # The database itself refuses the same level twice for one item, even
         # from two workers: cancelled reminders do not count.
@@ -52,5 +85,12 @@ class DunningCommunicationLine(models.Model):
             CREATE UNIQUE INDEX IF NOT EXISTS dunning_communication_line_item_level_uniq
             ON dunning_communication_line (move_line_id, level_id)
             WHERE state IS DISTINCT FROM 'cancelled'
+            """
+        )
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS dunning_communication_line_plan_level_uniq
+            ON dunning_communication_line (plan_line_id, level_id)
+            WHERE state IS DISTINCT FROM 'cancelled' AND plan_line_id IS NOT NULL
             """
         )

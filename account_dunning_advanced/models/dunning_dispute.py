@@ -71,7 +71,6 @@ class DunningDispute(models.Model):
         disputes = super(
             DunningDispute, self.with_context(mail_create_nolog=True)
         ).create(vals_list)
-        disputes._flag_invoices()
         for dispute in disputes:
             dispute.move_id.message_post(
                 body=_(
@@ -81,16 +80,6 @@ class DunningDispute(models.Model):
             )
         return disputes
 
-    def _flag_invoices(self):
-        for dispute in self:
-            dispute.move_id.write(
-                {
-                    "dunning_dispute": True,
-                    "dunning_dispute_reason_id": dispute.reason_id.id,
-                    "dunning_dispute_note": dispute.note,
-                }
-            )
-
     def _close(self, state):
         if any(dispute.state != "open" for dispute in self):
             raise UserError(_("Only open disputes can be closed."))
@@ -98,13 +87,6 @@ class DunningDispute(models.Model):
         still_open = self.search(
             [("move_id", "in", self.move_id.ids), ("state", "=", "open")]
         ).move_id
-        (self.move_id - still_open).write(
-            {
-                "dunning_dispute": False,
-                "dunning_dispute_reason_id": False,
-                "dunning_dispute_note": False,
-            }
-        )
         label = dict(self._fields["state"]._description_selection(self.env))[state]
         for move in self.move_id - still_open:
             move.message_post(
@@ -125,7 +107,6 @@ class DunningDispute(models.Model):
 
     def action_reopen(self):
         self.write({"state": "open", "resolution_date": False})
-        self._flag_invoices()
 
     def action_open_move(self):
         self.ensure_one()

@@ -10,6 +10,17 @@ TONES = [
     ("final", "Final notice"),
 ]
 CHANNELS = ("email", "letter", "sms", "call")
+# what dunning.communication._dunning_sms_values() provides
+SMS_PLACEHOLDERS = (
+    "company",
+    "customer",
+    "reminder",
+    "invoices",
+    "count",
+    "amount",
+    "due_date",
+    "url",
+)
 
 
 class DunningLevel(models.Model):
@@ -44,7 +55,13 @@ class DunningLevel(models.Model):
         string="Letter Report",
         domain=[("model", "=", "dunning.communication")],
     )
-    sms_body = fields.Text(string="SMS Text", translate=True)
+    sms_body = fields.Text(
+        string="SMS Text",
+        translate=True,
+        help="Leave empty for the default text. Placeholders: {company}, "
+        "{customer}, {reminder}, {invoices}, {count}, {amount} (total due), "
+        "{due_date} (earliest due date), {url} (payment link).",
+    )
     activity_type_id = fields.Many2one("mail.activity.type", string="Call Activity")
     activity_user_id = fields.Many2one(
         "res.users",
@@ -79,6 +96,15 @@ class DunningLevel(models.Model):
     )
     manager_user_id = fields.Many2one("res.users", string="Manager")
 
+    _sql_constraints = [
+        (
+            "offset_unique",
+            "UNIQUE(scenario_id, offset_days)",
+            "Two levels of a scenario cannot have the same offset: one of them "
+            "would never be used.",
+        ),
+    ]
+
     @api.constrains("channel_email", "channel_letter", "channel_sms", "channel_call")
     def _check_channels(self):
         for level in self:
@@ -87,12 +113,58 @@ class DunningLevel(models.Model):
                     _("The level %(level)s has no channel.", level=level.name)
                 )
 
+    @api.constrains("sms_body")
+    def _check_sms_body(self):
+        for level in self.filtered("sms_body"):
+            try:
+                level.sms_body.format_map(dict.fromkeys(SMS_PLACEHOLDERS, ""))
+            except (KeyError, ValueError, IndexError, AttributeError) as error:
+                raise ValidationError(
+                    _(
+                        "The SMS text of %(level)s has an unknown or malformed "
+                        "placeholder (%(error)s). Placeholders: %(placeholders)s.",
+                        level=level.name,
+                        error=error,
+                        placeholders=", ".join(
+                            f"{{{name}}}" for name in SMS_PLACEHOLDERS
+                        ),
+                    )
+                ) from error
+
     @api.constrains("post_penalty_invoice", "include_penalties")
     def _check_penalty_invoice(self):
         if any(lv.post_penalty_invoice and not lv.include_penalties for lv in self):
             raise ValidationError(
                 _("A penalty invoice needs the level to include penalties.")
             )
+
+    @api.constrains("mail_template_id")
+    def _check_mail_template_active(self):
+        for level in self.filtered("mail_template_id"):
+            if not level.mail_template_id.active:
+                raise ValidationError(
+                    _(
+                        "The email template %(template)s of the level %(level)s is "
+                        "archived: restore it or choose another one.",
+                        template=level.mail_template_id.name,
+                        level=level.name,
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_last_level(self):
+        """A scenario keeps at least one level: one without levels would remind
+        nobody."""
+        for scenario in self.scenario_id:
+            if not scenario.level_ids - self:
+                raise ValidationError(
+                    _(
+                        "The scenario %(scenario)s needs at least one level: add "
+                        "another one before deleting this one, or archive the "
+                        "scenario.",
+                        scenario=scenario.name,
+                    )
+                )
 
     def _channels(self):
         """Channels of this level, in dispatch order."""

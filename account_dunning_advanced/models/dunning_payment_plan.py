@@ -1,18 +1,16 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from datetime import timedelta
-
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare
 
 FREQUENCIES = [
     ("weekly", "Weekly"),
     ("biweekly", "Every 2 weeks"),
     ("monthly", "Monthly"),
 ]
+
 STEPS = {
     "weekly": relativedelta(weeks=1),
     "biweekly": relativedelta(weeks=2),
@@ -22,8 +20,8 @@ STEPS = {
 
 class DunningPaymentPlan(models.Model):
     """An instalment schedule agreed with a customer: while it is active, the
-    scenario does not remind its invoices; each instalment is reminded on its
-    own date instead."""
+    planner holds its invoices back and reminds its instalments instead, as
+    items of their own (due date and amount) under the customer's scenario."""
 
     _name = "dunning.payment.plan"
     _description = "Payment Plan"
@@ -93,19 +91,20 @@ class DunningPaymentPlan(models.Model):
                 "Payment plan of %(customer)s", customer=plan.partner_id.name or ""
             )
 
-    @api.depends("line_ids.amount", "move_ids.amount_residual_signed", "amount_start")
+    @api.depends(
+        "line_ids.amount", "move_ids.amount_residual_signed", "amount_start", "state"
+    )
     def _compute_amounts(self):
+        """Collected: paid on the plan's invoices since it started, in company
+        currency, by the planner's rule."""
+        started = self.filtered(lambda p: p.state != "draft" and isinstance(p.id, int))
+        figures = self.env["dunning.planner"]._instalments(started.ids)
+        collected = {
+            row["plan_id"]: row["amount_collected"] for row in figures.values()
+        }
         for plan in self:
             plan.amount_total = sum(plan.line_ids.mapped("amount"))
-            plan.amount_collected = plan._collected()
-
-    def _collected(self):
-        """Paid on the plan's invoices since it started, in company currency."""
-        self.ensure_one()
-        if self.state == "draft":
-            return 0.0
-        due = sum(self.move_ids.mapped("amount_residual_signed"))
-        return max(self.amount_start - due, 0.0)
+            plan.amount_collected = collected.get(plan.id, 0.0)
 
     def action_activate(self):
         for plan in self:
@@ -156,22 +155,18 @@ class DunningPaymentPlan(models.Model):
         return commands
 
     @api.model
-    def _cron_remind_instalments(self, today=None):
-        """Remind every instalment due today once, close kept plans and break
-        the plans with a missed instalment."""
+    def _cron_check_plans(self, today=None):
+        """Close the plans whose instalments are all paid and break those with
+        an instalment missed beyond the grace days; the instalments themselves
+        are reminded by the dunning run."""
         today = today or fields.Date.context_today(self)
         plans = self.search([("state", "=", "active")])
-        template = self.env.ref(
-            "account_dunning_advanced.mail_template_dunning_plan_instalment"
-        )
-        to_remind = plans.line_ids.filtered(
-            lambda ln: ln.date <= today and not ln.reminded_date and not ln.paid
-        )
-        to_remind._send_reminder(template, today)
         for plan in plans:
+            partner = plan.partner_id.with_company(plan.company_id)
+            grace = partner._dunning_grace_days()
             if all(plan.line_ids.mapped("paid")):
                 plan.state = "kept"
-            elif plan.line_ids.filtered(lambda ln: ln._is_missed(today)):
+            elif any(line._is_missed(today, grace) for line in plan.line_ids):
                 plan._break()
         return plans
 
@@ -187,77 +182,3 @@ class DunningPaymentPlan(models.Model):
         partner = self.partner_id.with_company(self.company_id)
         partner._dunning_post(note)
         partner._dunning_schedule_collector_activity(_("Payment plan broken"), note)
-
-
-class DunningPaymentPlanLine(models.Model):
-    _name = "dunning.payment.plan.line"
-    _description = "Payment Plan Instalment"
-    _order = "plan_id, date, id"
-
-    plan_id = fields.Many2one(
-        "dunning.payment.plan", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one(related="plan_id.company_id", store=True)
-    partner_id = fields.Many2one(related="plan_id.partner_id")
-    currency_id = fields.Many2one(related="plan_id.currency_id")
-    date = fields.Date(required=True)
-    amount = fields.Monetary(currency_field="currency_id", required=True)
-    amount_cumulative = fields.Monetary(
-        currency_field="currency_id", compute="_compute_paid"
-    )
-    paid = fields.Boolean(compute="_compute_paid")
-    reminded_date = fields.Date(readonly=True, copy=False)
-
-    @api.depends(
-        "plan_id.line_ids.amount",
-        "plan_id.line_ids.date",
-        "plan_id.amount_collected",
-    )
-    def _compute_paid(self):
-        for plan in self.plan_id:
-            collected = plan.amount_collected
-            cumulative = 0.0
-            for line in plan.line_ids.sorted(lambda ln: (ln.date, ln.id)):
-                cumulative += line.amount
-                line.amount_cumulative = cumulative
-                line.paid = plan.state != "draft" and (
-                    float_compare(
-                        collected,
-                        cumulative,
-                        precision_rounding=plan.currency_id.rounding,
-                    )
-                    >= 0
-                )
-        for line in self.filtered(lambda ln: not ln.plan_id):
-            line.amount_cumulative = line.amount
-            line.paid = False
-
-    def _is_missed(self, today):
-        self.ensure_one()
-        if self.paid:
-            return False
-        partner = self.plan_id.partner_id.with_company(self.company_id)
-        return self.date + timedelta(days=partner._dunning_grace_days()) < today
-
-    def _send_reminder(self, template, today):
-        """Post the rendered instalment email on the plan: the mail queue sends
-        it to the customer, the chatter keeps it."""
-        if not self:
-            return
-        rendered = template._generate_template(
-            self.ids, ("subject", "body_html", "email_from", "reply_to")
-        )
-        for line in self:
-            plan = line.plan_id
-            contact = plan.partner_id._dunning_contact()
-            values = rendered[line.id]
-            plan.with_context(mail_notify_force_send=False).message_post(
-                subject=values.get("subject"),
-                body=values.get("body_html"),
-                email_from=values.get("email_from") or None,
-                reply_to=values.get("reply_to") or None,
-                partner_ids=contact.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-            )
-        self.write({"reminded_date": today})

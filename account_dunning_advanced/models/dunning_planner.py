@@ -18,68 +18,304 @@ class DunningPlanner(models.AbstractModel):
     _description = "Dunning Planner"
 
     # ------------------------------------------------------------------
+    # Rules: each written once, as SQL the worklist, the reports, the
+    # scoring and the workspace compose
+    # ------------------------------------------------------------------
+    @api.model
+    def _open_item_sql(self, company_ids=None, partner_ids=None, invoices_only=True):
+        """SELECT of the open receivable items, one row per item: the posted,
+        unreconciled lines of receivable accounts. With ``invoices_only``, the
+        instalments (payment-term lines) of customer invoices and receipts:
+        what a reminder asks to pay. Without, unapplied payments and credit
+        notes too (negative amounts), as an aged balance shows them.
+
+        Columns: id, move_id, move_name, move_type, payment_state,
+        move_excluded, company_id, partner_id (the commercial entity), date,
+        date_maturity, currency_id, amount_residual (company currency),
+        amount_residual_currency.
+        """
+        conditions = [
+            SQL("aml.parent_state = 'posted'"),
+            SQL("NOT aml.reconciled"),
+            SQL("acc.account_type = 'asset_receivable'"),
+        ]
+        if invoices_only:
+            conditions += [
+                SQL("aml.display_type = 'payment_term'"),
+                SQL("am.move_type IN ('out_invoice', 'out_receipt')"),
+            ]
+        if company_ids is not None:
+            conditions.append(SQL("aml.company_id = ANY(%s)", list(company_ids)))
+        if partner_ids is not None:
+            conditions.append(
+                SQL("lp.commercial_partner_id = ANY(%s)", list(partner_ids))
+            )
+        return SQL(
+            """
+            SELECT aml.id, aml.move_id, am.name AS move_name, am.move_type,
+                   am.payment_state, am.dunning_excluded AS move_excluded,
+                   aml.company_id, lp.commercial_partner_id AS partner_id,
+                   aml.date, aml.date_maturity, aml.currency_id,
+                   aml.amount_residual, aml.amount_residual_currency
+              FROM account_move_line aml
+              JOIN account_move am ON am.id = aml.move_id
+              JOIN account_account acc ON acc.id = aml.account_id
+              JOIN res_partner lp ON lp.id = aml.partner_id
+             WHERE %s
+            """,
+            SQL(" AND ").join(conditions),
+        )
+
+    @api.model
+    def _scenario_sql(self, partner, company):
+        """The scenario of the customer row ``partner`` (an alias of
+        res_partner) in the company ``company`` (an SQL expression): its own,
+        else its typology's, else the company's."""
+        partner = SQL.identifier(partner)
+        return SQL(
+            """COALESCE(
+                (%(p)s.dunning_scenario_id ->> (%(c)s)::text)::int,
+                (SELECT typ.scenario_id FROM dunning_typology typ
+                  WHERE typ.id = (%(p)s.dunning_typology_id ->> (%(c)s)::text)::int),
+                (SELECT comp.dunning_scenario_id FROM res_company comp
+                  WHERE comp.id = %(c)s))""",
+            p=partner,
+            c=company,
+        )
+
+    @api.model
+    def _contact_sql(self, partner):
+        """The contact that receives the reminders of the customer row
+        ``partner``: its first active invoice-address contact, else itself."""
+        partner = SQL.identifier(partner)
+        return SQL(
+            """COALESCE(
+                (SELECT c.id FROM res_partner c
+                  WHERE c.parent_id = %(p)s.id AND c.type = 'invoice' AND c.active
+                  ORDER BY c.id LIMIT 1),
+                %(p)s.id)""",
+            p=partner,
+        )
+
+    @api.model
+    def _disputed_sql(self, move_id):
+        """True when the invoice of id ``move_id`` (an SQL expression) has an
+        open dispute."""
+        return SQL(
+            """EXISTS (SELECT 1 FROM dunning_dispute dsp
+                        WHERE dsp.move_id = %s AND dsp.state = 'open')""",
+            move_id,
+        )
+
+    @api.model
+    def _held_back_sql(self, item):
+        """Why the row ``item`` of :meth:`_open_item_sql` is held back, or
+        NULL: a payment on its way, an open dispute, the invoice's exclusion,
+        an active payment plan (its instalments are the items then)."""
+        return SQL(
+            """CASE
+                WHEN %(i)s.payment_state IN ('paid', 'in_payment', 'reversed')
+                    THEN 'in_payment'
+                WHEN %(disputed)s THEN 'disputed'
+                WHEN %(i)s.move_excluded THEN 'invoice_excluded'
+                WHEN EXISTS (
+                    SELECT 1 FROM dunning_payment_plan_move_rel rel
+                      JOIN dunning_payment_plan plan ON plan.id = rel.plan_id
+                     WHERE rel.move_id = %(i)s.move_id AND plan.state = 'active')
+                    THEN 'payment_plan'
+               END""",
+            i=SQL.identifier(item),
+            disputed=self._disputed_sql(SQL("%s.move_id", SQL.identifier(item))),
+        )
+
+    @api.model
+    def _customer_hold_sql(self, partner, company):
+        """Columns of what holds back every item of the customer row
+        ``partner`` in the company ``company``: its exclusion, its litigation,
+        the collector's manual pause (paused_until) and the end of its open
+        promises to pay (promise_until), each read where it lives."""
+        return SQL(
+            """COALESCE((%(p)s.dunning_excluded ->> (%(c)s)::text)::boolean, false)
+                   AS partner_excluded,
+               COALESCE((%(p)s.dunning_litigation ->> (%(c)s)::text)::boolean, false)
+                   AS litigation,
+               (%(p)s.dunning_paused_until ->> (%(c)s)::text)::date AS paused_until,
+               (SELECT MAX(pr.paused_until) FROM dunning_promise pr
+                 WHERE pr.partner_id = %(p)s.id AND pr.company_id = %(c)s
+                   AND pr.state = 'open') AS promise_until""",
+            p=SQL.identifier(partner),
+            c=company,
+        )
+
+    @api.model
+    def _instalment_sql(self, company_ids=None, partner_ids=None, plan_ids=None):
+        """SELECT of the instalments of payment plans that are not drafts, with
+        what is left to pay of each: what the customer paid on the plan's
+        invoices since it started pays its instalments in date order.
+
+        Columns: id, plan_id, plan_state, company_id, partner_id, date, amount,
+        amount_cumulative, amount_collected, amount_residual, move_id and
+        move_name (the plan's oldest invoice still open, which the instalment
+        pays first).
+        """
+        conditions = [SQL("plan.state != 'draft'")]
+        if company_ids is not None:
+            conditions.append(SQL("plan.company_id = ANY(%s)", list(company_ids)))
+        if partner_ids is not None:
+            conditions.append(
+                SQL("pp.commercial_partner_id = ANY(%s)", list(partner_ids))
+            )
+        if plan_ids is not None:
+            conditions.append(SQL("plan.id = ANY(%s)", list(plan_ids)))
+        return SQL(
+            """
+            SELECT line.id, line.plan_id, line.plan_state, line.company_id,
+                   line.partner_id, line.date, line.amount, line.amount_cumulative,
+                   line.amount_collected,
+                   LEAST(line.amount, GREATEST(
+                       line.amount_cumulative - line.amount_collected, 0))
+                       AS amount_residual,
+                   line.move_id, line.move_name
+              FROM (
+                SELECT pl.id, pl.plan_id, plan.state AS plan_state,
+                       plan.company_id, pp.commercial_partner_id AS partner_id,
+                       pl.date, pl.amount,
+                       SUM(pl.amount) OVER (
+                           PARTITION BY pl.plan_id ORDER BY pl.date, pl.id
+                       ) AS amount_cumulative,
+                       paid.amount_collected, paid.move_id, paid.move_name
+                  FROM dunning_payment_plan_line pl
+                  JOIN dunning_payment_plan plan ON plan.id = pl.plan_id
+                  JOIN res_partner pp ON pp.id = plan.partner_id
+                  JOIN LATERAL (
+                      SELECT GREATEST(COALESCE(plan.amount_start, 0)
+                                      - COALESCE(SUM(am.amount_residual_signed), 0),
+                                      0) AS amount_collected,
+                             (array_agg(am.id ORDER BY am.invoice_date_due, am.id)
+                                 FILTER (WHERE am.amount_residual_signed > 0))[1]
+                                 AS move_id,
+                             (array_agg(am.name ORDER BY am.invoice_date_due, am.id)
+                                 FILTER (WHERE am.amount_residual_signed > 0))[1]
+                                 AS move_name
+                        FROM dunning_payment_plan_move_rel rel
+                        JOIN account_move am ON am.id = rel.move_id
+                       WHERE rel.plan_id = plan.id
+                  ) paid ON TRUE
+                 WHERE %s
+              ) line
+            """,
+            SQL(" AND ").join(conditions),
+        )
+
+    # Read in Python by the models that show these rules
+
+    @api.model
+    def _scenario_of(self, partners, company):
+        """{partner id: scenario id or None} in ``company``."""
+        return self._partner_values(
+            partners, self._scenario_sql("p", SQL("%s", company.id))
+        )
+
+    @api.model
+    def _contact_of(self, partners):
+        """{partner id: contact id} of the reminders of ``partners``."""
+        return self._partner_values(partners, self._contact_sql("p"))
+
+    @api.model
+    def _partner_values(self, partners, expression):
+        if not partners:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT p.id, %s FROM res_partner p WHERE p.id = ANY(%s)",
+                expression,
+                partners.ids,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _instalments(self, plan_ids):
+        """{plan line id: row of :meth:`_instalment_sql`} of ``plan_ids``."""
+        if not plan_ids:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT * FROM (%s) inst",
+                self._instalment_sql(plan_ids=plan_ids),
+            )
+        )
+        return {row["id"]: row for row in self.env.cr.dictfetchall()}
+
+    @api.model
+    def _open_item_ids(self, company_ids, partner_ids):
+        """Ids of the open invoice items of ``partner_ids`` in ``company_ids``."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT item.id FROM (%s) item ORDER BY item.date_maturity, item.id",
+                self._open_item_sql(company_ids, partner_ids),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    # ------------------------------------------------------------------
     # Selection
     # ------------------------------------------------------------------
     @api.model
     def _select_open_items(self, company, date, partner_ids=None):
         """Open items of ``company`` with everything the plan needs, read in a
-        fixed number of queries whatever the number of customers."""
+        fixed number of queries whatever the number of customers: the items
+        (one query), their customers, the history, the unapplied payments.
+        The invoices of an active payment plan stay items, held back; the
+        plan's open instalments are items instead, with their own due date
+        and amount."""
         self.env.flush_all()
-        cid = str(company.id)
-        partner_filter = (
-            SQL("AND am.commercial_partner_id = ANY(%s)", list(partner_ids))
-            if partner_ids is not None
-            else SQL()
-        )
         self.env.cr.execute(
             SQL(
                 """
-SELECT aml.id, aml.move_id, am.commercial_partner_id AS partner_id,
-       am.name AS move_name, aml.date_maturity, aml.currency_id,
-       comp.currency_id AS company_currency_id,
-       aml.amount_residual, aml.amount_residual_currency, am.payment_state,
-       am.dunning_dispute, am.dunning_excluded AS move_excluded,
-       COALESCE(p.is_company, false) AS is_company,
-       COALESCE((p.dunning_excluded ->> %(cid)s)::boolean, false)
-           AS partner_excluded,
-       (p.dunning_paused_until ->> %(cid)s)::date AS paused_until,
-       COALESCE((p.dunning_litigation ->> %(cid)s)::boolean, false) AS litigation,
-       (p.dunning_typology_id ->> %(cid)s)::int AS typology_id,
-       (p.dunning_collector_id ->> %(cid)s)::int AS collector_id,
-       COALESCE((p.dunning_scenario_id ->> %(cid)s)::int, typ.scenario_id,
-                comp.dunning_scenario_id) AS scenario_id,
-       p.lang,
+SELECT oi.id, NULL::int AS plan_line_id, oi.move_id, oi.partner_id,
+       oi.move_name, oi.date_maturity, oi.currency_id,
+       %(company_currency)s AS company_currency_id,
+       oi.amount_residual, oi.amount_residual_currency,
+       %(held_back)s AS hold_reason,
        COALESCE(sent.level_ids, ARRAY[]::int[]) AS sent_level_ids,
        EXISTS (
            SELECT 1 FROM dunning_communication_line pen
-            WHERE pen.move_id = aml.move_id AND pen.penalty_indemnity > 0
+            WHERE pen.move_id = oi.move_id AND pen.penalty_indemnity > 0
               AND pen.state IS DISTINCT FROM 'cancelled'
        ) AS indemnity_charged
-  FROM account_move_line aml
-  JOIN account_move am ON am.id = aml.move_id
-  JOIN account_account acc ON acc.id = aml.account_id
-  JOIN res_company comp ON comp.id = aml.company_id
-  JOIN res_partner p ON p.id = am.commercial_partner_id
-  LEFT JOIN dunning_typology typ
-         ON typ.id = (p.dunning_typology_id ->> %(cid)s)::int
+  FROM (%(open_items)s) oi
   LEFT JOIN LATERAL (
        SELECT array_agg(line.level_id) AS level_ids
          FROM dunning_communication_line line
-        WHERE line.move_line_id = aml.id
+        WHERE line.move_line_id = oi.id
           AND line.state IS DISTINCT FROM 'cancelled'
   ) sent ON TRUE
- WHERE aml.company_id = %(company_id)s
-   AND aml.display_type = 'payment_term'
-   AND NOT aml.reconciled
-   AND aml.parent_state = 'posted'
-   AND am.move_type IN ('out_invoice', 'out_receipt')
-   AND acc.account_type = 'asset_receivable'
-   %(partner_filter)s
- ORDER BY am.commercial_partner_id, aml.date_maturity, aml.id
+UNION ALL
+SELECT NULL::int, inst.id, inst.move_id, inst.partner_id, inst.move_name,
+       inst.date, %(company_currency)s, %(company_currency)s,
+       inst.amount_residual, inst.amount_residual, NULL,
+       COALESCE(sent.level_ids, ARRAY[]::int[]),
+       -- an agreed plan bears no penalties
+       TRUE
+  FROM (%(instalments)s) inst
+  LEFT JOIN LATERAL (
+       SELECT array_agg(line.level_id) AS level_ids
+         FROM dunning_communication_line line
+        WHERE line.plan_line_id = inst.id
+          AND line.state IS DISTINCT FROM 'cancelled'
+  ) sent ON TRUE
+ WHERE inst.plan_state = 'active' AND inst.amount_residual > 0
+   AND inst.move_id IS NOT NULL
+ ORDER BY partner_id, date_maturity, id, plan_line_id
                 """,
-                cid=cid,
-                company_id=company.id,
-                partner_filter=partner_filter,
+                company_currency=company.currency_id.id,
+                open_items=self._open_item_sql([company.id], partner_ids),
+                instalments=self._instalment_sql([company.id], partner_ids),
+                held_back=self._held_back_sql("oi"),
             )
         )
         items = self.env.cr.dictfetchall()
@@ -87,10 +323,38 @@ SELECT aml.id, aml.move_id, am.commercial_partner_id AS partner_id,
         return {
             "company_id": company.id,
             "items": items,
+            "customers": self._select_customers(company, partners),
             "history": self._select_history(company, date, partners),
             "credit_partner_ids": self._select_credit_partners(company, partners),
-            "contacts": self._select_invoice_contacts(partners),
         }
+
+    @api.model
+    def _select_customers(self, company, partner_ids):
+        """{partner: what the plan reads of the customer}: its scenario,
+        contact, collector, typology, language and what holds it back."""
+        if not partner_ids:
+            return {}
+        company_sql = SQL("%s", company.id)
+        self.env.cr.execute(
+            SQL(
+                """
+SELECT p.id, COALESCE(p.is_company, false) AS is_company, p.lang,
+       (p.dunning_typology_id ->> %(cid)s)::int AS typology_id,
+       (p.dunning_collector_id ->> %(cid)s)::int AS collector_id,
+       %(scenario)s AS scenario_id,
+       %(contact)s AS contact_id,
+       %(customer_hold)s
+  FROM res_partner p
+ WHERE p.id = ANY(%(partner_ids)s)
+                """,
+                cid=str(company.id),
+                partner_ids=list(partner_ids),
+                scenario=self._scenario_sql("p", company_sql),
+                contact=self._contact_sql("p"),
+                customer_hold=self._customer_hold_sql("p", company_sql),
+            )
+        )
+        return {row["id"]: row for row in self.env.cr.dictfetchall()}
 
     @api.model
     def _select_history(self, company, date, partner_ids):
@@ -127,37 +391,14 @@ SELECT partner_id,
         self.env.cr.execute(
             SQL(
                 """
-SELECT DISTINCT p.commercial_partner_id
-  FROM account_move_line aml
-  JOIN account_account acc ON acc.id = aml.account_id
-  JOIN res_partner p ON p.id = aml.partner_id
- WHERE aml.company_id = %s AND p.commercial_partner_id = ANY(%s)
-   AND acc.account_type = 'asset_receivable'
-   AND aml.parent_state = 'posted' AND NOT aml.reconciled
-   AND aml.amount_residual < 0
+SELECT DISTINCT item.partner_id
+  FROM (%s) item
+ WHERE item.amount_residual < 0
                 """,
-                company.id,
-                list(partner_ids),
+                self._open_item_sql([company.id], partner_ids, invoices_only=False),
             )
         )
         return {row[0] for row in self.env.cr.fetchall()}
-
-    @api.model
-    def _select_invoice_contacts(self, partner_ids):
-        if not partner_ids:
-            return {}
-        self.env.cr.execute(
-            SQL(
-                """
-SELECT DISTINCT ON (parent_id) parent_id, id
-  FROM res_partner
- WHERE parent_id = ANY(%s) AND type = 'invoice' AND active
- ORDER BY parent_id, id
-                """,
-                list(partner_ids),
-            )
-        )
-        return dict(self.env.cr.fetchall())
 
     # ------------------------------------------------------------------
     # Plan
@@ -192,7 +433,11 @@ SELECT DISTINCT ON (parent_id) parent_id, id
     @api.model
     def _plan_context(self, company, date, items):
         """What a plan reads besides the items, loaded once per plan."""
-        scenario_ids = {it["scenario_id"] for it in items["items"] if it["scenario_id"]}
+        scenario_ids = {
+            customer["scenario_id"]
+            for customer in items["customers"].values()
+            if customer["scenario_id"]
+        }
         scenarios = self.env["dunning.scenario"].browse(scenario_ids).exists()
         levels = {}
         for scenario in scenarios:
@@ -212,19 +457,12 @@ SELECT DISTINCT ON (parent_id) parent_id, id
             "scenarios": {sc.id: sc for sc in scenarios if sc.active},
             "levels": levels,
             "offsets": offsets,
+            "customers": items["customers"],
             "history": items["history"],
             "credit_partner_ids": items["credit_partner_ids"],
-            "contacts": items["contacts"],
             "is_business_day": self._is_business_day(company, date),
-            "blocked": self._blocked_items(company, date, items),
             "precision": company.currency_id.rounding,
         }
-
-    @api.model
-    def _blocked_items(self, company, date, items):
-        """{item id: skip reason} for items another feature holds back (e.g.
-        a payment plan). Extension hook: one query for all items."""
-        return {}
 
     @api.model
     def _is_business_day(self, company, date):
@@ -306,13 +544,7 @@ SELECT DISTINCT ON (parent_id) parent_id, id
 
     @api.model
     def _item_skip_reason(self, context, item):
-        if item["payment_state"] in ("paid", "in_payment", "reversed"):
-            return "in_payment"
-        if item["dunning_dispute"]:
-            return "disputed"
-        if item["move_excluded"]:
-            return "invoice_excluded"
-        return context["blocked"].get(item["id"])
+        return item["hold_reason"]
 
     @api.model
     def _partner_skip_reason(self, context, partner_id, sample, scenario):
@@ -322,6 +554,8 @@ SELECT DISTINCT ON (parent_id) parent_id, id
             return "litigation"
         if sample["paused_until"] and sample["paused_until"] >= context["date"]:
             return "partner_paused"
+        if sample["promise_until"] and sample["promise_until"] >= context["date"]:
+            return "promise"
         if partner_id in context["credit_partner_ids"]:
             return "unreconciled_payment"
         if scenario.business_days_only and not context["is_business_day"]:
@@ -343,7 +577,7 @@ SELECT DISTINCT ON (parent_id) parent_id, id
     @api.model
     def _plan_partner(self, context, partner_id, partner_items, bypass_interval):
         """Communications and skips of one customer, from data in memory."""
-        sample = partner_items[0]
+        sample = context["customers"][partner_id]
         scenario = context["scenarios"].get(sample["scenario_id"])
         skips = []
 
@@ -414,7 +648,7 @@ SELECT DISTINCT ON (parent_id) parent_id, id
         for item, item_level in group:
             days_late = (context["date"] - item["date_maturity"]).days
             interest = indemnity = 0.0
-            if penalties and days_late > 0:
+            if penalties and days_late > 0 and not item["plan_line_id"]:
                 interest, indemnity = self._penalties(context, item, days_late, charged)
             lines.append(
                 {
@@ -428,7 +662,7 @@ SELECT DISTINCT ON (parent_id) parent_id, id
         company = context["company"]
         return {
             "partner_id": partner_id,
-            "contact_id": context["contacts"].get(partner_id, partner_id),
+            "contact_id": sample["contact_id"],
             "collector_id": sample["collector_id"],
             "typology_id": sample["typology_id"],
             "lang": sample["lang"] or scenario.language_id.code,

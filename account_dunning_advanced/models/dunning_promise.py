@@ -10,8 +10,10 @@ BATCH_SIZE = 200
 
 
 class DunningPromise(models.Model):
-    """A customer's promise to pay an amount by a date: reminders pause until
-    the date plus grace, then the promise is kept or broken."""
+    """A customer's promise to pay an amount by a date: while it is open, the
+    planner holds the customer's reminders back until the date plus grace
+    (``paused_until``), then the promise is kept or broken. It never touches
+    the collector's own pause of the customer."""
 
     _name = "dunning.promise"
     _description = "Promise to Pay"
@@ -79,7 +81,7 @@ class DunningPromise(models.Model):
         promises = super(
             DunningPromise, self.with_context(mail_create_nolog=True)
         ).create(vals_list)
-        promises._pause_reminders()
+        promises._set_paused_until()
         for promise in promises:
             promise.partner_id._dunning_post(
                 _(
@@ -96,29 +98,12 @@ class DunningPromise(models.Model):
         self.ensure_one()
         return self.currency_id.format(self.amount)
 
-    def _pause_reminders(self):
+    def _set_paused_until(self):
         for promise in self:
             partner = promise.partner_id.with_company(promise.company_id)
-            until = promise.date + timedelta(days=partner._dunning_grace_days())
-            promise.paused_until = until
-            if (partner.dunning_paused_until or until) <= until:
-                partner._dunning_set_pause(until)
-
-    def _lift_pause(self):
-        """Reminders resume where they were: the engine keeps each item's
-        last level. Another open promise keeps its own pause."""
-        for promise in self:
-            others = self.search_count(
-                [
-                    ("partner_id", "=", promise.partner_id.id),
-                    ("company_id", "=", promise.company_id.id),
-                    ("state", "=", "open"),
-                    ("id", "!=", promise.id),
-                ]
+            promise.paused_until = promise.date + timedelta(
+                days=partner._dunning_grace_days()
             )
-            if not others:
-                partner = promise.partner_id.with_company(promise.company_id)
-                partner._dunning_set_pause(False)
 
     def _collected_amounts(self):
         """{promise id: company-currency amount of the customer's payments and
@@ -161,7 +146,6 @@ class DunningPromise(models.Model):
 
     def _close(self, state):
         self.write({"state": state})
-        self._lift_pause()
 
     @api.model
     def _cron_check_promises(self, today=None):

@@ -219,8 +219,8 @@ class DunningRun(models.Model):
     # Creation
     # ------------------------------------------------------------------
     def _create_communications(self, planned):
-        """Communications and their lines in two batched creates, then the
-        invoices' dunning fields in one write per level."""
+        """Communications and their lines in two batched creates; the
+        invoices' dunning fields follow from the lines."""
         if not planned:
             return self.env["dunning.communication"]
         Communication = (
@@ -244,7 +244,6 @@ class DunningRun(models.Model):
                 for line in comm["lines"]
             ]
         )
-        self._update_moves(planned)
         return communications
 
     def _next_names(self, count):
@@ -289,6 +288,7 @@ class DunningRun(models.Model):
         return {
             "communication_id": communication.id,
             "move_line_id": item["id"],
+            "plan_line_id": item["plan_line_id"],
             "move_id": item["move_id"],
             "level_id": line["level"].id,
             "date_maturity": item["date_maturity"],
@@ -300,37 +300,6 @@ class DunningRun(models.Model):
             "penalty_interest": line["penalty_interest"],
             "penalty_indemnity": line["penalty_indemnity"],
         }
-
-    def _update_moves(self, planned):
-        """Last level, date and count of each reminded invoice, in one SQL
-        update: the ORM would write them invoice by invoice."""
-        levels = {}
-        for comm in planned:
-            for line in comm["lines"]:
-                move_id = line["item"]["move_id"]
-                current = levels.get(move_id)
-                if not current or line["level"].offset_days > current.offset_days:
-                    levels[move_id] = line["level"]
-        if not levels:
-            return
-        self.env.cr.execute(
-            SQL(
-                """
-UPDATE account_move am
-   SET dunning_level_id = data.level_id,
-       dunning_last_date = %s,
-       dunning_count = COALESCE(am.dunning_count, 0) + 1
-  FROM unnest(%s::int[], %s::int[]) AS data(move_id, level_id)
- WHERE am.id = data.move_id
-                """,
-                self.date,
-                list(levels),
-                [level.id for level in levels.values()],
-            )
-        )
-        self.env["account.move"].browse(list(levels)).invalidate_recordset(
-            ["dunning_level_id", "dunning_last_date", "dunning_count"]
-        )
 
     # ------------------------------------------------------------------
     # Sending
@@ -424,7 +393,8 @@ SELECT (SELECT count(*) FROM dunning_communication WHERE run_id = %(run)s),
         )
         for item in items["items"]:
             days_late = (date - item["date_maturity"]).days
-            if days_late > 0:
+            # a payment plan's instalments are already counted in its invoices
+            if days_late > 0 and not item["plan_line_id"]:
                 values = status[item["partner_id"]]
                 values["overdue_amount"] += item["amount_residual"]
                 values["days_late"] = max(values["days_late"], days_late)

@@ -8,6 +8,7 @@ SKIP_REASONS = [
     ("invoice_excluded", "Invoice excluded"),
     ("partner_excluded", "Customer excluded"),
     ("partner_paused", "Customer paused"),
+    ("promise", "Promise to pay"),
     ("litigation", "Customer in litigation"),
     ("unreconciled_payment", "Unreconciled payment or credit note"),
     ("below_threshold", "Total due under the minimum amount"),
@@ -16,6 +17,7 @@ SKIP_REASONS = [
     ("non_business_day", "Not a business day"),
     ("level_sent", "Level already sent"),
     ("no_scenario", "No scenario"),
+    ("payment_plan", "Invoice under a payment plan"),
     ("error", "Error"),
 ]
 

@@ -1,6 +1,7 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class DunningScenario(models.Model):
@@ -59,6 +60,17 @@ class DunningScenario(models.Model):
         help="Language of the reminders of this scenario when the customer has none.",
     )
     level_count = fields.Integer(compute="_compute_level_count")
+
+    @api.constrains("level_ids")
+    def _check_levels(self):
+        for scenario in self.filtered("active"):
+            if not scenario.level_ids:
+                raise ValidationError(
+                    _(
+                        "The scenario %(scenario)s needs at least one level.",
+                        scenario=scenario.name,
+                    )
+                )
 
     @api.depends("level_ids")
     def _compute_level_count(self):

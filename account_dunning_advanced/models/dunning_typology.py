@@ -45,3 +45,10 @@ class DunningTypology(models.Model):
         counts = {typology.id: count for typology, count in groups}
         for typology in self:
             typology.partner_count = counts.get(typology.id, 0)
+
+    collector_id = fields.Many2one(
+        "res.users",
+        string="Default Collector",
+        help="Collector of the customers of this typology who have none; "
+        "empty: their salesperson.",
+    )

@@ -22,6 +22,8 @@ class DunningWorklist(models.Model):
     # what to flush before the query reads the tables
     _depends = {
         "account.move.line": [
+            "account_id",
+            "partner_id",
             "amount_residual",
             "date_maturity",
             "display_type",
@@ -38,7 +40,7 @@ class DunningWorklist(models.Model):
         ],
         "dunning.communication": ["date", "level_id", "state"],
         "dunning.dispute": ["state"],
-        "dunning.promise": ["date", "state"],
+        "dunning.promise": ["date", "paused_until", "state"],
         "dunning.payment.plan": ["state"],
         "mail.activity": ["date_deadline"],
     }
@@ -71,6 +73,12 @@ class DunningWorklist(models.Model):
     next_date = fields.Date(string="Next Reminder", compute="_compute_next_date")
     dispute_count = fields.Integer(string="Open Disputes", readonly=True)
     promise_date = fields.Date(string="Promised Date", readonly=True)
+    promise_until = fields.Date(
+        string="Promise Holds Reminders Until",
+        readonly=True,
+        help="Open promises to pay hold the reminders back until their date "
+        "plus the grace days, whatever the collector's own pause.",
+    )
     plan_count = fields.Integer(string="Active Plans", readonly=True)
     next_activity_date = fields.Date(readonly=True)
     risk_score = fields.Integer(readonly=True, aggregator="avg")
@@ -109,27 +117,21 @@ class DunningWorklist(models.Model):
 
     @property
     def _table_query(self):
+        planner = self.env["dunning.planner"]
         return SQL(
             """
             WITH items AS (
-                SELECT aml.company_id,
-                       am.commercial_partner_id AS partner_id,
-                       SUM(aml.amount_residual) AS total_due,
-                       SUM(aml.amount_residual)
-                           FILTER (WHERE aml.date_maturity < %(today)s)
+                SELECT item.company_id, item.partner_id,
+                       SUM(item.amount_residual) AS total_due,
+                       SUM(item.amount_residual)
+                           FILTER (WHERE item.date_maturity < %(today)s)
                            AS overdue_amount,
-                       COUNT(*) FILTER (WHERE aml.date_maturity < %(today)s)
+                       COUNT(*) FILTER (WHERE item.date_maturity < %(today)s)
                            AS overdue_count,
-                       MIN(aml.date_maturity) AS oldest_due_date
-                  FROM account_move_line aml
-                  JOIN account_move am ON am.id = aml.move_id
-                 WHERE aml.display_type = 'payment_term'
-                   AND aml.parent_state = 'posted'
-                   AND NOT aml.reconciled
-                   AND aml.amount_residual > 0
-                   AND am.move_type IN ('out_invoice', 'out_receipt')
-                 GROUP BY aml.company_id, am.commercial_partner_id
-                HAVING MIN(aml.date_maturity) < %(today)s
+                       MIN(item.date_maturity) AS oldest_due_date
+                  FROM (%(open_items)s) item
+                 GROUP BY item.company_id, item.partner_id
+                HAVING MIN(item.date_maturity) < %(today)s
             )
             SELECT items.partner_id::bigint * %(factor)s + items.company_id AS id,
                    items.partner_id,
@@ -139,12 +141,11 @@ class DunningWorklist(models.Model):
                    p.user_id AS salesperson_id,
                    (p.dunning_typology_id ->> items.company_id::text)::int
                        AS typology_id,
-                   (p.dunning_paused_until ->> items.company_id::text)::date
-                       AS paused_until_sql,
-                   COALESCE((p.dunning_excluded ->> items.company_id::text)::boolean,
-                            FALSE) AS excluded,
-                   COALESCE((p.dunning_litigation ->> items.company_id::text)::boolean,
-                            FALSE) AS litigation,
+                   hold.paused_until AS paused_until_sql,
+                   CASE WHEN hold.promise_until >= %(today)s
+                        THEN hold.promise_until END AS promise_until,
+                   hold.partner_excluded AS excluded,
+                   hold.litigation,
                    items.total_due,
                    items.overdue_amount,
                    items.overdue_count,
@@ -168,9 +169,12 @@ class DunningWorklist(models.Model):
                    (SELECT MIN(act.date_deadline) FROM mail_activity act
                      WHERE act.res_model = 'res.partner'
                        AND act.res_id = items.partner_id) AS next_activity_date,
-                   %(risk)s AS risk_score
+                   (SELECT s.risk_score FROM dunning_partner_score s
+                     WHERE s.partner_id = items.partner_id
+                       AND s.company_id = items.company_id) AS risk_score
               FROM items
               JOIN res_partner p ON p.id = items.partner_id
+              CROSS JOIN LATERAL (SELECT %(hold)s) hold
               LEFT JOIN LATERAL (
                     SELECT c.id, c.date, c.level_id
                       FROM dunning_communication c
@@ -183,18 +187,8 @@ class DunningWorklist(models.Model):
             """,
             factor=ROW_ID_FACTOR,
             today=fields.Date.context_today(self),
-            risk=self._risk_score_sql(),
-        )
-
-    def _risk_score_sql(self):
-        """The reporting's risk score when its table is installed."""
-        if "dunning.partner.score" not in self.env:
-            return SQL("NULL::int")
-        return SQL(
-            """(SELECT s.risk_score FROM dunning_partner_score s
-                 WHERE s.partner_id = items.partner_id
-                   AND s.company_id = items.company_id
-                 ORDER BY s.id DESC LIMIT 1)"""
+            open_items=planner._open_item_sql(),
+            hold=planner._customer_hold_sql("p", SQL("items.company_id")),
         )
 
     @api.depends("last_communication_id")
@@ -219,9 +213,7 @@ class DunningWorklist(models.Model):
         today = fields.Date.context_today(self)
         run_model = self.env["dunning.run"]
         for company, rows in by_company.items():
-            status = {}
-            if hasattr(run_model, "_partner_status"):
-                status = run_model._partner_status(company, today, rows.partner_id.ids)
+            status = run_model._partner_status(company, today, rows.partner_id.ids)
             for row in rows:
                 row.next_date = status.get(row.partner_id.id, {}).get("next_date")
 
@@ -241,16 +233,10 @@ class DunningWorklist(models.Model):
 
     def _compute_related_records(self):
         partners = self.partner_id
-        items = self.env["account.move.line"].search(
-            [
-                ("partner_id.commercial_partner_id", "in", partners.ids),
-                ("company_id", "in", self.company_id.ids),
-                ("display_type", "=", "payment_term"),
-                ("parent_state", "=", "posted"),
-                ("reconciled", "=", False),
-                ("move_id.move_type", "in", ("out_invoice", "out_receipt")),
-            ],
-            order="date_maturity, id",
+        items = self.env["account.move.line"].browse(
+            self.env["dunning.planner"]._open_item_ids(
+                self.company_id.ids, partners.ids
+            )
         )
         domain = [("partner_id", "in", partners.ids)]
         comms = self.env["dunning.communication"].search(domain)
@@ -269,7 +255,8 @@ class DunningWorklist(models.Model):
                 )
 
             row.item_ids = items.filtered(
-                lambda aml, row=row: aml.move_id.commercial_partner_id == row.partner_id
+                lambda aml, row=row: aml.partner_id.commercial_partner_id
+                == row.partner_id
                 and aml.company_id == row.company_id
             )
             row.communication_ids = mine(comms)

@@ -1,10 +1,26 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import SUPERUSER_ID, fields, models
+
+MANAGER_GROUP = "account_dunning_advanced.group_dunning_manager"
+
+
+def is_assignable(user):
+    """Whether dunning activities may go to ``user``: an active internal user,
+    not OdooBot."""
+    return bool(user) and user.active and not user.share and user.id != SUPERUSER_ID
 
 
 class ResCompany(models.Model):
     _inherit = "res.company"
+
+    _sql_constraints = [
+        (
+            "dunning_token_validity_days_positive",
+            "CHECK(dunning_token_validity_days > 0)",
+            "The validity of reminder links must be at least one day.",
+        ),
+    ]
 
     dunning_scenario_id = fields.Many2one(
         "dunning.scenario",
@@ -37,8 +53,53 @@ class ResCompany(models.Model):
         default=40.0,
         help="In company currency, once per late invoice (art. D.441-5: EUR 40).",
     )
+    dunning_manager_id = fields.Many2one(
+        "res.users",
+        string="Dunning Manager",
+        domain=[("share", "=", False)],
+        help="Receives the dunning activities of the customers who have no "
+        "collector, no typology collector and no salesperson; empty: the first "
+        "dunning manager of the company.",
+    )
+    dunning_token_validity_days = fields.Integer(
+        string="Reminder Link Validity (days)",
+        default=90,
+        help="Days during which the link of a reminder (channel preference) "
+        "stays valid.",
+    )
     dunning_batch_size = fields.Integer(
         string="Customers per Batch",
         default=200,
         help="The scheduled run commits after each batch of this many customers.",
     )
+
+    dunning_approval_dispatch = fields.Selection(
+        [("immediate", "At once"), ("next_run", "On the next run")],
+        string="Approved Reminders Go Out",
+        default="immediate",
+        required=True,
+    )
+    dunning_promise_grace_days = fields.Integer(
+        string="Promise Grace Days",
+        default=3,
+        help="Days after a promised payment date, or an instalment date, before "
+        "the promise or the plan counts as broken, when the customer's scenario "
+        "has no grace days.",
+    )
+
+    def _dunning_fallback_user(self):
+        """Last resort for dunning activities: the company's dunning manager,
+        else its first active dunning manager user; never OdooBot."""
+        self.ensure_one()
+        if is_assignable(self.dunning_manager_id):
+            return self.dunning_manager_id
+        managers = self.env["res.users"].search(
+            [
+                ("groups_id", "in", self.env.ref(MANAGER_GROUP).id),
+                ("company_ids", "in", self.id),
+                ("share", "=", False),
+                ("id", "!=", SUPERUSER_ID),
+            ],
+            order="id",
+        )
+        return next((user for user in managers if is_assignable(user)), managers[:0])

@@ -22,3 +22,16 @@ class ResConfigSettings(models.TransientModel):
     dunning_penalty_indemnity = fields.Float(
         related="company_id.dunning_penalty_indemnity", readonly=False
     )
+
+    dunning_approval_dispatch = fields.Selection(
+        related="company_id.dunning_approval_dispatch", readonly=False
+    )
+    dunning_promise_grace_days = fields.Integer(
+        related="company_id.dunning_promise_grace_days", readonly=False
+    )
+    dunning_token_validity_days = fields.Integer(
+        related="company_id.dunning_token_validity_days", readonly=False
+    )
+    dunning_manager_id = fields.Many2one(
+        related="company_id.dunning_manager_id", readonly=False
+    )

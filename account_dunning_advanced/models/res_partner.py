@@ -1,6 +1,24 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .res_company import is_assignable
+
+DUNNING_NOTE_SUBTYPE = "account_dunning_advanced.mt_dunning_note"
+DUNNING_ACTIVITY_TYPES = (
+    "account_dunning_advanced.mail_activity_type_dunning_call",
+    "account_dunning_advanced.mail_activity_type_dunning_todo",
+)
+
+CHANNEL_ORIGINS = [
+    ("customer", "Customer (link in a reminder)"),
+    ("collector", "Collector"),
+]
 
 
 class ResPartner(models.Model):
@@ -86,9 +104,340 @@ class ResPartner(models.Model):
             partner.dunning_next_date = values.get("next_date", False)
 
     def _dunning_contact(self):
-        """The contact that receives the reminders: the invoice-address child
-        contact of the commercial entity when there is one."""
+        """The contact that receives the reminders, by the planner's rule."""
         self.ensure_one()
         commercial = self.commercial_partner_id
-        invoice = commercial.child_ids.filtered(lambda c: c.type == "invoice")[:1]
-        return invoice or commercial
+        contacts = self.env["dunning.planner"]._contact_of(commercial)
+        return self.browse(contacts.get(commercial.id, commercial.id))
+
+    dunning_channel_changed_date = fields.Datetime(
+        string="Reminder Channel Changed On", readonly=True, copy=False
+    )
+    dunning_channel_changed_origin = fields.Selection(
+        CHANNEL_ORIGINS,
+        string="Reminder Channel Changed By",
+        readonly=True,
+        copy=False,
+    )
+
+    def write(self, vals):
+        if "dunning_collector_id" not in vals:
+            return self._dunning_write_channel(vals)
+        previous = {partner.id: partner.dunning_collector_id for partner in self}
+        res = self._dunning_write_channel(vals)
+        self._dunning_move_activities(previous)
+        return res
+
+    def _dunning_write_channel(self, vals):
+        # A change made in the back-office is the collector's; the public page
+        # passes its own origin and date.
+        if (
+            "dunning_preferred_channel" not in vals
+            or "dunning_channel_changed_date" in vals
+        ):
+            return super().write(vals)
+        channel = vals["dunning_preferred_channel"] or False
+        changed = self.filtered(lambda p: p.dunning_preferred_channel != channel)
+        res = super().write(vals)
+        if changed:
+            changed.write(
+                {
+                    "dunning_channel_changed_date": fields.Datetime.now(),
+                    "dunning_channel_changed_origin": "collector",
+                }
+            )
+            changed._dunning_log_channel_change(channel)
+        return res
+
+    def _dunning_set_preferred_channel(self, channel, origin):
+        """Record the customer's choice with its date and origin, in the chatter."""
+        changed = self.filtered(
+            lambda p: (p.dunning_preferred_channel or "email") != channel
+        )
+        if changed:
+            changed.write(
+                {
+                    "dunning_preferred_channel": channel,
+                    "dunning_channel_changed_date": fields.Datetime.now(),
+                    "dunning_channel_changed_origin": origin,
+                }
+            )
+            changed._dunning_log_channel_change(channel)
+        return changed
+
+    def _dunning_log_channel_change(self, channel):
+        labels = dict(
+            self._fields["dunning_preferred_channel"]._description_selection(self.env)
+        )
+        origins = dict(
+            self._fields["dunning_channel_changed_origin"]._description_selection(
+                self.env
+            )
+        )
+        self._message_log_batch(
+            {
+                partner.id: Markup("<p>%s</p>")
+                % self.env._(
+                    "Reminder channel set to %(channel)s (by %(origin)s). Legal "
+                    "notices may still be sent by any means.",
+                    channel=labels.get(channel or "email", labels["email"]),
+                    origin=origins.get(partner.dunning_channel_changed_origin, ""),
+                )
+                for partner in self
+            }
+        )
+
+    dunning_worklist_ids = fields.One2many("dunning.worklist", "partner_id")
+    dunning_promise_ids = fields.One2many(
+        "dunning.promise", "partner_id", string="Promises to Pay"
+    )
+    dunning_dispute_ids = fields.One2many(
+        "dunning.dispute", "partner_id", string="Disputes"
+    )
+    dunning_payment_plan_ids = fields.One2many(
+        "dunning.payment.plan", "partner_id", string="Payment Plans"
+    )
+
+    def _dunning_default_collector(self):
+        """{partner: user} in the current company: the collector of the
+        partner's typology, else its salesperson, when they may receive
+        activities (else an empty recordset)."""
+        return {
+            partner: next(
+                (
+                    user
+                    for user in (
+                        partner.dunning_typology_id.collector_id,
+                        partner.user_id,
+                    )
+                    if is_assignable(user)
+                ),
+                self.env["res.users"],
+            )
+            for partner in self.commercial_partner_id
+        }
+
+    def _dunning_fill_collectors(self):
+        """Give the partners of the current company that have no collector
+        their default one, one write per collector."""
+        by_user = defaultdict(list)
+        for partner, user in self._dunning_default_collector().items():
+            if user and not partner.dunning_collector_id:
+                by_user[user].append(partner.id)
+        for user, partner_ids in by_user.items():
+            self.browse(partner_ids).sudo().write({"dunning_collector_id": user.id})
+
+    def _dunning_scenario(self):
+        """The scenario of the customer in the current company, by the
+        planner's rule."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        scenarios = self.env["dunning.planner"]._scenario_of(
+            commercial, self.env.company
+        )
+        return self.env["dunning.scenario"].browse(scenarios.get(commercial.id))
+
+    def _dunning_grace_days(self):
+        """Grace after a promised date in the current company: the scenario's
+        grace days, else the company's."""
+        self.ensure_one()
+        return (
+            self._dunning_scenario().grace_days
+            or self.env.company.dunning_promise_grace_days
+        )
+
+    def _dunning_collector(self):
+        """Who follows up this customer in the current company: its collector,
+        else its typology's collector, else its salesperson, else the company's
+        dunning manager; never an archived or portal user, nor OdooBot."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        if is_assignable(partner.dunning_collector_id):
+            return partner.dunning_collector_id
+        return (
+            partner._dunning_default_collector()[partner]
+            or self.env.company._dunning_fallback_user()
+        )
+
+    def _dunning_open_activities(self):
+        """Open dunning calls and to-dos on these customers."""
+        types = [self.env.ref(xmlid).id for xmlid in DUNNING_ACTIVITY_TYPES]
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", self.ids),
+                    ("activity_type_id", "in", types),
+                ]
+            )
+        )
+
+    def _dunning_move_activities(self, previous):
+        """After a change of collector in the current company, the customers'
+        open dunning activities that the previous collector held, or that nobody
+        valid holds, go to the new one. ``previous``: {partner id: user}."""
+        activities = self._dunning_open_activities()
+        by_partner = activities.grouped("res_id")
+        for partner in self:
+            new = partner._dunning_collector()
+            old = previous.get(partner.id) or self.env["res.users"]
+            moved = by_partner.get(partner.id, activities[:0]).filtered(
+                lambda act, old=old: act.user_id == old
+                or not is_assignable(act.user_id)
+            )
+            if moved and new:
+                moved.write({"user_id": new.id})
+
+    def _dunning_post(self, body):
+        """Log a dunning note on the customer's chatter as the current user
+        (collectors work the dunning of customers they may not edit). Customers
+        are shared between companies: the note has the dunning subtype and the
+        current company, which record rules keep to that company's dunning
+        users."""
+        subtype = self.env.ref(DUNNING_NOTE_SUBTYPE)
+        for partner in self:
+            message = partner.sudo().message_post(
+                body=body,
+                author_id=self.env.user.partner_id.id,
+                message_type="comment",
+                subtype_id=subtype.id,
+            )
+            message.record_company_id = self.env.company
+
+    def _dunning_set_pause(self, until):
+        """The collector's pause of the reminders in the current company (or
+        resume with False); collectors may do so without the right to edit
+        customers. Promises to pay hold reminders back on their own."""
+        self.sudo().write({"dunning_paused_until": until})
+
+    def _dunning_schedule_collector_activity(self, summary, note):
+        """An activity for the collector on the customer, typed "Dunning call"
+        when the engine's type exists."""
+        activity_type = self.env.ref(DUNNING_ACTIVITY_TYPES[0])
+        activities = self.env["mail.activity"]
+        for partner in self:
+            activities |= partner.sudo().activity_schedule(
+                activity_type_id=activity_type.id,
+                summary=summary,
+                note=note,
+                user_id=partner._dunning_collector().id,
+            )
+        return activities
+
+    def action_dunning_open_worklist(self):
+        self.ensure_one()
+        row_id = self.env["dunning.worklist"]._row_id(
+            self.commercial_partner_id, self.env.company
+        )
+        if not self.env["dunning.worklist"].search_count([("id", "=", row_id)]):
+            raise UserError(_("This customer has no overdue item in this company."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Dunning"),
+            "res_model": "dunning.worklist",
+            "res_id": row_id,
+            "view_mode": "form",
+        }
+
+    dunning_key_account = fields.Boolean(
+        string="Key Account",
+        tracking=True,
+        help="Used by the automatic typology rules.",
+    )
+    dunning_typology_locked = fields.Boolean(
+        string="Typology Locked",
+        company_dependent=True,
+        tracking=True,
+        help="The weekly automatic classification leaves this customer's "
+        "typology as it is.",
+    )
+    dunning_risk_score = fields.Integer(
+        string="Risk Score",
+        compute="_compute_dunning_score",
+        search="_search_dunning_risk_score",
+        help="0 (no risk) to 100, from the payment behaviour of the last 12 "
+        "months; recomputed weekly and when a payment is reconciled.",
+    )
+    dunning_avg_days_late = fields.Float(
+        string="Average Days Late", compute="_compute_dunning_score", digits=(16, 1)
+    )
+    dunning_late_share = fields.Float(
+        string="Paid Late (%)", compute="_compute_dunning_score", digits=(16, 1)
+    )
+    dunning_avg_reminders = fields.Float(
+        string="Reminders Before Payment",
+        compute="_compute_dunning_score",
+        digits=(16, 2),
+    )
+    dunning_promises_broken = fields.Integer(
+        string="Promises Broken", compute="_compute_dunning_score"
+    )
+    dunning_overdue_amount_score = fields.Monetary(
+        string="Overdue (Scored)",
+        compute="_compute_dunning_score",
+        currency_field="dunning_score_currency_id",
+    )
+    dunning_open_disputes = fields.Integer(
+        string="Open Disputes", compute="_compute_dunning_score"
+    )
+    dunning_revenue_12m = fields.Monetary(
+        string="12-Month Revenue",
+        compute="_compute_dunning_score",
+        currency_field="dunning_score_currency_id",
+    )
+    dunning_paid_count = fields.Integer(
+        string="Paid Instalments", compute="_compute_dunning_score"
+    )
+    dunning_score_date = fields.Date(
+        string="Behaviour Computed On", compute="_compute_dunning_score"
+    )
+    dunning_score_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_dunning_score"
+    )
+
+    @api.depends_context("company")
+    def _compute_dunning_score(self):
+        company = self.env.company
+        scores = (
+            self.env["dunning.partner.score"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                ]
+            )
+        )
+        by_partner = {score.partner_id.id: score for score in scores}
+        for partner in self:
+            score = by_partner.get(partner.commercial_partner_id.id)
+            partner.dunning_score_currency_id = company.currency_id
+            partner.dunning_risk_score = score.risk_score if score else 0
+            partner.dunning_avg_days_late = score.avg_days_late if score else 0.0
+            partner.dunning_late_share = score.late_share if score else 0.0
+            partner.dunning_avg_reminders = score.avg_reminders if score else 0.0
+            partner.dunning_promises_broken = score.promises_broken if score else 0
+            partner.dunning_overdue_amount_score = (
+                score.overdue_amount if score else 0.0
+            )
+            partner.dunning_open_disputes = score.open_disputes if score else 0
+            partner.dunning_revenue_12m = score.revenue_12m if score else 0.0
+            partner.dunning_paid_count = score.paid_count if score else 0
+            partner.dunning_score_date = score.date if score else False
+
+    def _search_dunning_risk_score(self, operator, value):
+        if operator not in ("=", "!=", "<", "<=", ">", ">="):
+            return NotImplemented
+        scores = (
+            self.env["dunning.partner.score"]
+            .sudo()
+            ._search(
+                [
+                    ("company_id", "=", self.env.company.id),
+                    ("risk_score", operator, value),
+                ]
+            )
+        )
+        return [("commercial_partner_id", "in", scores.subselect("partner_id"))]

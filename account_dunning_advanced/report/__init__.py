@@ -1,4 +1,4 @@
-from . import dunning_report_common
+from . import dunning_ratio_report_mixin
 from . import dunning_effectiveness_report
 from . import dunning_aged_receivable_report
 from . import dunning_kpi_report

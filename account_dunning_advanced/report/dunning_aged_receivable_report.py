@@ -46,32 +46,11 @@ class DunningAgedReceivableReport(models.Model):
 
     @property
     def _table_query(self):
-        today = fields.Date.context_today(self)
+        return SQL("%s %s %s", self._select(), self._from(), self._where())
+
+    def _select(self):
         return SQL(
             """
-            WITH open_items AS (
-                SELECT aml.id, aml.company_id, aml.move_id, aml.date,
-                       aml.date_maturity, aml.amount_residual,
-                       p.commercial_partner_id AS partner_id,
-                       %(today)s - COALESCE(aml.date_maturity, aml.date) AS days_late
-                  FROM account_move_line aml
-                  JOIN account_account aa ON aa.id = aml.account_id
-                  JOIN res_partner p ON p.id = aml.partner_id
-                 WHERE aa.account_type = 'asset_receivable'
-                   AND aml.parent_state = 'posted'
-                   AND aml.reconciled IS NOT TRUE
-                   AND aml.amount_residual != 0
-            ),
-            aged AS (
-                SELECT oi.*,
-                       CASE WHEN oi.days_late <= 0 THEN '0_not_due'
-                            WHEN oi.days_late <= 15 THEN '1_15'
-                            WHEN oi.days_late <= 30 THEN '2_30'
-                            WHEN oi.days_late <= 60 THEN '3_60'
-                            WHEN oi.days_late <= 90 THEN '4_90'
-                            ELSE '5_older' END AS bucket
-                  FROM open_items oi
-            )
             SELECT a.id, a.id AS move_line_id, a.company_id,
                    company.currency_id, a.partner_id, a.move_id, a.date,
                    a.date_maturity, GREATEST(a.days_late, 0) AS days_late,
@@ -93,9 +72,36 @@ class DunningAgedReceivableReport(models.Model):
                         ELSE 0 END AS amount_61_90,
                    CASE WHEN a.bucket = '5_older' THEN a.amount_residual
                         ELSE 0 END AS amount_older
-              FROM aged a
+            """
+        )
+
+    def _from(self):
+        """The planner's open receivable items, payments and credit notes
+        included, aged."""
+        today = fields.Date.context_today(self)
+        return SQL(
+            """
+              FROM (
+                SELECT oi.*,
+                       CASE WHEN oi.days_late <= 0 THEN '0_not_due'
+                            WHEN oi.days_late <= 15 THEN '1_15'
+                            WHEN oi.days_late <= 30 THEN '2_30'
+                            WHEN oi.days_late <= 60 THEN '3_60'
+                            WHEN oi.days_late <= 90 THEN '4_90'
+                            ELSE '5_older' END AS bucket
+                  FROM (
+                    SELECT item.*,
+                           %(today)s - COALESCE(item.date_maturity, item.date)
+                               AS days_late
+                      FROM (%(open_items)s) item
+                  ) oi
+              ) a
               JOIN res_partner cp ON cp.id = a.partner_id
               JOIN res_company company ON company.id = a.company_id
             """,
             today=today,
+            open_items=self.env["dunning.planner"]._open_item_sql(invoices_only=False),
         )
+
+    def _where(self):
+        return SQL("WHERE a.amount_residual != 0")

@@ -215,12 +215,6 @@ class DunningKpiReport(models.Model):
         )
 
     def _promises_query(self):
-        # Promises come with the collector workspace: no model, no figures.
-        if "dunning.promise" not in self.env:
-            return SQL(
-                "SELECT NULL::int, NULL::date, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 "
-                "WHERE FALSE"
-            )
         return SQL(
             """
             SELECT company_id, date_trunc('month', date)::date,
@@ -232,12 +226,6 @@ class DunningKpiReport(models.Model):
         )
 
     def _disputes_query(self):
-        # Dispute records come with the collector workspace, as promises.
-        if "dunning.dispute" not in self.env:
-            return SQL(
-                "SELECT NULL::int, NULL::date, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 "
-                "WHERE FALSE"
-            )
         return SQL(
             """
             SELECT company_id, date_trunc('month', open_date)::date,

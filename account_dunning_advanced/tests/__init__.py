@@ -15,6 +15,7 @@ from . import test_dunning_approval
 from . import test_dunning_workspace_access
 from . import test_dunning_worklist_tour
 from . import test_dunning_levels
+from . import test_dunning_invoice_history
 from . import test_dunning_consolidation
 from . import test_dunning_safeguards
 from . import test_dunning_skip_reasons
@@ -25,3 +26,7 @@ from . import test_dunning_penalties
 from . import test_dunning_wizards
 from . import test_dunning_french_translation
 from . import test_dunning_payment_qr
+from . import test_dunning_configuration_checks
+from . import test_dunning_activity_assignment
+from . import test_dunning_rpc_security
+from . import test_dunning_company_walls

@@ -74,7 +74,8 @@ class DunningReportingCommon(AccountTestInvoicingCommon):
     def _remind(cls, invoices, date, level=None, state="sent", **vals):
         level = level or cls.level_1
         items = invoices.line_ids.filtered(lambda ln: ln.display_type == "payment_term")
-        return cls.env["dunning.communication"].create(
+        Communication = cls.env["dunning.communication"].sudo()
+        return Communication.create(
             {
                 "date": date,
                 "company_id": cls.company.id,

@@ -2,8 +2,14 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import base64
 import json
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
 
 from odoo.tests import HttpCase, tagged
+from odoo.tools import hash_sign
+
+from ..models.dunning_communication import CHANNEL_TOKEN_SCOPE
 
 
 @tagged("post_install", "-at_install")
@@ -96,6 +102,65 @@ class TestDunningChannelPreference(HttpCase):
             self.assertEqual(response.status_code, 403)
         self.assertFalse(self.customer.dunning_preferred_channel)
         self.assertFalse(other.dunning_preferred_channel)
+
+    def _csrf(self):
+        token = self.comm._dunning_channel_token()
+        page = self.url_open(self._path(token))
+        return page.text.split('name="csrf_token" value="')[1].split('"')[0]
+
+    def _assert_refused(self, token, csrf):
+        page = self.url_open(self._path(token))
+        self.assertEqual(page.status_code, 403, token)
+        response = self.url_open(
+            self._path(token) + "/set", data={"channel": "letter", "csrf_token": csrf}
+        )
+        self.assertEqual(response.status_code, 403, token)
+        self.assertFalse(self.customer.dunning_preferred_channel)
+
+    def test_non_canonical_token_is_refused(self):
+        token = self.comm._dunning_channel_token()
+        csrf = self._csrf()
+        # the same bytes, spelt otherwise: base64 decoders skip or tolerate these
+        for variant in (token + "!", token + "==", token[:10] + "." + token[10:]):
+            self._assert_refused(variant, csrf)
+
+    def test_expired_token_is_refused(self):
+        self.env.company.dunning_token_validity_days = 30
+        with freeze_time(datetime.now() - timedelta(days=31)):
+            old = self.comm._dunning_channel_token()
+        with freeze_time(datetime.now() - timedelta(days=29)):
+            recent = self.comm._dunning_channel_token()
+        csrf = self._csrf()
+        self._assert_refused(old, csrf)
+        self.assertEqual(self.url_open(self._path(recent)).status_code, 200)
+
+    def test_token_bound_to_customer_and_company(self):
+        other_company = self.env["res.company"].create({"name": "Other Company"})
+        self.customer.company_id = self.env.company
+        csrf = self._csrf()
+        # signed for another company than the customer's own
+        foreign = self.comm.with_company(other_company).sudo()
+        foreign.company_id = other_company
+        self._assert_refused(foreign._dunning_channel_token(), csrf)
+        # a token of the previous format, without a company
+        unbound = hash_sign(
+            self.env, CHANNEL_TOKEN_SCOPE, {"partner_id": self.customer.id}
+        )
+        self._assert_refused(unbound, csrf)
+
+    def test_replayed_request_changes_nothing_more(self):
+        token = self.comm._dunning_channel_token()
+        csrf = self._csrf()
+        for _i in range(2):
+            self.url_open(
+                self._path(token) + "/set",
+                data={"channel": "letter", "csrf_token": csrf},
+            )
+        logs = self.customer.message_ids.filtered(
+            lambda m: "Reminder channel set to" in (m.body or "")
+        )
+        self.assertEqual(len(logs), 1)
+        self.assertEqual(self.customer.dunning_preferred_channel, "letter")
 
     def test_collector_change_is_recorded(self):
         self.customer.dunning_preferred_channel = "letter"

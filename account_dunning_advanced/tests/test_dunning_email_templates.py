@@ -27,8 +27,8 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
                     "email_from": '"Lumière SAS" <relances@lumiere.example>',
                     "reply_to": '"Colette Collector" <colette@lumiere.example>',
                     "recipient_ids": self.customer_en.ids,
-                    "model": "res.partner",
-                    "res_id": self.customer_en.id,
+                    "model": "dunning.communication",
+                    "res_id": comm.id,
                 }
             ],
         )
@@ -103,12 +103,43 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         # no further level: eight days to pay
         self.assertIn("received by <strong>03/28/2026</strong>", str(mail.body_html))
 
-    def test_logged_on_customer_and_invoices(self):
+    def test_chatter_message_shows_the_email(self):
+        comm, mail = self._email(self.customer_fr, "formal", penalty_rate=12.15)
+        message = comm.mail_message_id
+        self.assertEqual(message, mail.mail_message_id)
+        body = str(message.body)
+        for invoice in self.invoices[self.customer_fr]:
+            self.assertIn(invoice.name, body)
+        self.assertIn("FR76 3000 4000 0312 3456 7890 143", body)
+        self.assertIn("Colette Collector", body)
+
+    def test_email_body_is_a_customisable_view(self):
+        """The templates call a QWeb view: a view inheriting it changes the
+        emails, in every tone."""
+        self.env["ir.ui.view"].create(
+            {
+                "name": "Reminder email: custom signature",
+                "type": "qweb",
+                "inherit_id": self.env.ref(
+                    "account_dunning_advanced.dunning_reminder_email"
+                ).id,
+                "arch": '<xpath expr="//p[last()]" position="after">'
+                "<p>Our office is closed on Mondays.</p></xpath>",
+            }
+        )
+        for tone in ("courtesy", "final"):
+            _comm, mail = self._email(self.customer_en, tone)
+            self.assertIn("Our office is closed on Mondays.", str(mail.body_html))
+
+    def test_logged_on_the_reminder_not_the_shared_customer(self):
         comm, mail = self._email(self.customer_en, "friendly")
-        self.assertEqual(mail.mail_message_id.model, "res.partner")
-        self.assertIn(mail.mail_message_id, self.customer_en.message_ids)
+        self.assertEqual(mail.mail_message_id.model, "dunning.communication")
+        self.assertIn(mail.mail_message_id, comm.message_ids)
+        self.assertNotIn(mail.mail_message_id, self.customer_en.message_ids)
         for invoice in self.invoices[self.customer_en]:
-            self.assertIn(comm.name, invoice.message_ids[:1].body)
+            self.assertNotIn(comm.name, str(invoice.message_ids.mapped("body")))
+            # the invoice shows its reminders in its reminder history
+            self.assertIn(comm, invoice.dunning_line_ids.communication_id)
 
     def test_batch_of_languages_and_queue_feedback(self):
         comms = self._communication(self.customer_en, "friendly") | self._communication(
@@ -136,22 +167,46 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         )
         self.assertEqual(activity.user_id, self.collector)
 
-    def test_invoice_pdfs_attached(self):
+    def test_stored_invoice_pdfs_attached_never_created(self):
         self.levels["friendly"].attach_invoices = True
+        eur_inv, usd_inv = self.invoices[self.customer_en]
+        # the PDF Odoo stored when it sent the EUR invoice; the USD one was
+        # never sent
+        stored = self.env["ir.attachment"].create(
+            {
+                "name": f"{eur_inv.name}.pdf",
+                "raw": b"%PDF-1.4 stored invoice",
+                "mimetype": "application/pdf",
+                "res_model": "account.move",
+                "res_id": eur_inv.id,
+                "res_field": "invoice_pdf_report_file",
+            }
+        )
+        eur_inv.invalidate_recordset(["invoice_pdf_report_id"])
+        self.assertEqual(eur_inv.invoice_pdf_report_id, stored)
         comm, mail = self._email(self.customer_en, "friendly")
-        self.assertEqual(len(mail.attachment_ids), 2)
+        self.assertEqual(mail.attachment_ids, stored)
+        usd_inv.invalidate_recordset(["invoice_pdf_report_id"])
+        self.assertFalse(usd_inv.invoice_pdf_report_id)
+        official = self.env["ir.attachment"].search(
+            [
+                ("res_model", "=", "account.move"),
+                ("res_id", "in", (eur_inv | usd_inv).ids),
+                ("res_field", "=", "invoice_pdf_report_file"),
+            ]
+        )
         self.assertEqual(
-            set(mail.attachment_ids.mapped("res_id")),
-            set(self.invoices[self.customer_en].ids),
+            official, stored, "a reminder never creates an invoice's official PDF"
         )
-        # the stored PDF is reused, not rendered again
-        stored = mail.attachment_ids
-        comm2 = self._communication(
-            self.customer_en, "formal", moves=self.invoices[self.customer_en][:1]
-        )
-        self.levels["formal"].attach_invoices = True
-        comm2._dispatch_email()
-        self.assertIn(comm2.mail_id.attachment_ids, stored)
+        self.assertIn(usd_inv.name, comm.skipped_channels)
+        self.assertNotIn(eur_inv.name, comm.skipped_channels)
+        # the invoice without a PDF is still in the email, with its link
+        self.assertIn(usd_inv.get_portal_url().split("?")[0], str(mail.body_html))
+
+    def test_no_invoice_pdf_without_attach_option(self):
+        comm, mail = self._email(self.customer_en, "friendly")
+        self.assertFalse(mail.attachment_ids)
+        self.assertFalse(comm.skipped_channels)
 
     def test_courtesy_before_due_date(self):
         invoice = self._dunning_invoice(

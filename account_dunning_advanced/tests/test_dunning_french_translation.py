@@ -28,6 +28,9 @@ class TestDunningFrenchTranslation(DunningDispatchCommon):
         self.assertIn("relance formelle", mail.subject)
         self.assertIn("Pénalités de retard", str(mail.body_html))
         self.assertNotIn("Late-payment penalties", str(mail.body_html))
+        # the body view the template calls is translated too
+        self.assertIn("Cordialement", str(mail.body_html))
+        self.assertNotIn("Kind regards", str(mail.body_html))
         html = (
             self.env["ir.actions.report"]
             ._render_qweb_html(

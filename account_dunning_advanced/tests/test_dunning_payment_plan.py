@@ -26,15 +26,6 @@ class TestDunningPaymentPlan(DunningWorkspaceCommon):
             wizard_form.save().action_confirm()
         self.plan = self.customer.dunning_payment_plan_ids
 
-    def _instalment_mails(self):
-        return self.env["mail.mail"].search(
-            [
-                ("model", "=", "dunning.payment.plan"),
-                ("res_id", "=", self.plan.id),
-                ("recipient_ids", "in", self.customer.ids),
-            ]
-        )
-
     def test_plan_schedule(self):
         self.assertRecordValues(
             self.plan,
@@ -49,7 +40,13 @@ class TestDunningPaymentPlan(DunningWorkspaceCommon):
             ],
         )
 
-    def test_invoices_not_reminded_while_the_plan_is_kept(self):
+    def test_instalments_are_reminded_like_any_item(self):
+        """The invoices are held back; each instalment is an item of its own,
+        reminded by the run at the scenario's level of its due date, once."""
+        self.scenario.level_ids = [
+            (0, 0, {"name": "Due today", "offset_days": 0, "tone": "courtesy"})
+        ]
+        level_due = self.scenario.level_ids.filtered(lambda lv: lv.offset_days == 0)
         with freeze_time(TODAY):
             self._run(TODAY)
             self.assertFalse(self._communications())
@@ -58,15 +55,41 @@ class TestDunningPaymentPlan(DunningWorkspaceCommon):
             )
             self.assertEqual(set(log.mapped("reason")), {"payment_plan"})
         with freeze_time("2026-03-24"):
-            self.env["dunning.payment.plan"]._cron_remind_instalments()
-            self.assertFalse(self._instalment_mails())
+            self._run(date(2026, 3, 24))
+            self.assertFalse(self._communications())
         with freeze_time("2026-03-25"):
-            self.env["dunning.payment.plan"]._cron_remind_instalments()
-            self.env["dunning.payment.plan"]._cron_remind_instalments()
-            mail = self._instalment_mails()
-            self.assertEqual(len(mail), 1, "each instalment is reminded once")
-            self.assertIn("instalment of", mail.subject)
-            self.assertEqual(mail.state, "outgoing", "sent by the mail queue")
+            self._run(date(2026, 3, 25))
+            self._run(date(2026, 3, 25))
+            reminder = self._communications()
+            self.assertEqual(len(reminder), 1, "each instalment is reminded once")
+            self.assertRecordValues(
+                reminder.line_ids,
+                [
+                    {
+                        "plan_line_id": self.plan.line_ids[0].id,
+                        "move_id": self.invoice_a.id,
+                        "move_line_id": False,
+                        "level_id": level_due.id,
+                        "date_maturity": date(2026, 3, 25),
+                        "amount_residual": 500.0,
+                        "penalty_interest": 0.0,
+                    }
+                ],
+            )
+            self.assertRecordValues(
+                reminder, [{"amount_due": 500.0, "contact_id": self.customer.id}]
+            )
+            self.assertEqual(reminder.mail_id.state, "outgoing", "by the mail queue")
+            self.assertIn("Payment plan instalment 1 of 3", reminder.mail_id.body_html)
+            self.assertFalse(
+                self.env["mail.mail"].search(
+                    [
+                        ("model", "=", "dunning.payment.plan"),
+                        ("res_id", "=", self.plan.id),
+                    ]
+                ),
+                "no second path around the run",
+            )
             self.assertEqual(
                 self.plan.line_ids.mapped("reminded_date"),
                 [date(2026, 3, 25), False, False],
@@ -75,19 +98,31 @@ class TestDunningPaymentPlan(DunningWorkspaceCommon):
         with freeze_time("2026-04-10"):
             self.plan.invalidate_recordset()
             self.assertEqual(self.plan.line_ids.mapped("paid"), [True, False, False])
-            self.env["dunning.payment.plan"]._cron_remind_instalments()
+            self.env["dunning.payment.plan"]._cron_check_plans()
             self.assertEqual(self.plan.state, "active")
             self._run(date(2026, 4, 10))
-            self.assertFalse(self._communications())
+            self.assertEqual(self._communications(), reminder)
+        with freeze_time("2026-04-25"):
+            self._run(date(2026, 4, 25))
+            second = self._communications() - reminder
+            self.assertRecordValues(
+                second.line_ids,
+                [
+                    {
+                        "plan_line_id": self.plan.line_ids[1].id,
+                        "move_id": self.invoice_a.id,
+                        "level_id": level_due.id,
+                        "amount_residual": 500.0,
+                    }
+                ],
+            )
 
     def test_missed_instalment_resumes_the_scenario(self):
-        with freeze_time("2026-03-25"):
-            self.env["dunning.payment.plan"]._cron_remind_instalments()
         with freeze_time("2026-03-28"):
-            self.env["dunning.payment.plan"]._cron_remind_instalments()
+            self.env["dunning.payment.plan"]._cron_check_plans()
             self.assertEqual(self.plan.state, "active", "still within the grace")
         with freeze_time("2026-03-29"):
-            self.env["dunning.payment.plan"]._cron_remind_instalments()
+            self.env["dunning.payment.plan"]._cron_check_plans()
             self.assertEqual(self.plan.state, "broken")
             activity = self.customer.activity_ids.filtered(
                 lambda a: a.summary == "Payment plan broken"
@@ -98,3 +133,4 @@ class TestDunningPaymentPlan(DunningWorkspaceCommon):
                 self._communications().line_ids.move_id,
                 self.invoice_a | self.invoice_b,
             )
+            self.assertFalse(self._communications().line_ids.plan_line_id)

@@ -36,9 +36,9 @@ class TestDunningPromise(DunningWorkspaceCommon):
             promise,
             [{"state": "open", "amount": 1500.0, "paused_until": date(2026, 3, 30)}],
         )
-        self.assertEqual(
+        self.assertFalse(
             self.customer.with_company(self.company).dunning_paused_until,
-            date(2026, 3, 30),
+            "the promise holds reminders back itself",
         )
         self.assertFalse(activity.exists(), "the call activity is marked done")
         self.assertIn(
@@ -50,7 +50,14 @@ class TestDunningPromise(DunningWorkspaceCommon):
         log = self.env["dunning.run.log"].search(
             [("partner_id", "=", self.customer.id)]
         )
-        self.assertIn("partner_paused", log.mapped("reason"))
+        self.assertEqual(set(log.mapped("reason")), {"promise"})
+        self.assertEqual(
+            self.env["dunning.run"]._partner_status(
+                self.company, TODAY, self.customer.ids
+            )[self.customer.id]["next_date"],
+            date(2026, 3, 31),
+            "reminders resume the day after the promised date plus grace",
+        )
 
     def test_broken_promise_resumes_and_warns_the_collector(self):
         with freeze_time(TODAY):
@@ -64,9 +71,6 @@ class TestDunningPromise(DunningWorkspaceCommon):
             promise = self.customer.dunning_promise_ids
             self.assertRecordValues(
                 promise, [{"state": "broken", "amount_collected": 200.0}]
-            )
-            self.assertFalse(
-                self.customer.with_company(self.company).dunning_paused_until
             )
             activity = self.customer.activity_ids.filtered(
                 lambda a: a.summary == "Broken promise to pay"
@@ -84,3 +88,64 @@ class TestDunningPromise(DunningWorkspaceCommon):
             self.env["dunning.promise"]._cron_check_promises()
         self.assertEqual(self.customer.dunning_promise_ids.state, "kept")
         self.assertFalse(self.customer.activity_ids)
+
+    def _reasons(self, day):
+        run = self._run(day)
+        return set(
+            run.log_ids.filtered(lambda log: log.partner_id == self.customer).mapped(
+                "reason"
+            )
+        ) | ({"sent"} if run.communication_ids else set())
+
+    def test_promise_leaves_the_collectors_pause_alone(self):
+        """Paused by the collector until D+20, a promise until D+5 comes and
+        goes (kept, broken or cancelled): the pause still holds until D+20."""
+        customer = self.customer.with_company(self.company)
+        for close in ("action_mark_kept", "action_cancel", "broken"):
+            with self.subTest(close=close), freeze_time(TODAY):
+                customer.dunning_paused_until = date(2026, 4, 9)
+                # company grace: 3 days, so the promise holds until D+5
+                promise = self.env["dunning.promise"].create(
+                    {
+                        "partner_id": customer.id,
+                        "company_id": self.company.id,
+                        "date": date(2026, 3, 22),
+                        "amount": 100.0,
+                    }
+                )
+                self.assertEqual(promise.paused_until, date(2026, 3, 25))
+                self.assertEqual(self._reasons(TODAY), {"partner_paused"})
+                if close == "broken":
+                    with freeze_time("2026-03-26"):
+                        self.env["dunning.promise"]._cron_check_promises()
+                else:
+                    getattr(promise, close)()
+                self.assertNotEqual(promise.state, "open")
+                self.assertEqual(customer.dunning_paused_until, date(2026, 4, 9))
+                self.assertEqual(self._reasons(date(2026, 4, 9)), {"partner_paused"})
+                self.assertEqual(self._reasons(date(2026, 4, 10)), {"sent"})
+                self.env["dunning.communication"].sudo().search([]).unlink()
+
+    @freeze_time(TODAY)
+    def test_collectors_pause_leaves_the_promise_alone(self):
+        """A promise until D+10; the collector pauses until D+5 then resumes:
+        the promise still holds reminders back until D+10."""
+        customer = self.customer.with_company(self.company)
+        self.env["dunning.promise"].create(
+            {
+                "partner_id": customer.id,
+                "company_id": self.company.id,
+                "date": date(2026, 3, 27),
+                "amount": 100.0,
+            }
+        )
+        row = self.env["dunning.worklist"].search(
+            [("partner_id", "=", customer.id), ("company_id", "=", self.company.id)]
+        )
+        row.paused_until = date(2026, 3, 25)
+        self.assertEqual(self._reasons(date(2026, 3, 25)), {"partner_paused"})
+        row.action_resume()
+        self.assertFalse(customer.dunning_paused_until)
+        self.assertEqual(self._reasons(date(2026, 3, 26)), {"promise"})
+        self.assertEqual(self._reasons(date(2026, 3, 30)), {"promise"})
+        self.assertEqual(self._reasons(date(2026, 3, 31)), {"sent"})

@@ -31,6 +31,16 @@ class TestDunningScoring(DunningReportingCommon):
         cls.inv_old = cls._invoice(cls.customer, 500, "2025-04-01", "2025-04-30")
         cls._pay(cls.inv_old, 500, "2025-06-29")
 
+    def _dispute(self, invoice):
+        self.env["dunning.dispute"].create(
+            {
+                "move_id": invoice.id,
+                "reason_id": self.env.ref(
+                    "account_dunning_advanced.dispute_reason_price"
+                ).id,
+            }
+        )
+
     def _recompute(self):
         self.env["dunning.partner.score"]._recompute(self.company)
         return self._score(self.customer)
@@ -85,19 +95,31 @@ class TestDunningScoring(DunningReportingCommon):
         self.assertEqual(with_promise.promises_broken, 1)
         # + 10 x 1/3: 31.5 rounds to 31
         self.assertEqual(with_promise.risk_score, 31)
-        self.inv_open.dunning_dispute = True
+        self._dispute(self.inv_open)
         with_dispute = self._recompute()
         self.assertEqual(with_dispute.open_disputes, 1)
         # + 10 x 1/2
         self.assertEqual(with_dispute.risk_score, 36)
         self.assertLess(before, with_promise.risk_score)
 
-    def test_reconciled_payment_updates_the_score(self):
+    def test_reconciled_payment_schedules_the_rescoring(self):
         score = self._recompute()
         self.assertEqual(score.overdue_amount, 2000.0)
-        # Paid 60 days late: no scheduled action needed to see it.
+        cron = self.env.ref("account_dunning_advanced.ir_cron_dunning_rescore")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        # Paid 60 days late: the payment only queues the customer...
         self._pay(self.inv_open, 2000, "2026-06-30")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]) - triggers,
+            "the reconciliation wakes the rescoring action up",
+        )
+        score.invalidate_recordset()
+        self.assertRecordValues(score, [{"paid_count": 2, "overdue_amount": 2000.0}])
+        # ... which rescores it when it runs
+        cron.method_direct_trigger()
+        score.invalidate_recordset()
         self.assertRecordValues(score, [{"paid_count": 3, "overdue_amount": 0.0}])
+        self.assertFalse(self.env["dunning.score.queue"].search([]))
         # (10 x 1000 + 0 + 60 x 2000) / 6000 and 2 of 3 paid late
         self.assertAlmostEqual(score.avg_days_late, 130000 / 6000)
         self.assertAlmostEqual(score.late_share, 200 / 3)
@@ -112,16 +134,19 @@ class TestDunningScoring(DunningReportingCommon):
 
         scores = []
         worst = self._customer("Worst Payer")
+        offset = 100  # levels of one scenario have distinct offsets
         for days_late in (5, 30, 200):
             inv = self._invoice(worst, 1000, "2025-09-01", "2025-10-01")
             for day in ("2025-10-02", "2025-10-03", "2025-10-04", "2025-10-05"):
-                self._remind(
-                    inv,
-                    day,
-                    self.env["dunning.level"].create(
-                        {"scenario_id": self.scenario.id, "name": day, "offset_days": 1}
-                    ),
+                offset += 1
+                level = self.env["dunning.level"].create(
+                    {
+                        "scenario_id": self.scenario.id,
+                        "name": day,
+                        "offset_days": offset,
+                    }
                 )
+                self._remind(inv, day, level)
             self._pay(inv, 1000, inv.invoice_date_due + timedelta(days=days_late))
             self.env["dunning.partner.score"]._recompute(self.company)
             scores.append(self._score(worst).risk_score)
@@ -136,7 +161,7 @@ class TestDunningScoring(DunningReportingCommon):
                 }
             )
             overdue = self._invoice(worst, 10000, "2025-01-01", "2025-02-01")
-            overdue.dunning_dispute = True
+            self._dispute(overdue)
             self.env["dunning.partner.score"]._recompute(self.company)
             scores.append(self._score(worst).risk_score)
         self.assertEqual(scores, sorted(scores), "worse behaviour, higher risk")

@@ -33,7 +33,14 @@ class TestDunningSkipReasons(DunningEngineCommon):
         return run
 
     def test_disputed_invoice(self):
-        self.invoice.dunning_dispute = True
+        self.env["dunning.dispute"].create(
+            {
+                "move_id": self.invoice.id,
+                "reason_id": self.env.ref(
+                    "account_dunning_advanced.dispute_reason_quality"
+                ).id,
+            }
+        )
         self._assert_skipped("disputed")
 
     def test_excluded_invoice(self):

@@ -4,6 +4,7 @@ import html
 
 from freezegun import freeze_time
 
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .dunning_dispatch_common import TODAY, DunningDispatchCommon
@@ -48,6 +49,43 @@ class TestDunningSmsCall(DunningDispatchCommon):
         self.assertIn("1,234.56\xa0€ + $\xa02,500.00", body)
         self.assertIn("02/09/2026", body)
         self.assertIn("/my/invoices", body)
+
+    def test_level_sms_text_in_the_customer_language(self):
+        level = self.levels["friendly"]
+        level.sms_body = "{company}: {amount} overdue ({invoices}). Pay: {url}"
+        level.with_context(
+            lang="fr_FR"
+        ).sms_body = "{company} : {amount} impayés ({invoices}). Payer : {url}"
+        invoice = self.invoices[self.customer_fr][:1]
+        comm_fr = self._communication(
+            self.customer_fr,
+            "friendly",
+            moves=invoice,
+            channel_email=False,
+            channel_sms=True,
+        )
+        comm_en = self._communication(
+            self.customer_en, "friendly", channel_email=False, channel_sms=True
+        )
+        (comm_fr | comm_en)._dispatch_sms()
+        self.assertEqual(
+            comm_fr.sms_id.body,
+            f"Lumière SAS : 1\xa0234,56\xa0€ impayés ({invoice.name}). "
+            f"Payer : {invoice.get_base_url()}{invoice.get_portal_url()}",
+        )
+        eur_inv, usd_inv = self.invoices[self.customer_en]
+        self.assertEqual(
+            comm_en.sms_id.body,
+            f"Lumière SAS: 1,234.56\xa0€ + $\xa02,500.00 overdue "
+            f"({eur_inv.name}, {usd_inv.name}). "
+            f"Pay: {self.company.get_base_url()}/my/invoices",
+        )
+
+    def test_level_sms_text_placeholders_checked(self):
+        with self.assertRaisesRegex(ValidationError, "placeholder"):
+            self.levels["friendly"].sms_body = "{company}: pay {total} now"
+        with self.assertRaisesRegex(ValidationError, "placeholder"):
+            self.levels["friendly"].sms_body = "{company: pay now"
 
     def test_call_activity(self):
         previous = self._communication(

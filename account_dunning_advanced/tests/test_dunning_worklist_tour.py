@@ -40,11 +40,21 @@ class TestDunningWorklistTour(HttpCase):
             promise,
             [{"state": "open", "amount": 700.0, "user_id": collector.id}],
         )
-        self.assertEqual(
+        self.assertFalse(
             customer.with_company(company).dunning_paused_until,
-            promise.paused_until,
+            "a promise leaves the collector's own pause alone",
         )
-        self.env["dunning.run"]._run_company(company, today, "manual", dry_run=False)
+        run = self.env["dunning.run"]._run_company(
+            company, today, "manual", dry_run=False
+        )
         self.assertFalse(
             self.env["dunning.communication"].search([("partner_id", "=", customer.id)])
+        )
+        self.assertEqual(
+            set(
+                run.log_ids.filtered(lambda log: log.partner_id == customer).mapped(
+                    "reason"
+                )
+            ),
+            {"promise"},
         )

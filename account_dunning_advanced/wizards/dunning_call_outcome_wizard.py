@@ -66,19 +66,17 @@ class DunningCallOutcomeWizard(models.TransientModel):
 
     @api.depends("partner_id", "company_id")
     def _compute_overdue_moves(self):
+        """The invoices of the customer's open items, by the planner's rule."""
+        planner = self.env["dunning.planner"]
         for wizard in self:
-            wizard.overdue_move_ids = self.env["account.move"].search(
-                [
-                    (
-                        "commercial_partner_id",
-                        "=",
-                        wizard.partner_id.commercial_partner_id.id,
-                    ),
-                    ("company_id", "=", wizard.company_id.id),
-                    ("move_type", "in", ("out_invoice", "out_receipt")),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
-                ]
+            partner = wizard.partner_id.commercial_partner_id
+            item_ids = (
+                planner._open_item_ids(wizard.company_id.ids, partner.ids)
+                if partner and wizard.company_id
+                else []
+            )
+            wizard.overdue_move_ids = (
+                self.env["account.move.line"].browse(item_ids).move_id
             )
 
     @api.model

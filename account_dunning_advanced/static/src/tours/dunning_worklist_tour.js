@@ -37,9 +37,9 @@ registry.category("web_tour.tours").add("account_dunning_advanced_worklist", {
             run: "click",
         },
         {
-            content: "Reminders are paused",
+            content: "The promise holds the reminders back",
             trigger:
-                ".o_form_view div[name='paused_banner']:contains(Reminders paused until)",
+                ".o_form_view div[name='promise_banner']:contains(reminders held back until)",
         },
         {
             content: "The promise is listed on the page",

@@ -1,9 +1,13 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+# customers rescored per call of the rescoring action
+RESCORE_BATCH = 1000
 
 
 class DunningPartnerScore(models.Model):
@@ -106,6 +110,8 @@ class DunningPartnerScore(models.Model):
     @api.model
     def _cron_recompute(self):
         """Weekly: recompute every company's scores, then reclassify."""
+        # everything queued so far is rescored below
+        self.env["dunning.score.queue"].sudo().search([]).unlink()
         companies = self.env["res.company"].sudo().search([])
         for done, company in enumerate(companies, 1):
             self._recompute(company)
@@ -113,6 +119,34 @@ class DunningPartnerScore(models.Model):
             self.env["ir.cron"]._notify_progress(
                 done=done, remaining=len(companies) - done
             )
+
+    @api.model
+    def _cron_rescore_queued(self, batch_size=RESCORE_BATCH):
+        """Rescore the customers queued by reconciliations, a bounded slice
+        per call: one upsert per company of the slice."""
+        queue = self.env["dunning.score.queue"].sudo()
+        entries = queue.search([], limit=batch_size)
+        if not entries:
+            return
+        by_company = defaultdict(set)
+        for entry in entries:
+            by_company[entry.company_id].add(entry.partner_id.id)
+        # the same customers queued again meanwhile are rescored now too;
+        # removed first, so that a payment committed during the rescoring
+        # queues them again
+        entries |= queue.search(
+            [
+                ("company_id", "in", entries.company_id.ids),
+                ("partner_id", "in", entries.partner_id.ids),
+            ]
+        ).filtered(lambda e: e.partner_id.id in by_company[e.company_id])
+        entries.unlink()
+        for company, partner_ids in by_company.items():
+            self._recompute(company, partner_ids)
+        self.env["ir.cron"]._notify_progress(
+            done=sum(len(ids) for ids in by_company.values()),
+            remaining=queue.search_count([]),
+        )
 
     @api.model
     def _recompute(self, company, partner_ids=None):
@@ -133,6 +167,7 @@ class DunningPartnerScore(models.Model):
         ]
 
     def _score_upsert_query(self, company, today, partner_ids):
+        planner = self.env["dunning.planner"]
         restrict = restrict_move = SQL("TRUE")
         if partner_ids is not None:
             ids = list(partner_ids) or [0]
@@ -186,11 +221,10 @@ class DunningPartnerScore(models.Model):
                  GROUP BY pd.partner_id
             ),
             overdue AS (
-                SELECT partner_id, SUM(amount_residual) AS overdue_amount
-                  FROM items
-                 WHERE NOT COALESCE(reconciled, FALSE)
-                   AND amount_residual > 0 AND date_maturity < %(today)s
-                 GROUP BY partner_id
+                SELECT item.partner_id, SUM(item.amount_residual) AS overdue_amount
+                  FROM (%(open_items)s) item
+                 WHERE item.date_maturity < %(today)s
+                 GROUP BY item.partner_id
             ),
             revenue AS (
                 SELECT am.commercial_partner_id AS partner_id,
@@ -207,7 +241,7 @@ class DunningPartnerScore(models.Model):
                 SELECT am.commercial_partner_id AS partner_id, COUNT(*) AS n
                   FROM account_move am
                  WHERE am.company_id = %(company)s AND am.state = 'posted'
-                   AND am.dunning_dispute
+                   AND %(disputed)s
                    AND am.payment_state IN ('not_paid', 'partial')
                    AND %(restrict_move)s
                  GROUP BY am.commercial_partner_id
@@ -282,15 +316,13 @@ class DunningPartnerScore(models.Model):
             date_from=today - timedelta(days=365),
             restrict=restrict,
             restrict_move=restrict_move,
+            open_items=planner._open_item_sql([company.id], partner_ids),
+            disputed=planner._disputed_sql(SQL("am.id")),
             promises=self._broken_promises_query(company, today, restrict),
             uid=self.env.uid,
         )
 
     def _broken_promises_query(self, company, today, restrict):
-        # Promises to pay come with the collector workspace; without its model
-        # the term is zero rather than a failed query.
-        if "dunning.promise" not in self.env:
-            return SQL("SELECT NULL::int AS partner_id, 0 AS n WHERE FALSE")
         return SQL(
             """
             SELECT p.commercial_partner_id AS partner_id, COUNT(*) AS n
@@ -306,131 +338,3 @@ class DunningPartnerScore(models.Model):
             date_from=today - timedelta(days=365),
             restrict=restrict,
         )
-
-
-class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    dunning_key_account = fields.Boolean(
-        string="Key Account",
-        tracking=True,
-        help="Used by the automatic typology rules.",
-    )
-    dunning_typology_locked = fields.Boolean(
-        string="Typology Locked",
-        company_dependent=True,
-        tracking=True,
-        help="The weekly automatic classification leaves this customer's "
-        "typology as it is.",
-    )
-    dunning_risk_score = fields.Integer(
-        string="Risk Score",
-        compute="_compute_dunning_score",
-        search="_search_dunning_risk_score",
-        help="0 (no risk) to 100, from the payment behaviour of the last 12 "
-        "months; recomputed weekly and when a payment is reconciled.",
-    )
-    dunning_avg_days_late = fields.Float(
-        string="Average Days Late", compute="_compute_dunning_score", digits=(16, 1)
-    )
-    dunning_late_share = fields.Float(
-        string="Paid Late (%)", compute="_compute_dunning_score", digits=(16, 1)
-    )
-    dunning_avg_reminders = fields.Float(
-        string="Reminders Before Payment",
-        compute="_compute_dunning_score",
-        digits=(16, 2),
-    )
-    dunning_promises_broken = fields.Integer(
-        string="Promises Broken", compute="_compute_dunning_score"
-    )
-    dunning_overdue_amount_score = fields.Monetary(
-        string="Overdue (Scored)",
-        compute="_compute_dunning_score",
-        currency_field="dunning_score_currency_id",
-    )
-    dunning_open_disputes = fields.Integer(
-        string="Open Disputes", compute="_compute_dunning_score"
-    )
-    dunning_revenue_12m = fields.Monetary(
-        string="12-Month Revenue",
-        compute="_compute_dunning_score",
-        currency_field="dunning_score_currency_id",
-    )
-    dunning_paid_count = fields.Integer(
-        string="Paid Instalments", compute="_compute_dunning_score"
-    )
-    dunning_score_date = fields.Date(
-        string="Behaviour Computed On", compute="_compute_dunning_score"
-    )
-    dunning_score_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_dunning_score"
-    )
-
-    @api.depends_context("company")
-    def _compute_dunning_score(self):
-        company = self.env.company
-        scores = (
-            self.env["dunning.partner.score"]
-            .sudo()
-            .search(
-                [
-                    ("company_id", "=", company.id),
-                    ("partner_id", "in", self.commercial_partner_id.ids),
-                ]
-            )
-        )
-        by_partner = {score.partner_id.id: score for score in scores}
-        for partner in self:
-            score = by_partner.get(partner.commercial_partner_id.id)
-            partner.dunning_score_currency_id = company.currency_id
-            partner.dunning_risk_score = score.risk_score if score else 0
-            partner.dunning_avg_days_late = score.avg_days_late if score else 0.0
-            partner.dunning_late_share = score.late_share if score else 0.0
-            partner.dunning_avg_reminders = score.avg_reminders if score else 0.0
-            partner.dunning_promises_broken = score.promises_broken if score else 0
-            partner.dunning_overdue_amount_score = (
-                score.overdue_amount if score else 0.0
-            )
-            partner.dunning_open_disputes = score.open_disputes if score else 0
-            partner.dunning_revenue_12m = score.revenue_12m if score else 0.0
-            partner.dunning_paid_count = score.paid_count if score else 0
-            partner.dunning_score_date = score.date if score else False
-
-    def _search_dunning_risk_score(self, operator, value):
-        if operator not in ("=", "!=", "<", "<=", ">", ">="):
-            return NotImplemented
-        scores = (
-            self.env["dunning.partner.score"]
-            .sudo()
-            ._search(
-                [
-                    ("company_id", "=", self.env.company.id),
-                    ("risk_score", operator, value),
-                ]
-            )
-        )
-        return [("commercial_partner_id", "in", scores.subselect("partner_id"))]
-
-
-class AccountPartialReconcile(models.Model):
-    _inherit = "account.partial.reconcile"
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        partials = super().create(vals_list)
-        partials._update_dunning_scores()
-        return partials
-
-    def _update_dunning_scores(self):
-        """Rescore, per company, the customers whose receivable was just
-        (partly) settled: one upsert per company, not per partner."""
-        lines = (self.debit_move_id | self.credit_move_id).filtered(
-            lambda line: line.account_type == "asset_receivable" and line.partner_id
-        )
-        score_model = self.env["dunning.partner.score"].sudo()
-        for company in lines.company_id:
-            partners = lines.filtered(
-                lambda line, c=company: line.company_id == c
-            ).partner_id.commercial_partner_id
-            score_model._recompute(company, partners.ids)

@@ -1,0 +1,101 @@
+"""Benchmark of the reminder emails: template rendering and the send path.
+
+Usage (on a SCRATCH database where account_dunning_advanced is installed; the
+generated company is committed, the measured sends are rolled back):
+
+    python3 tests/benchmark_dunning_emails.py -c /path/odoo.conf -d DB \
+        --customers 500 --invoices 1000
+
+It generates a company like benchmark_dunning.py and runs the dunning cycle
+once (timed: it creates, renders and queues the reminders). Then, on the
+queued email reminders of that run, it times the rendering of their email
+templates alone (``mail.template`` rendering, one batch per template) and the
+whole email step (``_dispatch_email``: rendering, mail queue, chatter and
+invoice notes), and prints seconds, the Odoo process's CPU time (steadier
+than wall time on a busy machine) and SQL queries per reminder.
+"""
+
+import argparse
+import sys
+import time
+
+from benchmark_dunning import generate_company_dataset
+
+import odoo
+from odoo import SUPERUSER_ID, api, fields
+
+FIELDS = ("subject", "body_html", "email_from", "reply_to")
+
+
+def _timed(env, label, count, function):
+    env.invalidate_all()
+    queries = env.cr.sql_log_count
+    start, cpu = time.perf_counter(), time.process_time()
+    result = function()
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    queries = env.cr.sql_log_count - queries
+    count = max(count, 1)
+    sys.stdout.write(
+        f"{label:<34} {elapsed:6.2f} s  {1000 * elapsed / count:6.2f} ms/reminder"
+        f"  (Odoo CPU {1000 * cpu / count:6.2f} ms)"
+        f"  {queries / count:5.2f} queries/reminder\n"
+    )
+    return result
+
+
+def _render(comms):
+    with comms._dunning_render_memo():
+        for template, group in comms.grouped(
+            lambda c: c._dunning_mail_template()
+        ).items():
+            template._generate_template(group.ids, FIELDS)
+
+
+def run(env, customers, invoices, tag):
+    env, company = generate_company_dataset(env, customers, invoices, tag)
+    Run = env["dunning.run"].with_company(company)
+    today = fields.Date.context_today(Run)
+    planned = Run._run_company(company, today, "preview", True)
+    count = len(planned["communications"])
+    real = _timed(
+        env,
+        f"dunning run ({count} reminders)",
+        count,
+        lambda: Run._run_company(company, today, "manual", False),
+    )
+    env.cr.commit()
+    comms = real.communication_ids.filtered(lambda c: c.mail_id)
+    sys.stdout.write(
+        f"{len(comms)} emails queued, {len(comms.line_ids)} reminded items\n"
+    )
+    for attempt in ("first", "second"):
+        _timed(env, f"email rendering ({attempt})", len(comms), lambda: _render(comms))
+    env.cr.execute("SAVEPOINT bench_dispatch")
+    _timed(
+        env,
+        "email step (_dispatch_email)",
+        len(comms),
+        lambda: comms._dispatch_email(),
+    )
+    env.cr.execute("ROLLBACK TO SAVEPOINT bench_dispatch")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-c", "--config", required=True)
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("--customers", type=int, default=500)
+    parser.add_argument("--invoices", type=int, default=1000)
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
+    registry = odoo.modules.registry.Registry(args.database)
+    tag = time.strftime("%H%M%S")
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        run(env, args.customers, args.invoices, tag)
+        cr.rollback()
+
+
+if __name__ == "__main__":
+    main()
