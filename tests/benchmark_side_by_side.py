@@ -43,7 +43,8 @@ What ``measure`` does, with the addon's public entry points only:
   database (``odoo server --workers=0 --max-cron-threads=0``), or the letters render
   unstyled.
 
-Each phase reports wall time, SQL queries of the script's cursor
+Each phase reports wall time, the script's CPU time (less sensitive to the other
+processes of a busy machine), SQL queries of the script's cursor
 (``cr.sql_log_count``), queries per reminded customer, and the process peak RSS
 (``getrusage``: the process peak so far) with the RSS before/after.
 ``odoo.modules.module.current_test`` is false, so the addon commits as in production.
@@ -88,6 +89,13 @@ def rss_mb():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds():
+    """CPU time of this process (PostgreSQL's is not counted): less sensitive than
+    wall time to the other processes of a busy machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_mb():
@@ -157,19 +165,21 @@ SELECT count(*) FILTER (WHERE NOT l.reconciled),
 def measure(env, label, function):
     env.invalidate_all()
     cr = env.cr
-    queries0, rss0 = cr.sql_log_count, rss_mb()
+    queries0, rss0, cpu0 = cr.sql_log_count, rss_mb(), cpu_seconds()
     start = now()
     result = function()
     seconds = now() - start
     figures = {
         "seconds": round(seconds, 3),
+        "cpu": round(cpu_seconds() - cpu0, 2),
         "queries": cr.sql_log_count - queries0,
         "rss_before": round(rss0),
         "rss_after": round(rss_mb()),
         "peak_rss": round(peak_mb()),
     }
     out(
-        f"  {label}: {seconds:.2f} s, {figures['queries']} queries, RSS "
+        f"  {label}: {seconds:.2f} s (CPU {figures['cpu']:.2f} s), "
+        f"{figures['queries']} queries, RSS "
         f"{figures['rss_before']}->{figures['rss_after']} MB, "
         f"peak {figures['peak_rss']} MB"
     )
@@ -466,9 +476,11 @@ ROWS = [
     ("customers reminded", lambda f: get(f, "real_run", "customers_reminded"), None),
     ("dry run (s)", lambda f: get(f, "dry_run", "seconds"), "time"),
     ("dry run warm (s)", lambda f: get(f, "dry_run_warm", "seconds"), "time"),
+    ("dry run CPU (s)", lambda f: get(f, "dry_run", "cpu"), "time"),
     ("dry run queries", lambda f: get(f, "dry_run", "queries"), "time"),
     ("dry run queries/customer", lambda f: per_customer(f, "dry_run"), "time"),
     ("real run, emails queued (s)", lambda f: get(f, "real_run", "seconds"), "time"),
+    ("  Odoo process CPU (s)", lambda f: get(f, "real_run", "cpu"), "time"),
     ("  customers/s", lambda f: get(f, "real_run", "customers_per_s"), "rate"),
     ("  queries", lambda f: get(f, "real_run", "queries"), "time"),
     ("  queries/customer", lambda f: per_customer(f, "real_run"), "time"),
