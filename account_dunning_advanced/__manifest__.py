@@ -14,10 +14,7 @@
         "account",
         "account_payment",
         "account_qr_code_sepa",
-        "mail",
-        "portal",
         "sms",
-        "resource",
     ],
     "data": [
         # security

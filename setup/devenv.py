@@ -1,14 +1,14 @@
 """Set-up, demo and test tooling for the account_dunning_advanced addon.
 
-Run through the small scripts beside this file (./setup/demo, ./setup/test, ./setup/lint,
-./setup/odoo). It starts under the Python named by $PYTHON (default python3) using only the
-standard library, finds Odoo 18.0, builds the project virtualenv in the cache directory, then
-re-executes itself inside that virtualenv for everything else.
+Run through the small scripts beside this file (./setup/demo, ./setup/test,
+./setup/lint, ./setup/odoo). It starts under the Python named by $PYTHON (default
+python3) using only the standard library, finds Odoo 18.0, builds the project virtualenv
+in the cache directory, then re-executes itself inside that virtualenv for the rest.
 
 Everything it creates lives outside the repository, in
 ${DUNNING_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/account_dunning_advanced}: virtualenv,
-downloaded Odoo source, private PostgreSQL cluster, Odoo config, data_dir and logs. It only
-ever creates, copies or drops databases whose names start with "dunning_".
+downloaded Odoo source, private PostgreSQL cluster, Odoo config, data_dir and logs. It
+only ever creates, copies or drops databases whose names start with "dunning_".
 """
 
 import argparse
@@ -20,13 +20,14 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tarfile
-import threading
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -40,7 +41,9 @@ CACHE = Path(
     os.environ.get("DUNNING_CACHE_DIR")
     or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / ADDON
 )
-DB_PREFIX = "dunning_"
+# dunning_* databases, and the dunning-* templates of click-odoo-initdb
+DB_PREFIX = "dunning"
+TEMPLATE_PREFIX = "dunning"
 DEMO_DB = "dunning_demo"
 TEST_DB_PREFIX = "dunning_test_"  # + what + pid: concurrent runs do not collide
 PG_ROLE, PG_PASSWORD = "odoo", "odoo"
@@ -50,7 +53,6 @@ LOG_RECORD = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) "
     r"(?P<logger>[^\s:]+): (?P<msg>.*)$"
 )
-BROWSER_SKIP = re.compile(r"chrome|chromium|browser|websocket|devtools", re.I)
 # Odoo logs these as WARNING and goes on, but they mean the addon is broken.
 FATAL_WARNING = re.compile(r"demo data failed to install")
 
@@ -59,8 +61,14 @@ class SetupError(Exception):
     """A problem the user can fix; printed without a traceback."""
 
 
+def out(text, stream=sys.stdout):
+    """A line for the user (a command-line tool, no logger)."""
+    stream.write(f"{text}\n")
+    stream.flush()
+
+
 def say(msg):
-    print(f"[setup] {msg}", flush=True)
+    out(f"[setup] {msg}")
 
 
 def sha(*parts):
@@ -155,7 +163,7 @@ def source_identity(src):
 
 
 def download_odoo():
-    """Upstream 18.0 community source in the cache (shallow clone, else nightly tarball)."""
+    """Upstream 18.0 source in the cache (shallow clone, else the nightly tarball)."""
     target = CACHE / "odoo-18.0-src"
     if source_serie(target) == ODOO_SERIE:
         return target
@@ -165,7 +173,17 @@ def download_odoo():
     if shutil.which("git"):
         say(f"downloading Odoo 18.0 source: git clone --depth 1 -b 18.0 {ODOO_GIT_URL}")
         r = subprocess.run(
-            ["git", "clone", "--quiet", "--depth", "1", "-b", "18.0", ODOO_GIT_URL, tmp],
+            [
+                "git",
+                "clone",
+                "--quiet",
+                "--depth",
+                "1",
+                "-b",
+                "18.0",
+                ODOO_GIT_URL,
+                tmp,
+            ],
             env=dict(os.environ, GIT_TERMINAL_PROMPT="0"),
             check=False,
         )
@@ -198,7 +216,9 @@ def find_odoo(python):
     """(mode, odoo source or None, identity) following the documented lookup order."""
     info = probe(python)
     if tuple(info["python"][:2]) < (3, 10):
-        raise SetupError(f"Odoo 18.0 needs Python >= 3.10; {python} is {info['python']}")
+        raise SetupError(
+            f"Odoo 18.0 needs Python >= 3.10; {python} is {info['python']}"
+        )
     found = info.get("odoo")
     if found and tuple(found) == ODOO_SERIE:
         ident = f"system:{info.get('dist') or info['odoo_version']}:{info['odoo_path']}"
@@ -242,6 +262,7 @@ def ensure_venv():
     venv = CACHE / f"venv-py{pyver[0]}.{pyver[1]}-{key}"
     ready = venv / ".ready"
     if ready.exists():
+        ready.touch()  # in use: not removed by a set-up with other requirements
         return venv, mode
     say(f"creating virtualenv {venv} (Odoo from: {mode})")
     shutil.rmtree(venv, ignore_errors=True)
@@ -251,24 +272,34 @@ def ensure_venv():
     subprocess.run(args, check=True)
     pip = [str(venv_python(venv)), "-m", "pip", "--disable-pip-version-check", "-q"]
     say("installing setup/requirements.txt")
-    subprocess.run(pip + ["install", "-r", str(REPO / "setup" / "requirements.txt")], check=True)
+    subprocess.run(
+        pip + ["install", "-r", str(REPO / "setup" / "requirements.txt")], check=True
+    )
     if src is not None:
-        # Odoo is used in place through a .pth file: nothing is built inside or copied from
-        # the user's tree (pip install <dir> would write build/ and *.egg-info there), and
-        # OCA addon wheels cannot hide it (STYLE.md trap of editable installs).
+        # Odoo is used in place through a .pth file: nothing is built inside or copied
+        # from the user's tree (pip install <dir> would write build/ and *.egg-info
+        # there), and OCA addon wheels cannot hide it (STYLE.md trap of editable
+        # installs).
         site = subprocess.run(
-            [str(venv_python(venv)), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True, text=True, check=True,
+            [
+                str(venv_python(venv)),
+                "-c",
+                "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         Path(site, "odoo-src.pth").write_text(f"{src}\n")
     info = probe(str(venv_python(venv)))
     if tuple(info.get("odoo") or ()) != ODOO_SERIE:
         raise SetupError(f"the virtualenv {venv} does not import Odoo 18.0: {info}")
     ready.write_text(json.dumps({"mode": mode, "odoo": ident, "python": python}))
-    # Older virtualenvs unused for a day go; a recent one may serve a running command.
-    for old in CACHE.glob("venv-*"):
-        if old != venv and time.time() - old.stat().st_mtime > 86400:
-            shutil.rmtree(old, ignore_errors=True)
+    # another checkout (branch) may still use an older one: remove those unused for a
+    # week
+    for old in CACHE.glob("venv-*/.ready"):
+        if time.time() - old.stat().st_mtime > 7 * 86400:
+            shutil.rmtree(old.parent, ignore_errors=True)
     return venv, mode
 
 
@@ -281,7 +312,7 @@ class Postgres:
     """The external server named by PGHOST, or the project's private cluster."""
 
     def __init__(self, **server):
-        """server: host/port/user/password of a running server, as in the Odoo config."""
+        """server: host/port/user/password of a running server (Odoo config)."""
         self.external = bool(server or os.environ.get("PGHOST"))
         self.pgdir = CACHE / "pg"
         self.data = self.pgdir / "data"
@@ -296,8 +327,8 @@ class Postgres:
             self.password = os.environ.get("PGPASSWORD", "")
             if self.user == "postgres":
                 raise SetupError(
-                    "Odoo refuses the database role 'postgres': set PGUSER to another role "
-                    "(with CREATEDB) on the server named by PGHOST"
+                    "Odoo refuses the database role 'postgres': set PGUSER to another "
+                    "role (with CREATEDB) on the server named by PGHOST"
                 )
         else:
             self.host, self.user, self.password = "127.0.0.1", PG_ROLE, PG_PASSWORD
@@ -313,14 +344,19 @@ class Postgres:
     def _bindir(self):
         candidates = []
         if shutil.which("pg_config"):
-            out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+            out = subprocess.run(
+                ["pg_config", "--bindir"], capture_output=True, text=True
+            )
             candidates.append(out.stdout.strip())
 
         def version(p):
             return [int(x) for x in re.findall(r"\d+", p.parent.name)] or [0]
 
         candidates += map(
-            str, sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=version, reverse=True)
+            str,
+            sorted(
+                Path("/usr/lib/postgresql").glob("*/bin"), key=version, reverse=True
+            ),
         )
         with contextlib.suppress(ImportError):
             import importlib.util
@@ -333,8 +369,9 @@ class Postgres:
             if all((Path(c) / b).exists() for b in ("initdb", "pg_ctl", "postgres")):
                 return Path(c)
         raise SetupError(
-            "no PostgreSQL server binaries found (pg_config, /usr/lib/postgresql/*/bin, "
-            "pgserver): install PostgreSQL or set PGHOST/PGPORT/PGUSER/PGPASSWORD"
+            "no PostgreSQL server binaries found (pg_config, "
+            "/usr/lib/postgresql/*/bin, pgserver): install PostgreSQL or set "
+            "PGHOST/PGPORT/PGUSER/PGPASSWORD"
         )
 
     def _run_as(self):
@@ -363,7 +400,7 @@ class Postgres:
         )
 
     def _grant_traversal(self, uid):
-        """The server user must reach its data dir (e.g. under /root): add search (x)."""
+        """The server user must reach its data dir (e.g. under /root): o+x."""
         for parent in reversed(self.pgdir.parents):
             st = parent.stat()
             if st.st_uid != uid and not st.st_mode & 0o001:
@@ -391,8 +428,9 @@ class Postgres:
         pwfile.unlink()
         with open(self.data / "postgresql.conf", "a") as conf:
             conf.write(
-                "\n# account_dunning_advanced private dev/test cluster: loopback TCP only,\n"
-                "# no unix socket; durability traded for speed (throw-away databases).\n"
+                "\n# account_dunning_advanced private dev/test cluster: loopback TCP\n"
+                "# only, no unix socket; durability traded for speed (throw-away\n"
+                "# databases).\n"
                 "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
                 "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
                 "max_connections = 200\n"
@@ -421,7 +459,7 @@ class Postgres:
         return users
 
     def start(self):
-        """Make the server reachable; the private one is shared by concurrent commands."""
+        """Make the server reachable; the private one is shared by our commands."""
         if self.external:
             self.check()
             return
@@ -430,23 +468,29 @@ class Postgres:
             self._init_cluster(bindir)
             self.port = self._running_port()
             if self.port is None:
-                portfile = CACHE / "pg-port"
-                port = int(os.environ.get("DUNNING_PG_PORT") or 0)
-                if not port and portfile.exists():
-                    port = int(portfile.read_text())
-                if not port or not port_is_free(port):
-                    port = free_port(54329)
-                portfile.write_text(str(port))
-                say(f"starting PostgreSQL ({bindir}) on 127.0.0.1:{port}")
-                self._pg(
-                    [bindir / "pg_ctl", "-D", self.data, "-l", self.pgdir / "server.log",
-                     "-w", "-t", "120", "-o", f"-p {port}", "start"],
-                    stdout=subprocess.DEVNULL,
-                )  # fmt: skip
-                self.port = port
+                self.port = self._start_server(bindir)
             self._users(add=os.getpid())
             self.registered = True
         self.check()
+
+    def _start_server(self, bindir):
+        portfile = CACHE / "pg-port"
+        # choosing a free port and binding it is one step for every cache directory on
+        # the machine: two set-ups starting at once do not pick the same port
+        with file_lock("dunning-pg-ports", Path(tempfile.gettempdir())):
+            port = int(os.environ.get("DUNNING_PG_PORT") or 0)
+            if not port and portfile.exists():
+                port = int(portfile.read_text())
+            if not port or not port_is_free(port):
+                port = free_port(54329)
+            portfile.write_text(str(port))
+            say(f"starting PostgreSQL ({bindir}) on 127.0.0.1:{port}")
+            self._pg(
+                [bindir / "pg_ctl", "-D", self.data, "-l", self.pgdir / "server.log",
+                 "-w", "-t", "120", "-o", f"-p {port}", "start"],
+                stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+        return port
 
     def release(self):
         """Stop the private server when no other command of ours still uses it."""
@@ -458,7 +502,15 @@ class Postgres:
                 return
             if self._running_port() is not None:
                 self._pg(
-                    [self._bindir() / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"],
+                    [
+                        self._bindir() / "pg_ctl",
+                        "-D",
+                        self.data,
+                        "-m",
+                        "fast",
+                        "-w",
+                        "stop",
+                    ],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                     check=False,
@@ -506,10 +558,10 @@ class Postgres:
 
 
 @contextlib.contextmanager
-def file_lock(name):
+def file_lock(name, directory=CACHE):
     """An exclusive lock shared by every command using this cache directory."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / f"{name}.lock", "a") as fh:
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / f"{name}.lock", "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -519,7 +571,9 @@ def file_lock(name):
 
 def own(db):
     if not db.startswith(DB_PREFIX):
-        raise SetupError(f"refusing to touch database {db!r}: not created by this project")
+        raise SetupError(
+            f"refusing to touch database {db!r}: not created by this project"
+        )
     return db
 
 
@@ -559,9 +613,12 @@ class Project:
         import odoo
 
         package = Path(odoo.__file__).parent
-        # a source tree keeps the standard addons beside the package, an installed Odoo inside it
+        # a source tree keeps the standard addons beside the package, an installed Odoo
+        # inside it
         dirs = [package.parent / "addons", package / "addons"]
-        return ",".join(str(d) for d in dirs if (d / "base").is_dir() or (d / "web").is_dir())
+        return ",".join(
+            str(d) for d in dirs if (d / "base").is_dir() or (d / "web").is_dir()
+        )
 
     def write_config(self):
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -575,13 +632,14 @@ class Project:
             f"db_password = {self.pg.password}\n"
             f"addons_path = {self.odoo_addons_dir()},{REPO}\n"
             f"data_dir = {self.data_dir}\n"
+            "http_interface = 127.0.0.1\n"
             "workers = 0\n"
         )
         if not self.conf.exists() or self.conf.read_text() != text:
             self.conf.write_text(text)
             self.conf.chmod(0o600)
 
-    # -- databases ----------------------------------------------------------------------
+    # -- databases ---------------------------------------------------------------------
     def filestore(self, db):
         return self.data_dir / "filestore" / db
 
@@ -589,7 +647,8 @@ class Project:
         own(db)
         if self.pg.exists(db):
             self.pg.sql(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s",
                 (db,),
             )
             self.pg.sql(f'DROP DATABASE "{db}"')
@@ -602,27 +661,21 @@ class Project:
         if self.filestore(src).exists():
             shutil.copytree(self.filestore(src), self.filestore(dst))
 
-    def rename_db(self, src, dst):
-        self.drop_db(dst)
-        self.pg.sql(f'ALTER DATABASE "{own(src)}" RENAME TO "{own(dst)}"')
-        if self.filestore(src).exists():
-            self.filestore(src).rename(self.filestore(dst))
-
     def module_state(self, db, module=ADDON):
         rows = self.pg.sql(
             "SELECT state FROM ir_module_module WHERE name = %s", (module,), dbname=db
         )
         return rows[0][0] if rows else None
 
-    # -- running Odoo -------------------------------------------------------------------
+    # -- running Odoo ------------------------------------------------------------------
     def odoo_cmd(self, *args):
         return [self.python, "-m", "odoo", *args]
 
-    def run_logged(self, cmd, log, echo=None, timeout=None):
-        """Run cmd, write its output to log, print the lines echo() accepts.
+    def run_logged(self, cmd, log, echo=None):
+        """Run cmd, write its output to log, print the lines echo() accepts; exit code.
 
-        Returns (exit code, timed out). The child gets its own session so that Ctrl-C
-        (KeyboardInterrupt here) stops it and the Chrome processes it may have started.
+        The child gets its own session so that Ctrl-C (KeyboardInterrupt here) stops it
+        and the processes it may have started.
         """
         log.parent.mkdir(parents=True, exist_ok=True)
         proc = subprocess.Popen(
@@ -634,36 +687,23 @@ class Project:
             cwd=CACHE,
             start_new_session=True,
         )
-        timed_out = threading.Event()
-
-        def watchdog():
-            timed_out.set()
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-
-        timer = threading.Timer(timeout, watchdog) if timeout else None
-        if timer:
-            timer.start()
         try:
             with open(log, "w") as fh:
                 for line in proc.stdout:
                     fh.write(line)
                     if echo and echo(line):
-                        print("  " + line.rstrip()[:300], flush=True)
-            return proc.wait(), timed_out.is_set()
+                        out("  " + line.rstrip()[:300])
+            return proc.wait()
         except BaseException:
             stop_process(proc)
             raise
-        finally:
-            if timer:
-                timer.cancel()
 
-    def run_odoo(self, db, *args, log, echo=None, timeout=None):
+    def run_odoo(self, db, *args, log, echo=None):
         cmd = self.odoo_cmd("-c", str(self.conf), "-d", db, *args)
-        return self.run_logged(cmd, log, echo=echo, timeout=timeout)
+        return self.run_logged(cmd, log, echo=echo)
 
     def run_script(self, action, db, log, output=None):
-        """setup/odoo_script.py ACTION in db; its result text (if any) goes to output."""
+        """setup/odoo_script.py ACTION in db; its result text goes to output."""
         script = REPO / "setup" / "odoo_script.py"
         cmd = [self.python, str(script), action, str(self.conf), db, str(output or "")]
         return self.run_logged(cmd, log)
@@ -723,39 +763,31 @@ def progress_echo(line):
     )
 
 
-def ensure_template(project):
-    """A database with the addon's dependencies (and demo data) installed, to copy."""
-    import odoo.release
-
-    depends = sorted(set(addon_manifest().get("depends", [])) | {"base"})
-    key = sha(odoo.release.version, odoo.__file__, ",".join(depends), "demo")
-    name = f"dunning_tmpl_{key}"
-    with file_lock("template"):
-        if not (project.pg.exists(name) and project.filestore(name).is_dir()):
-            build_template(project, name, depends)
-    return name
+def addon_depends():
+    return sorted(addon_manifest().get("depends", []))
 
 
-def build_template(project, name, depends):
-    building = name + "_building"
-    say(f"building template database {name}: installing {', '.join(depends)}")
-    say("(first run only: several minutes on a small machine)")
-    log = project.logs / "template.log"
-    project.logs.mkdir(parents=True, exist_ok=True)
-    t0 = time.time()
-    project.drop_db(building)
-    rc, _ = project.run_odoo(
-        building, "-i", ",".join(depends), "--stop-after-init", "--no-http",
-        "--max-cron-threads=0", "--log-level=info", log=log, echo=progress_echo,
-    )  # fmt: skip
+def new_db(project, db, log):
+    """db with the addon's dependencies and demo data, by click-odoo-initdb.
+
+    It keeps a template per set of dependencies (named after a hash of their source, so
+    a changed Odoo tree gets a new one) and copies it; concurrent set-ups on one server
+    wait for each other's build (PostgreSQL advisory lock).
+    """
+    project.drop_db(db)
+    cmd = [
+        str(Path(project.python).parent / "click-odoo-initdb"),
+        *("-c", str(project.conf), "-n", db, "-m", ",".join(addon_depends())),
+        *("--cache-prefix", TEMPLATE_PREFIX, "--cache-max-size", "2"),
+    ]
+    say(f"creating {db} from the template of {', '.join(addon_depends())} (log: {log})")
+    say("(the first time, click-odoo-initdb builds the template: a few minutes)")
+    rc = project.run_logged(cmd, log, echo=progress_echo)
     errors = error_lines(log)
     if rc or errors:
-        raise SetupError(f"installing {depends} failed (exit {rc}); see {log}")
-    project.rename_db(building, name)
-    for stale in project.pg.databases():
-        if stale.startswith("dunning_tmpl_") and stale != name:
-            project.drop_db(stale)
-    say(f"template ready in {time.time() - t0:.0f}s")
+        raise SetupError(
+            f"creating {db} failed (exit {rc}, {len(errors)} ERROR); {log}"
+        )
 
 
 def find_chrome():
@@ -778,58 +810,8 @@ def apt_install(package):
 
 
 # --------------------------------------------------------------------------------------
-# Odoo's own test runner, and its result file for the pytest phase
+# Test databases
 # --------------------------------------------------------------------------------------
-
-
-def parse_test_log(log, rc, timed_out):
-    tests, extra = {}, []
-    summary = None
-    errors = []
-    for level, logger, msg, text in log_records(log):
-        if is_error(level, msg):
-            errors.append(text.splitlines()[0])
-        if logger == "odoo.tests.result":
-            m = re.match(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests", msg)
-            if m:
-                summary = dict(zip(("failed", "errors", "tests"), map(int, m.groups())))
-            continue
-        if not logger.startswith("odoo.addons."):
-            continue
-        module = logger[len("odoo.addons.") :]
-        m = re.match(r"Starting (\S+) \.\.\.\s*$", msg)
-        if m:
-            tests[f"{module}.{m[1]}"] = {"outcome": "passed", "details": ""}
-            continue
-        m = re.match(r"(FAIL|ERROR): (?:Subtest )?(\S+)", msg)
-        if m:
-            test_id = f"{module}.{m[2]}"
-            if test_id not in tests:  # setUpClass and other class-level errors
-                test_id = f"{module}.{msg.split(': ', 1)[1].splitlines()[0]}"
-                extra.append(test_id)
-                tests[test_id] = {"outcome": "error", "details": ""}
-            tests[test_id]["outcome"] = "failed" if m[1] == "FAIL" else "error"
-            tests[test_id]["details"] += text[-6000:]
-            continue
-        m = re.match(r"skipped (\S+) : (.*)$", msg, re.S)
-        if m:
-            test_id = f"{module}.{m[1]}"
-            tests[test_id] = {"outcome": "skipped", "details": m[2].strip()}
-    browser_skips = [
-        t
-        for t, r in tests.items()
-        if r["outcome"] == "skipped" and BROWSER_SKIP.search(r["details"])
-    ]
-    return {
-        "log": str(log),
-        "exit_code": rc,
-        "timed_out": timed_out,
-        "summary": summary,
-        "started": len(tests) - len(extra),
-        "tests": [{"id": t, **r} for t, r in sorted(tests.items())],
-        "error_lines": errors,
-        "browser_skips": browser_skips,
-    }
 
 
 def run_db_name(what, run_id):
@@ -842,50 +824,6 @@ def drop_stale_test_dbs(project):
         m = re.fullmatch(TEST_DB_PREFIX + r"\w+_(\d+)", db)
         if m and not Path(f"/proc/{m[1]}").exists():
             project.drop_db(db)
-
-
-def run_addon_tests(project, template, timeout, run_id):
-    log = project.logs / "odoo-tests.log"
-    db = run_db_name("addon", run_id)
-    project.copy_db(template, db)
-    http_port = free_port()
-    say(f"phase 1/2: Odoo's test runner on /{ADDON} (log: {log})")
-
-    def echo(line):
-        m = LOG_RECORD.match(line)
-        return bool(m) and (
-            m["level"] in ("WARNING", "ERROR", "CRITICAL")
-            or m["msg"].startswith("Starting ")
-            or m["logger"] == "odoo.tests.result"
-        )
-
-    t0 = time.time()
-    rc, timed_out = project.run_odoo(
-        db, "-i", ADDON, f"--test-tags=/{ADDON}", "--stop-after-init",
-        "--log-level=test", "--workers=0", "--max-cron-threads=0",
-        "--http-interface=127.0.0.1", f"--http-port={http_port}",
-        log=log, echo=echo, timeout=timeout,
-    )  # fmt: skip
-    result = parse_test_log(log, rc, timed_out)
-    result["seconds"] = round(time.time() - t0, 1)
-    path = project.logs / "odoo-tests.json"
-    path.write_text(json.dumps(result, indent=1))
-    s = result["summary"] or {}
-    say(
-        f"Odoo runner: exit {rc}, {s.get('tests', '?')} tests, {s.get('failed', '?')} "
-        f"failed, {s.get('errors', '?')} error(s), {len(result['error_lines'])} ERROR "
-        f"log line(s), {len(result['browser_skips'])} browser skip(s) "
-        f"in {result['seconds']:.0f}s"
-    )
-    # one "Chrome pid" line per browser test: shows the tours really ran
-    browser_runs = sorted(
-        {m[1] for m in re.finditer(r"\.(\w+\.test_\w+): Chrome pid", log.read_text())}
-    )
-    say(f"browser tests run in Chromium: {len(browser_runs)} ({', '.join(browser_runs)})")
-    clean = rc == 0 and not timed_out and s and not (s["failed"] or s["errors"])
-    if clean and not result["error_lines"]:
-        project.drop_db(db)
-    return path
 
 
 # --------------------------------------------------------------------------------------
@@ -907,24 +845,46 @@ def with_server(func):
     return wrapper
 
 
-@with_server
-def cmd_test(project, args):
-    chrome = find_chrome()
-    if not chrome and apt_install("chromium"):
-        chrome = find_chrome()
-    if not chrome:
+def check_browser():
+    """Chromium and websocket-client, without which Odoo skips every browser test."""
+    if not find_chrome() and not (apt_install("chromium") and find_chrome()):
         msg = "no Chromium/Chrome on PATH: Odoo would skip the browser (tour) tests"
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             raise SetupError(msg + " (CI=true: install the chromium package)")
-        say("WARNING: " + msg + "; any skipped browser test fails the run")
+        say("WARNING: " + msg + "; each skipped browser test fails")
     # real PDFs for the letters of the prefork test (tests/test_prefork_cron.py)
     if not shutil.which("wkhtmltopdf") and not apt_install("wkhtmltopdf"):
         say("WARNING: no wkhtmltopdf on PATH: the prefork test's letters will fail")
     try:
-        import websocket  # noqa: F401  (Odoo skips browser tests without it)
+        import websocket  # noqa: F401
     except ImportError as e:
         raise SetupError("websocket-client is missing from the virtualenv") from e
-    template = ensure_template(project)
+
+
+def install_addon(project, run_id):
+    """A new database with the addon installed; (database, exit code, log)."""
+    db = run_db_name("installed", run_id)
+    log = project.logs / "install.log"
+    new_db(project, db, project.logs / "initdb.log")
+    say(f"installing {ADDON} in {db} (log: {log})")
+    rc = project.run_odoo(
+        db, "-i", ADDON, "--stop-after-init", "--no-http", "--max-cron-threads=0",
+        log=log, echo=progress_echo,
+    )  # fmt: skip
+    return db, rc, log
+
+
+def pytest_paths(pytest_args):
+    """The addon's tests and tests/, unless the arguments name test paths already."""
+    named = [a for a in pytest_args if not a.startswith("-")]
+    if any((REPO / a.split("::")[0]).exists() for a in named):
+        return []
+    return [f"{ADDON}/tests", "tests"]
+
+
+@with_server
+def cmd_test(project, args):
+    check_browser()
     run_id = os.getpid()
     drop_stale_test_dbs(project)
     runs = sorted(project.logs.glob("test-*"))
@@ -932,26 +892,40 @@ def cmd_test(project, args):
         shutil.rmtree(old, ignore_errors=True)
     project.logs = project.logs / time.strftime(f"test-%Y%m%d-%H%M%S-{run_id}")
     project.logs.mkdir(parents=True)
-    result = run_addon_tests(project, template, args.timeout, run_id)
-    # Phase 2: pytest runs the top-level tests (install/upgrade/uninstall) and turns the
-    # Odoo runner's result file into one pytest item per Odoo test plus a "run is clean"
-    # check, so that pytest's closing line counts every test and is the last line.
-    say("phase 2/2: pytest (top-level tests + the Odoo runner's results)")
+    installed, install_rc, install_log = install_addon(project, run_id)
+    paths = pytest_paths(args.pytest_args)
+    # pytest-odoo runs the addon's tests in-process on a copy; the installed database
+    # stays idle so that tests/ can copy it (CREATE DATABASE ... TEMPLATE needs that).
+    test_db = run_db_name("addon", run_id)
+    if install_rc == 0:
+        project.copy_db(installed, test_db)
+    else:
+        say(f"installing {ADDON} failed: running tests/ only, which reports it")
+        test_db = installed
+        paths = ["tests"] if paths else paths
     env = dict(
         os.environ,
         DUNNING_ODOO_CONF=str(project.conf),
-        DUNNING_TEMPLATE_DB=template,
-        DUNNING_ODOO_RESULT=str(result),
+        DUNNING_INSTALLED_DB=installed,
+        DUNNING_INSTALL_LOG=str(install_log),
+        DUNNING_INSTALL_RC=str(install_rc),
         DUNNING_LOG_DIR=str(project.logs),
         DUNNING_RUN_ID=str(run_id),
-        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONPATH=os.pathsep.join([str(REPO / "setup"), os.getenv("PYTHONPATH", "")]),
     )
     env.pop("ODOO_RC", None)
     cmd = [
-        project.python, "-m", "pytest", "-c", str(REPO / "setup" / "pytest.ini"),
-        "--rootdir", str(REPO), str(REPO / "tests"), *args.pytest_args,
+        project.python, "-m", "pytest", "-c", "setup/pytest.ini", "--rootdir=.",
+        f"--override-ini=cache_dir={CACHE / 'pytest-cache'}",
+        f"--odoo-config={project.conf}", f"--odoo-database={test_db}",
+        "--odoo-http", "--odoo-log-level=warn", *paths, *args.pytest_args,
     ]  # fmt: skip
-    return subprocess.run(cmd, cwd=REPO, env=env, check=False).returncode
+    say(f"running {shlex.join(cmd)}")
+    rc = subprocess.run(cmd, cwd=REPO, env=env, check=False).returncode
+    if rc == 0:
+        project.drop_db(test_db)
+        project.drop_db(installed)
+    return rc
 
 
 def addon_hash():
@@ -962,20 +936,28 @@ def addon_hash():
     return h.hexdigest()[:16]
 
 
-def prepare_demo_db(project, template):
-    """Create the demo database, or reuse it (upgrading the addon if its code changed)."""
+def prepare_demo_db(project):
+    """Create the demo database, or reuse it (upgrading the addon if it changed)."""
     state_file = project.home / "demo-state.json"
     state = {}
     with contextlib.suppress(OSError, ValueError):
         state = json.loads(state_file.read_text())
-    wanted = {"template": template, "addon": addon_hash()}
+    import odoo.release
+
+    wanted = {
+        "odoo": odoo.release.version,
+        "depends": addon_depends(),
+        "addon": addon_hash(),
+    }
     log = project.logs / "demo-install.log"
     reusable = (
         project.pg.exists(DEMO_DB)
-        and state.get("template") == template
+        and all(state.get(k) == wanted[k] for k in ("odoo", "depends"))
         # an install whose demo data failed is redone, not upgraded, once that is fixed
         and project.pg.sql(
-            "SELECT demo FROM ir_module_module WHERE name = %s", (ADDON,), dbname=DEMO_DB
+            "SELECT demo FROM ir_module_module WHERE name = %s",
+            (ADDON,),
+            dbname=DEMO_DB,
         )
         == [(True,)]
     )
@@ -984,7 +966,7 @@ def prepare_demo_db(project, template):
         return
     if reusable and project.module_state(DEMO_DB) == "installed":
         say(f"addon changed: upgrading it in {DEMO_DB}")
-        rc, _ = project.run_odoo(
+        rc = project.run_odoo(
             DEMO_DB, "-u", ADDON, "--stop-after-init", "--no-http",
             "--max-cron-threads=0", log=log, echo=progress_echo,
         )  # fmt: skip
@@ -993,13 +975,15 @@ def prepare_demo_db(project, template):
             return
         say(f"upgrade failed (see {log}); recreating {DEMO_DB}")
     say(f"creating database {DEMO_DB} with demo data")
-    project.copy_db(template, DEMO_DB)
-    rc, _ = project.run_odoo(
+    new_db(project, DEMO_DB, project.logs / "demo-initdb.log")
+    rc = project.run_odoo(
         DEMO_DB, "-i", ADDON, "--stop-after-init", "--no-http", "--max-cron-threads=0",
         log=log, echo=progress_echo,
     )  # fmt: skip
     if rc:
-        raise SetupError(f"installing {ADDON} in {DEMO_DB} failed (exit {rc}); see {log}")
+        raise SetupError(
+            f"installing {ADDON} in {DEMO_DB} failed (exit {rc}); see {log}"
+        )
     for line in error_lines(log):
         say(f"WARNING, the install logged: {line[:300]}")
     state_file.write_text(json.dumps(wanted))
@@ -1023,9 +1007,10 @@ def wait_for_http(url, proc, timeout=180):
 def cmd_demo(project, args):
     port = args.port
     if not port_is_free(port):
-        raise SetupError(f"port {port} is in use: pass --port N or set DUNNING_HTTP_PORT")
-    template = ensure_template(project)
-    prepare_demo_db(project, template)
+        raise SetupError(
+            f"port {port} is in use: pass --port N or set DUNNING_HTTP_PORT"
+        )
+    prepare_demo_db(project)
     if not shutil.which("wkhtmltopdf") and not apt_install("wkhtmltopdf"):
         say("wkhtmltopdf not found: dunning letters will be rendered as HTML, not PDF")
     # The server starts first: wkhtmltopdf fetches the letters' stylesheets from it.
@@ -1042,14 +1027,14 @@ def cmd_demo(project, args):
         summary = project.logs / "demo-summary.txt"
         summary.unlink(missing_ok=True)
         os.environ["DUNNING_REPORT_URL"] = f"http://127.0.0.1:{port}"
-        rc, _ = project.run_script("summary", DEMO_DB, log, output=summary)
+        rc = project.run_script("summary", DEMO_DB, log, output=summary)
         if rc or not summary.exists():
             raise SetupError(f"the dunning cycle failed (exit {rc}); see {log}")
-        print(summary.read_text().rstrip(), flush=True)
+        out(summary.read_text().rstrip())
     except BaseException:
         stop_process(proc)
         raise
-    say(f"Odoo is serving http://localhost:{port} (login admin / admin); Ctrl-C stops it")
+    say(f"Odoo is serving http://localhost:{port} (admin / admin); Ctrl-C stops it")
     say(f"server log: {project.logs / 'demo-server.log'}")
     try:
         return proc.wait()
@@ -1061,14 +1046,11 @@ def cmd_demo(project, args):
 
 @with_server
 def cmd_odoo(project, args):
-    """Any odoo CLI command against the project's config, e.g. shell -d dunning_demo."""
-    rest = list(args.odoo_args)
-    if rest and not rest[0].startswith("-"):
-        rest = [rest[0], "-c", str(project.conf), *rest[1:]]
-    else:
-        rest = ["-c", str(project.conf), *rest]
-    proc = subprocess.Popen(project.odoo_cmd(*rest), cwd=CACHE)
-    # Ctrl-C belongs to the odoo command (e.g. its shell); keep the server up until it ends.
+    """The odoo command line, arguments unchanged, with the project's config."""
+    env = dict(os.environ, ODOO_RC=str(project.conf))
+    proc = subprocess.Popen(project.odoo_cmd(*args.odoo_args), cwd=CACHE, env=env)
+    # Ctrl-C belongs to the odoo command (e.g. its shell); keep the server up until it
+    # ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     return proc.wait()
 
@@ -1086,44 +1068,51 @@ def cmd_lint(args):
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="setup", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="set up, run the dunning cycle, serve the web UI")
+    demo = sub.add_parser(
+        "demo", help="set up, run the dunning cycle, serve the web UI"
+    )
     demo.add_argument(
         "--port", type=int, default=int(os.environ.get("DUNNING_HTTP_PORT") or 8069)
     )
     test = sub.add_parser("test", help="run the whole test suite")
     test.add_argument(
-        "--timeout",
-        type=int,
-        default=int(os.environ.get("DUNNING_TEST_TIMEOUT") or 3600),
-        help="seconds allowed to Odoo's test runner",
+        "pytest_args", nargs="*", help="extra pytest arguments (after --)"
     )
-    test.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     lint = sub.add_parser("lint", help="pre-commit run --all-files")
     lint.add_argument("hook", nargs="*", help="only this hook id")
-    odoo_cmd = sub.add_parser("odoo", help="the odoo CLI with the project's config")
-    odoo_cmd.add_argument("odoo_args", nargs=argparse.REMAINDER)
+    sub.add_parser("odoo", help="the odoo CLI with the project's config")
+    if argv[:1] == ["odoo"]:  # every argument goes to odoo unchanged
+        return argparse.Namespace(command="odoo", odoo_args=argv[1:])
     return parser.parse_args(argv)
 
 
 def main(argv):
-    # Ctrl-C and SIGTERM stop cleanly (Odoo, then the private PostgreSQL), even when this
-    # runs as a background job whose SIGINT a non-interactive shell set to "ignore".
+    # Ctrl-C and SIGTERM stop cleanly (Odoo, then the private PostgreSQL), even when
+    # this runs as a background job whose SIGINT a non-interactive shell set to
+    # "ignore".
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     args = parse_args(argv)
     try:
         if os.environ.get("DUNNING_IN_VENV") != str(CACHE):
+            # bytecode goes to the cache, never into ODOO_SRC or the repository
+            os.environ["PYTHONPYCACHEPREFIX"] = str(CACHE / "pycache")
             venv, _mode = ensure_venv()
             os.environ["DUNNING_IN_VENV"] = str(CACHE)
             py = str(venv_python(venv))
             os.execv(py, [py, __file__, *argv])
-        commands = {"demo": cmd_demo, "test": cmd_test, "lint": cmd_lint, "odoo": cmd_odoo}
+        commands = {
+            "demo": cmd_demo,
+            "test": cmd_test,
+            "lint": cmd_lint,
+            "odoo": cmd_odoo,
+        }
         return commands[args.command](args)
     except SetupError as e:
-        print(f"[setup] ERROR: {e}", file=sys.stderr, flush=True)
+        out(f"[setup] ERROR: {e}", sys.stderr)
         return 2
     except subprocess.CalledProcessError as e:
-        print(f"[setup] ERROR: command failed ({e.returncode}): {e.cmd}", file=sys.stderr)
+        out(f"[setup] ERROR: command failed ({e.returncode}): {e.cmd}", sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

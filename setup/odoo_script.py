@@ -1,7 +1,7 @@
 """Small Odoo entry points used by setup/devenv.py and the top-level tests.
 
-    python odoo_script.py summary   ODOO_CONF DB OUTPUT  # run the dunning cycle, write summary
-    python odoo_script.py uninstall ODOO_CONF DB [-]     # uninstall account_dunning_advanced
+    python odoo_script.py summary   ODOO_CONF DB OUTPUT  # dunning cycle, its summary
+    python odoo_script.py uninstall ODOO_CONF DB         # uninstall the addon
 
 Odoo's log goes to stderr as usual, so callers can check it for ERROR lines.
 """

@@ -9,13 +9,12 @@ each letter, and the day must have one finished run per company.
 """
 
 import contextlib
-import os
 import shutil
 import subprocess
 import time
 
 import pytest
-from devenv import ADDON, CACHE, error_lines, free_port, run_db_name, stop_process
+from devenv import ADDON, CACHE, error_lines, free_port, stop_process
 
 CUSTOMERS = 150
 WAIT_SECONDS = 600
@@ -73,17 +72,8 @@ print("PREFORK-TODAY", today.isoformat())
 
 
 @pytest.fixture(scope="module")
-def prefork_db(project, template_db):
-    db = run_db_name("prefork", os.environ["DUNNING_RUN_ID"])
-    project.copy_db(template_db, db)
-    log = project.logs / "prefork-install.log"
-    rc, _ = project.run_odoo(
-        db, "-i", ADDON, "--stop-after-init", "--no-http", "--max-cron-threads=0",
-        log=log,
-    )  # fmt: skip
-    assert rc == 0 and not error_lines(log), f"install failed, see {log}"
-    yield db
-    project.drop_db(db)
+def prefork_db(installed_db, db_copy):
+    return db_copy(installed_db, "prefork")
 
 
 def sql(project, db, query, params=()):

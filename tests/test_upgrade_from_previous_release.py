@@ -11,13 +11,12 @@ change.
 
 import ast
 import json
-import os
 import subprocess
 import tarfile
 import tempfile
 
 import pytest
-from devenv import ADDON, REPO, error_lines, run_db_name
+from devenv import ADDON, REPO, error_lines
 
 PREVIOUS_VERSION = "18.0.1.0.0"
 
@@ -194,11 +193,9 @@ def previous_conf(project, previous_addons, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def upgrade_db(project, template_db):
-    db = run_db_name("upgrade", os.environ["DUNNING_RUN_ID"])
-    project.copy_db(template_db, db)
-    yield db
-    project.drop_db(db)
+def upgrade_db(db_copy):
+    """The addon's dependencies with demo data, without the addon."""
+    return db_copy(None, "upgrade")
 
 
 def odoo(project, conf, db, step, *args, command=(), stdin=None):

@@ -121,23 +121,10 @@ class ResPartner(models.Model):
     )
 
     def write(self, vals):
-        if "dunning_collector_id" not in vals:
-            return self._dunning_write_channel(vals)
-        previous = {partner.id: partner.dunning_collector_id for partner in self}
-        res = self._dunning_write_channel(vals)
-        self._dunning_move_activities(previous)
-        return res
-
-    def _dunning_write_channel(self, vals):
-        # A change made in the back-office is the collector's; the public page
-        # passes its own origin and date.
-        if (
-            "dunning_preferred_channel" not in vals
-            or "dunning_channel_changed_date" in vals
-        ):
-            return super().write(vals)
-        channel = vals["dunning_preferred_channel"] or False
-        changed = self.filtered(lambda p: p.dunning_preferred_channel != channel)
+        previous = None
+        if "dunning_collector_id" in vals:
+            previous = {partner.id: partner.dunning_collector_id for partner in self}
+        changed = self._dunning_channel_changed_by_collector(vals)
         res = super().write(vals)
         if changed:
             changed.write(
@@ -146,8 +133,25 @@ class ResPartner(models.Model):
                     "dunning_channel_changed_origin": "collector",
                 }
             )
-            changed._dunning_log_channel_change(channel)
+            changed._dunning_log_channel_change(
+                vals["dunning_preferred_channel"] or False
+            )
+        if previous is not None:
+            self._dunning_move_activities(previous)
         return res
+
+    def _dunning_channel_changed_by_collector(self, vals):
+        """Partners whose reminder channel this back-office write changes.
+
+        A change made in the back-office is the collector's; the public page passes its
+        own origin and date."""
+        if (
+            "dunning_preferred_channel" not in vals
+            or "dunning_channel_changed_date" in vals
+        ):
+            return self.browse()
+        channel = vals["dunning_preferred_channel"] or False
+        return self.filtered(lambda p: p.dunning_preferred_channel != channel)
 
     def _dunning_set_preferred_channel(self, channel, origin):
         """Record the customer's choice with its date and origin, in the chatter."""
