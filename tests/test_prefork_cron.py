@@ -9,12 +9,15 @@ each letter, and the day must have one finished run per company.
 """
 
 import contextlib
+import logging
 import shutil
 import subprocess
 import time
 
 import pytest
 from devenv import ADDON, CACHE, error_lines, free_port, stop_process
+
+LOGGER = logging.getLogger(__name__)
 
 CUSTOMERS = 150
 WAIT_SECONDS = 600
@@ -219,7 +222,7 @@ def test_daily_run_finishes_on_prefork_server(project, prefork_db):
         "ON a.id = c.letter_attachment_id WHERE c.partner_id = ANY(%s) AND c.date = %s",
         (customers, today),
     )[0][0]
-    print(
+    LOGGER.info(
         f"\nprefork: run done after {run_done:.0f}s, everything after {elapsed:.0f}s; "
         f"{CUSTOMERS} letters rendered within {float(letters_span):.0f}s "
         f"({CUSTOMERS / max(float(letters_span), 1):.1f} letters/s)"

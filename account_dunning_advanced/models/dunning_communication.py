@@ -247,6 +247,7 @@ class DunningCommunication(models.Model):
         """Send the reminders of ``self`` by their channels, in batch. A bug
         while sending the batch is retried reminder by reminder, so that one
         bad customer fails alone."""
+        self.filtered(lambda c: c.state == "queued")._dunning_recheck()
         todo = self.filtered(lambda c: c.state == "queued")
         if not todo:
             return True
@@ -454,8 +455,92 @@ class DunningCommunication(models.Model):
         if any(comm.state != "to_approve" for comm in self):
             raise UserError(_("Only reminders waiting for approval can be decided."))
 
+    # ------------------------------------------------------------------
+    # Re-check before anything leaves
+    # ------------------------------------------------------------------
+    def _dunning_recheck(self):
+        """Drop the items settled or held back since the reminders were made
+        (paid, disputed, excluded, under a payment plan, their customer
+        excluded, paused or under a promise to pay): nothing goes out about
+        them. A reminder with no item left is cancelled, with the reason. One
+        query for all the reminders; the planner's rules decide."""
+        comms = self.filtered(lambda c: c.state in ("to_approve", "queued"))
+        if not comms:
+            return self.browse()
+        self.env.flush_all()
+        planner = self.env["dunning.planner"]
+        today = fields.Date.context_today(self)
+        self.env.cr.execute(
+            SQL(
+                """
+SELECT line.id,
+       CASE WHEN oi.id IS NULL THEN 'in_payment'
+            ELSE COALESCE(%(held_back)s,
+                 CASE WHEN hold.partner_excluded THEN 'partner_excluded'
+                      WHEN hold.paused_until >= %(today)s THEN 'partner_paused'
+                      WHEN hold.promise_until >= %(today)s THEN 'promise'
+                 END)
+       END
+  FROM dunning_communication_line line
+  JOIN dunning_communication comm ON comm.id = line.communication_id
+  JOIN res_partner p ON p.id = comm.partner_id
+  LEFT JOIN (%(open_items)s) oi ON oi.id = line.move_line_id
+  LEFT JOIN LATERAL (SELECT %(customer_hold)s) hold ON TRUE
+ WHERE line.communication_id = ANY(%(ids)s) AND line.move_line_id IS NOT NULL
+                """,
+                held_back=planner._held_back_sql("oi"),
+                customer_hold=planner._customer_hold_sql("p", SQL("comm.company_id")),
+                open_items=planner._open_item_sql(
+                    comms.company_id.ids, comms.partner_id.ids
+                ),
+                today=today,
+                ids=comms.ids,
+            )
+        )
+        dropped = dict(row for row in self.env.cr.fetchall() if row[1])
+        if not dropped:
+            return self.browse()
+        lines = self.env["dunning.communication.line"].sudo().browse(list(dropped))
+        labels = dict(
+            self.env["dunning.run.log"]
+            ._fields["reason"]
+            ._description_selection(self.env)
+        )
+        affected = lines.communication_id
+        notes = {}
+        for comm, comm_lines in lines.grouped("communication_id").items():
+            reasons = [dropped[line.id] for line in comm_lines]
+            items = ", ".join(
+                f"{line.move_id.name} ({labels.get(reason, reason)})"
+                for line, reason in zip(comm_lines, reasons, strict=True)
+            )
+            notes[comm] = _(
+                "Not reminded any more, changed since the reminder was made: "
+                "%(items)s.",
+                items=items,
+            )
+        lines.unlink()
+        emptied = affected.filtered(lambda c: not c.line_ids)
+        for comm in affected - emptied:
+            remaining = comm.line_ids
+            comm.sudo().write(
+                {
+                    "amount_due": sum(remaining.mapped("amount_residual")),
+                    "penalty_interest": sum(remaining.mapped("penalty_interest")),
+                    "penalty_indemnity": sum(remaining.mapped("penalty_indemnity")),
+                }
+            )
+            comm.message_post(body=notes[comm])
+        for comm in emptied:
+            comm.sudo()._dunning_cancel(notes[comm])
+        return affected
+
     def action_approve(self):
         self._check_approver()
+        self._dunning_recheck()
+        self = self.filtered(lambda c: c.state == "to_approve")  # noqa: PLW0642
+        if not self:
+            return True
         self.sudo().write(
             {
                 "state": "queued",

@@ -32,3 +32,4 @@ from . import test_dunning_activity_assignment
 from . import test_dunning_rpc_security
 from . import test_dunning_company_walls
 from . import test_dunning_smtp_delivery
+from . import test_dunning_recheck

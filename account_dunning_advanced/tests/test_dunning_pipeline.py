@@ -5,7 +5,6 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -140,7 +139,7 @@ class TestDunningPipeline(DunningEngineCommon):
 
         def render(reports, report_ref, res_ids=None, data=None):
             if comm.id in (res_ids or []):
-                raise UserError("wkhtmltopdf exploded")
+                raise OSError("wkhtmltopdf exploded")
             return original(reports, report_ref, res_ids=res_ids, data=data)
 
         with (
