@@ -82,7 +82,7 @@ class AccountMove(models.Model):
                       JOIN dunning_communication dc ON dc.id = dcl.communication_id
                       JOIN dunning_level lv ON lv.id = dcl.level_id
                      WHERE dcl.move_id = ANY(%s)
-                       AND dcl.state IS DISTINCT FROM 'cancelled'
+                       AND dcl.state NOT IN ('cancelled', 'rejected')
                      GROUP BY dcl.move_id
                     """,
                     moves.ids,

@@ -27,6 +27,7 @@ STATES = [
     ("sent", "Sent"),
     ("failed", "Failed"),
     ("cancelled", "Cancelled"),
+    ("rejected", "Rejected"),
 ]
 
 _logger = logging.getLogger(__name__)
@@ -560,10 +561,11 @@ SELECT line.id,
         return True
 
     def action_reject(self):
-        """Cancelled reminders do not count as sent: their items can be
-        reminded again at that level later."""
+        """Rejected reminders do not count as sent: their items can be
+        reminded again at that level later (a cancelled one counts: its
+        items stay reminded at its level)."""
         self._check_approver()
-        self.sudo().write({"state": "cancelled"})
+        self.sudo().write({"state": "rejected"})
         for comm in self:
             comm.message_post(body=_("Rejected by %(user)s.", user=self.env.user.name))
         return True
@@ -1822,23 +1824,36 @@ SELECT line.id,
         self._dunning_mark_sent()
 
     def _dunning_mail_failed(self, reason):
-        """The email could not be delivered: failed, and the collector acts."""
-        comms = self.filtered(lambda c: c.state != "cancelled")
+        """The email could not be delivered for good: the reminder goes by
+        letter instead when the customer has a postal address (as when it has
+        no email address), else it failed; the collector gets a to-do."""
+        comms = self.filtered(lambda c: c.state not in ("cancelled", "rejected"))
         if not comms:
             return
+        comms = comms.sudo()
         text = html2plaintext(reason or "") or _("unknown error")
-        for comm in comms.sudo():
-            comm.write(
-                {
-                    "state": "failed",
-                    "email_state": "failed",
-                    "error_message": (
-                        (comm.error_message or "")
-                        + "\n"
-                        + _("Email not delivered: %(reason)s", reason=text)
-                    ).strip(),
-                }
-            )
+        by_letter = comms.filtered(
+            lambda c: not c.channel_letter and c._dunning_postal_partner()
+        )
+        for comm in comms:
+            values = {
+                "state": "queued" if comm in by_letter else "failed",
+                "email_state": "failed",
+                "error_message": (
+                    (comm.error_message or "")
+                    + "\n"
+                    + _("Email not delivered: %(reason)s", reason=text)
+                ).strip(),
+            }
+            if comm in by_letter:
+                values["channel_letter"] = True
+                values["skipped_channels"] = (
+                    (comm.skipped_channels or "")
+                    + "\n"
+                    + _("Email: not delivered; letter sent instead.")
+                ).strip()
+            comm.write(values)
+        by_letter._dispatch_letter()
         comms._dunning_schedule_todo(
             {
                 comm: (

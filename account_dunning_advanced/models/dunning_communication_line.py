@@ -79,18 +79,17 @@ class DunningCommunicationLine(models.Model):
 
     def init(self):
         # The database itself refuses the same level twice for one item, even
-        # from two workers: cancelled reminders do not count.
+        # from two workers: reminders rejected or cancelled before they left do
+        # not count (the planner keeps the cancelled ones' level as reached).
         self.env.cr.execute(
             """
-            CREATE UNIQUE INDEX IF NOT EXISTS dunning_communication_line_item_level_uniq
+            DROP INDEX IF EXISTS dunning_communication_line_item_level_uniq;
+            DROP INDEX IF EXISTS dunning_communication_line_plan_level_uniq;
+            CREATE UNIQUE INDEX IF NOT EXISTS dunning_communication_line_item_level_sent
             ON dunning_communication_line (move_line_id, level_id)
-            WHERE state IS DISTINCT FROM 'cancelled'
-            """
-        )
-        self.env.cr.execute(
-            """
-            CREATE UNIQUE INDEX IF NOT EXISTS dunning_communication_line_plan_level_uniq
+            WHERE state NOT IN ('cancelled', 'rejected');
+            CREATE UNIQUE INDEX IF NOT EXISTS dunning_communication_line_plan_level_sent
             ON dunning_communication_line (plan_line_id, level_id)
-            WHERE state IS DISTINCT FROM 'cancelled' AND plan_line_id IS NOT NULL
+            WHERE state NOT IN ('cancelled', 'rejected') AND plan_line_id IS NOT NULL
             """
         )

@@ -64,7 +64,7 @@ class DunningPaymentPlanLine(models.Model):
     def _compute_reminded_date(self):
         for line in self:
             dates = line.communication_line_ids.filtered(
-                lambda cl: cl.state != "cancelled"
+                lambda cl: cl.state not in ("cancelled", "rejected")
             ).communication_id.mapped("date")
             line.reminded_date = max(dates, default=False)
 

@@ -285,14 +285,14 @@ SELECT oi.id, NULL::int AS plan_line_id, oi.move_id, oi.partner_id,
        EXISTS (
            SELECT 1 FROM dunning_communication_line pen
             WHERE pen.move_id = oi.move_id AND pen.penalty_indemnity > 0
-              AND pen.state IS DISTINCT FROM 'cancelled'
+              AND pen.state NOT IN ('cancelled', 'rejected')
        ) AS indemnity_charged
   FROM (%(open_items)s) oi
   LEFT JOIN LATERAL (
        SELECT array_agg(line.level_id) AS level_ids
          FROM dunning_communication_line line
         WHERE line.move_line_id = oi.id
-          AND line.state IS DISTINCT FROM 'cancelled'
+          AND line.state IS DISTINCT FROM 'rejected'
   ) sent ON TRUE
 UNION ALL
 SELECT NULL::int, inst.id, inst.move_id, inst.partner_id, inst.move_name,
@@ -306,7 +306,7 @@ SELECT NULL::int, inst.id, inst.move_id, inst.partner_id, inst.move_name,
        SELECT array_agg(line.level_id) AS level_ids
          FROM dunning_communication_line line
         WHERE line.plan_line_id = inst.id
-          AND line.state IS DISTINCT FROM 'cancelled'
+          AND line.state IS DISTINCT FROM 'rejected'
   ) sent ON TRUE
  WHERE inst.plan_state = 'active' AND inst.amount_residual > 0
    AND inst.move_id IS NOT NULL
@@ -370,7 +370,7 @@ SELECT partner_id,
        (array_agg(level_id ORDER BY date DESC, id DESC))[1] AS level_id
   FROM dunning_communication
  WHERE company_id = %s AND partner_id = ANY(%s)
-   AND state IS DISTINCT FROM 'cancelled'
+   AND state NOT IN ('cancelled', 'rejected')
  GROUP BY partner_id
                 """,
                 company.id,

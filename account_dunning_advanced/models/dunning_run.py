@@ -540,7 +540,35 @@ class DunningRun(models.Model):
     # Logs and counts
     # ------------------------------------------------------------------
     def _log_skips(self, skips):
+        """Log each skip once per run, customer, item and reason, however many
+        slices, workers or re-plannings see it."""
         if not skips:
+            return
+        self.env["dunning.run.log"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id, move_id, move_line_id, reason
+                  FROM dunning_run_log
+                 WHERE run_id = %s AND partner_id = ANY(%s)
+                """,
+                self.id,
+                list({skip["partner_id"] for skip in skips}),
+            )
+        )
+        seen = {tuple(row) for row in self.env.cr.fetchall()}
+        todo = []
+        for skip in skips:
+            key = (
+                skip["partner_id"],
+                skip["move_id"] or None,
+                skip["move_line_id"] or None,
+                skip["reason"],
+            )
+            if key not in seen:
+                seen.add(key)
+                todo.append(skip)
+        if not todo:
             return
         self.env["dunning.run.log"].sudo().create(
             [
@@ -553,7 +581,7 @@ class DunningRun(models.Model):
                     "reason": skip["reason"],
                     "amount": skip["amount"],
                 }
-                for skip in skips
+                for skip in todo
             ]
         )
 

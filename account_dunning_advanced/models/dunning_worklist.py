@@ -180,7 +180,7 @@ class DunningWorklist(models.Model):
                       FROM dunning_communication c
                      WHERE c.partner_id = items.partner_id
                        AND c.company_id = items.company_id
-                       AND c.state != 'cancelled'
+                       AND c.state NOT IN ('cancelled', 'rejected')
                      ORDER BY c.date DESC, c.id DESC
                      LIMIT 1
               ) last ON TRUE

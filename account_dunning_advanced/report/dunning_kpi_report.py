@@ -221,7 +221,7 @@ class DunningKpiReport(models.Model):
                    0, 0, 0, 0, 0, 0, 0, 0, 1,
                    CASE WHEN state = 'kept' THEN 1 ELSE 0 END, 0, 0
               FROM dunning_promise
-             WHERE state != 'cancelled'
+             WHERE state NOT IN ('cancelled', 'rejected')
             """
         )
 

@@ -52,11 +52,25 @@ class TestDunningApproval(DunningWorkspaceCommon):
     def test_batch_reject_allows_the_level_again(self):
         waiting = self._waiting()
         waiting.with_user(self.manager).action_reject()
-        self.assertEqual(set(waiting.mapped("state")), {"cancelled"})
+        self.assertEqual(set(waiting.mapped("state")), {"rejected"})
         self._run(TODAY)
         again = self.env["dunning.communication"].search([("state", "=", "to_approve")])
         self.assertEqual(again.partner_id, self.customer | self.other)
         self.assertEqual(again.level_id, self.level_formal)
+
+    @freeze_time(TODAY)
+    def test_cancelled_reminder_is_not_sent_again_at_its_level(self):
+        self.company.dunning_approval_dispatch = "next_run"
+        waiting = self._waiting()
+        waiting.with_user(self.manager).action_approve()
+        waiting.with_user(self.manager).action_cancel()
+        self.assertEqual(set(waiting.mapped("state")), {"cancelled"})
+        self._run(TODAY)
+        self.assertFalse(waiting.mail_id, "nothing queued by the cancelled reminders")
+        again = self.env["dunning.communication"].search(
+            [("level_id", "=", self.level_formal.id), ("id", "not in", waiting.ids)]
+        )
+        self.assertFalse(again, "their items stay reminded at the formal level")
 
     @freeze_time(TODAY)
     def test_collector_cannot_approve(self):

@@ -164,6 +164,7 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         self.assertTrue(all(comms.mapped("sent_datetime")))
 
     def test_bounce_marks_failed_with_activity(self):
+        self.customer_en.street = False  # no letter to fall back on
         comm, mail = self._email(self.customer_en, "friendly")
         mail._postprocess_sent_message(
             success_pids=[],

@@ -85,13 +85,26 @@ class TestDunningFallbacks(DunningDispatchCommon):
             failure_reason="550 5.1.1 user unknown",
             failure_type="mail_smtp",
         )
-        self.assertEqual(comm.state, "failed")
+        # the customer has a postal address: the reminder goes by letter instead
+        self.assertRecordValues(
+            comm,
+            [
+                {
+                    "state": "queued",
+                    "email_state": "failed",
+                    "channel_letter": True,
+                    "letter_state": "pending",
+                }
+            ],
+        )
         self.assertIn("550 5.1.1 user unknown", comm.error_message)
         activity = self.customer_en.activity_ids
         self.assertEqual(activity.user_id, self.collector)
         self.assertIn(comm.name, activity.summary)
 
     def test_bounce_after_sending_fails_reminder(self):
+        # no postal address: nothing left to send it by
+        self.customer_en.street = False
         comm = self._communication(self.customer_en, "friendly")
         mail = comm._dispatch_email()
         mail.send()

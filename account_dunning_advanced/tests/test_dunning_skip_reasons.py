@@ -43,6 +43,17 @@ class TestDunningSkipReasons(DunningEngineCommon):
         )
         self._assert_skipped("disputed")
 
+    def test_skip_logged_once_per_run(self):
+        """The scheduled run of a day is resumed by every call of the cron:
+        a skip it sees again is not logged again."""
+        self.customer.with_company(self.company).dunning_excluded = True
+        Run = self.env["dunning.run"]
+        first = Run._run_company(self.company, DUE, "scheduled", dry_run=False)
+        again = Run._run_company(self.company, DUE, "scheduled", dry_run=False)
+        self.assertEqual(first, again, "one scheduled run per company and day")
+        logs = self._logs(first).filtered(lambda log: log.partner_id == self.customer)
+        self.assertEqual(logs.mapped("reason"), ["partner_excluded"])
+
     def test_excluded_invoice(self):
         self.invoice.dunning_excluded = True
         self._assert_skipped("invoice_excluded")

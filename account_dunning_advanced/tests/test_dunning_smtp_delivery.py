@@ -95,7 +95,11 @@ class TestDunningSmtpDelivery(DunningDispatchCommon):
         self.assertIn("ap@accepted.example", delivered)
         self.assertFalse({"refused@gone.example", "later@busy.example"} & delivered)
         self.assertEqual(accepted.state, "sent")
-        self.assertEqual(refused.state, "failed")
+        # refused for good: by letter instead, the customer has an address
+        self.assertRecordValues(
+            refused,
+            [{"email_state": "failed", "channel_letter": True, "state": "queued"}],
+        )
         self.assertIn("550", refused.error_message)
         todo = refused.partner_id.activity_ids
         self.assertEqual(len(todo), 1)
@@ -127,6 +131,7 @@ class TestDunningSmtpDelivery(DunningDispatchCommon):
 
     def test_retries_are_bounded(self):
         busy = self._reminder_to("later@busy.example")
+        busy.partner_id.street = False  # no letter to fall back on
         self.env["ir.config_parameter"].set_param(
             "account_dunning_advanced.mail_retry_max", 2
         )
@@ -138,6 +143,7 @@ class TestDunningSmtpDelivery(DunningDispatchCommon):
 
     def test_two_failures_of_one_customer_one_activity(self):
         first = self._reminder_to("refused@gone.example")
+        first.partner_id.street = False
         second = self._communication(
             first.partner_id, "formal", moves=first.line_ids.move_id
         )

@@ -9,6 +9,8 @@
 * The payment plans' daily job no longer sends instalment messages (instalments are
   reminded by the runs): point it at the job that closes or breaks plans, and remove
   the instalment email template.
+* Cancelled reminders of the previous release become "rejected": their items
+  may be reminded again at their level, as before.
 * The invoices' last level, last reminder date and reminder count are now computed
   from the reminder lines: compute them.
 """
@@ -99,8 +101,18 @@ def _invoice_history(env):
     moves.flush_recordset()
 
 
+def _rejected_reminders(env):
+    """The previous release's cancelled reminders were all set aside before
+    they left, and let their items be reminded again at their level: that is
+    what "rejected" means now ("cancelled" keeps the level as reached)."""
+    env["dunning.communication"].sudo().search([("state", "=", "cancelled")]).write(
+        {"state": "rejected"}
+    )
+
+
 @openupgrade.migrate()
 def migrate(env, version):
+    _rejected_reminders(env)
     _disputes_from_flags(env)
     _clear_pauses_of_promises(env)
     _plan_job(env)
