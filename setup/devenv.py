@@ -584,7 +584,9 @@ class Project:
         self.pg = pg
         # One Odoo config and data_dir (filestores) per database server.
         self.home = CACHE / "server" / pg.key
-        self.conf = self.home / "odoo.conf"
+        # one config per checkout: its addons path names this checkout, and
+        # another checkout using the same cache must not rewrite it under us
+        self.conf = self.home / f"odoo-{sha(REPO)}.conf"
         self.data_dir = self.home / "data"
         self.logs = CACHE / "logs"
         self.python = sys.executable
