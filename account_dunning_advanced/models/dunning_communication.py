@@ -1,6 +1,5 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-import io
 import logging
 import time
 import uuid
@@ -15,6 +14,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, formataddr, hash_sign, html2plaintext
 from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.misc import format_amount, format_date, formatLang
+from odoo.tools.pdf import merge_pdf
 
 from .dunning_level import TONES
 from .dunning_run import cron_deadline
@@ -1199,14 +1199,31 @@ SELECT line.id,
         self._dunning_write_values(errors)
         return mails
 
+    def _dunning_chatter_summary(self, contact):
+        """One line for the customer's chatter: reminder, level, recipient,
+        invoices and amounts."""
+        self.ensure_one()
+        return Markup("<p>%s</p>") % _(
+            "Reminder %(name)s (%(level)s) emailed to %(email)s: %(invoices)s, "
+            "%(amount)s due.",
+            name=self.name,
+            level=self.level_id.name,
+            email=contact.email or "",
+            invoices=", ".join(self.line_ids.move_id.mapped("name")),
+            amount=self.amount_due_by_currency,
+        )
+
     def _dunning_mail_values(self, rendered):
         self.ensure_one()
         contact = self._dunning_contact()
         author = self.collector_id.partner_id or self.company_id.partner_id
         return {
             "subject": rendered.get("subject") or self.name,
+            # the email itself stays on the queued email (kept after sending);
+            # the chatter shows what was sent, short: sanitizing the whole
+            # email again for the chatter cost more than rendering it
             "body_html": rendered.get("body_html"),
-            "body": rendered.get("body_html"),
+            "body": self._dunning_chatter_summary(contact),
             "email_from": rendered.get("email_from") or self._dunning_email_from(),
             "reply_to": rendered.get("reply_to") or self._dunning_reply_to(),
             "recipient_ids": [(4, contact.id)],
@@ -1576,10 +1593,7 @@ SELECT line.id,
         letters = comms.letter_attachment_id
         if letters and all(a.mimetype == "application/pdf" for a in letters):
             # the archived letters themselves: nothing is rendered twice
-            with self.env["ir.actions.report"]._merge_pdfs(
-                [io.BytesIO(letter.raw) for letter in letters]
-            ) as merged:
-                content, report_type = merged.getvalue(), "pdf"
+            content, report_type = merge_pdf(letters.mapped("raw")), "pdf"
         else:
             content, report_type = self.env["ir.actions.report"]._render_qweb_pdf(
                 self.env.ref(LETTER_REPORT), comms.ids

@@ -238,4 +238,4 @@ class DunningTypologyRule(models.Model):
                 reason=rule._describe(),
             )
         if bodies:
-            partners.browse(list(bodies))._message_log_batch(bodies=bodies)
+            partners.with_company(company)._dunning_log_notes(bodies)

@@ -178,7 +178,7 @@ class ResPartner(models.Model):
                 self.env
             )
         )
-        self._message_log_batch(
+        self._dunning_log_notes(
             {
                 partner.id: Markup("<p>%s</p>")
                 % self.env._(
@@ -293,6 +293,24 @@ class ResPartner(models.Model):
             )
             if moved and new:
                 moved.write({"user_id": new.id})
+
+    def _dunning_log_notes(self, bodies):
+        """{customer id: body} logged as dunning notes of the current company,
+        in one batch (see ``_dunning_post``)."""
+        self.env["mail.message"].sudo().create(
+            [
+                {
+                    "model": "res.partner",
+                    "res_id": partner_id,
+                    "body": body,
+                    "message_type": "notification",
+                    "subtype_id": self.env.ref(DUNNING_NOTE_SUBTYPE).id,
+                    "record_company_id": self.env.company.id,
+                    "author_id": self.env.user.partner_id.id,
+                }
+                for partner_id, body in bodies.items()
+            ]
+        )
 
     def _dunning_post(self, body):
         """Log a dunning note on the customer's chatter as the current user

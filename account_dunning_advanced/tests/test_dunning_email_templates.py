@@ -103,15 +103,22 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         # no further level: eight days to pay
         self.assertIn("received by <strong>03/28/2026</strong>", str(mail.body_html))
 
-    def test_chatter_message_shows_the_email(self):
+    def test_chatter_message_sums_up_the_email(self):
         comm, mail = self._email(self.customer_fr, "formal", penalty_rate=12.15)
         message = comm.mail_message_id
         self.assertEqual(message, mail.mail_message_id)
         body = str(message.body)
+        self.assertIn(comm.name, body)
+        self.assertIn("compta@dupont.example", body)
         for invoice in self.invoices[self.customer_fr]:
             self.assertIn(invoice.name, body)
-        self.assertIn("FR76 3000 4000 0312 3456 7890 143", body)
-        self.assertIn("Colette Collector", body)
+        # the email as sent stays on the queued email, kept after sending
+        email = str(mail.body_html)
+        self.assertIn("FR76 3000 4000 0312 3456 7890 143", email)
+        self.assertIn("Colette Collector", email)
+        mail.send()
+        self.assertTrue(mail.exists())
+        self.assertEqual(mail.state, "sent")
 
     def test_email_body_is_a_customisable_view(self):
         """The templates call a QWeb view: a view inheriting it changes the
