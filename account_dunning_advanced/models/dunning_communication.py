@@ -632,9 +632,20 @@ SELECT line.id,
         return self.contact_id or self.partner_id
 
     def _dunning_lang(self):
+        """The customer's language when it is active in the database, else the
+        company's: a customer with an archived or unknown language still gets
+        its reminder."""
         self.ensure_one()
         contact = self._dunning_contact()
-        return self.lang or contact.lang or self.partner_id.lang or "en_US"
+        active = dict(self.env["res.lang"].get_installed())
+        candidates = (
+            self.lang,
+            contact.lang,
+            self.partner_id.lang,
+            self.company_id.partner_id.lang,
+            "en_US",
+        )
+        return next((lang for lang in candidates if lang in active), next(iter(active)))
 
     def _dunning_invoice_numbers(self, limit=3):
         """Invoice numbers for a subject line, shortened past ``limit``."""

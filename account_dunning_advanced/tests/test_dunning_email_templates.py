@@ -240,3 +240,20 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         self.assertIn("due in 5 days", body)
         self.assertIn("800.00\xa0€", body)
         self.assertIn(invoice.name, mail.subject)
+
+    def test_inactive_language_falls_back_to_the_company_language(self):
+        """A customer whose language was archived, in a batch with others: every
+        reminder goes out, that one in the company's language."""
+        self.customer_en.lang = False
+        self.company.partner_id.lang = "fr_FR"
+        # the reminder keeps the language it was made in; German is not active
+        comms = self._communication(
+            self.customer_en, "friendly", lang="de_DE"
+        ) | self._communication(self.customer_fr, "friendly")
+        mails = comms._dispatch_email()
+        self.assertEqual(len(mails), 2)
+        self.assertEqual(comms.mapped("state"), ["queued", "queued"])
+        self.assertEqual(comms[0]._dunning_lang(), "fr_FR")
+        # amounts and delays written the French way (this class loads no French
+        # wording; test_dunning_french_translation checks it)
+        self.assertIn("jours de retard", str(comms[0].mail_id.body_html))
