@@ -298,12 +298,22 @@ class DunningRun(models.Model):
         committed, until none is left or ``deadline`` (``time.monotonic()``)
         passes. Returns the number of customers done (reminded or logged)."""
         self.ensure_one()
+        # Several workers may resume the same run. Each step that changes
+        # shared rows starts a fresh transaction and locks them first thing,
+        # skipping what another worker holds: nothing is done twice, and no
+        # worker meets a row changed since its snapshot (serialization errors).
         if not self.planned:
-            self._plan_customers(bypass_interval=bypass_interval)
+            self._commit()
+            if not self._lock_run():
+                return 0  # another worker is planning it
+            self.invalidate_recordset(["planned"])
+            if not self.planned:
+                self._plan_customers(bypass_interval=bypass_interval)
             self._commit()
         batch_size = max(self.company_id.dunning_batch_size, 1)
         held = set()
         done = 0
+        self._commit()
         while deadline is None or time.monotonic() < deadline:
             todo = self._next_todo(batch_size, held, wait_for_retry)
             if not todo:
@@ -313,19 +323,50 @@ class DunningRun(models.Model):
         if not self.env["dunning.run.partner"].search_count(
             [("run_id", "=", self.id)], limit=1
         ):
-            self._finish()
+            self._commit()
+            if self._lock_run():
+                self.invalidate_recordset(["state"])
+                if self.state == "running":
+                    self._finish()
             self._commit()
         return done
 
+    def _lock_run(self):
+        """Whether this transaction now holds the run's row (another worker
+        may hold it: then it is not waited for)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM dunning_run WHERE id = %s "
+                "FOR NO KEY UPDATE SKIP LOCKED",
+                self.id,
+            )
+        )
+        return bool(self.env.cr.fetchone())
+
     def _next_todo(self, size, held, wait_for_retry=True):
-        domain = [("run_id", "=", self.id), ("partner_id", "not in", list(held))]
-        if wait_for_retry:
-            domain += [
-                "|",
-                ("retry_datetime", "=", False),
-                ("retry_datetime", "<=", fields.Datetime.now()),
-            ]
-        return self.env["dunning.run.partner"].sudo().search(domain, limit=size)
+        """The next customers of the run, locked for this transaction: the rows
+        another worker took are skipped."""
+        Todo = self.env["dunning.run.partner"].sudo()
+        Todo.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM dunning_run_partner
+                 WHERE run_id = %(run)s AND partner_id != ALL(%(held)s)
+                   AND (NOT %(wait)s OR retry_datetime IS NULL
+                        OR retry_datetime <= %(now)s)
+                 ORDER BY id
+                 LIMIT %(size)s
+                   FOR UPDATE SKIP LOCKED
+                """,
+                run=self.id,
+                held=list(held),
+                wait=wait_for_retry,
+                now=fields.Datetime.now(),
+                size=size,
+            )
+        )
+        return Todo.browse([row[0] for row in self.env.cr.fetchall()])
 
     def _process_todo(self, todo, bypass_interval, held):
         """Remind the customers of ``todo`` this transaction can lock; those
