@@ -4,8 +4,8 @@ Each worker is an ``odoo shell`` process calling the scheduled action
 (``dunning.run._cron_run``) the way Odoo's cron runner does, until the day's run is
 done; it commits per batch of customers. One process is killed with SIGKILL in the
 middle of the run, then the run is resumed by a new one; and three workers run the
-same day at once. Either way each customer gets exactly one reminder, the day has one finished run
-per company, and no worker logs an error.
+same day at once. Either way each customer gets exactly one reminder, the day has one
+finished run per company, and no worker logs an error.
 """
 
 import os
