@@ -249,7 +249,10 @@ class DunningCommunication(models.Model):
         while sending the batch is retried reminder by reminder, so that one
         bad customer fails alone."""
         self.filtered(lambda c: c.state == "queued")._dunning_recheck()
-        todo = self.filtered(lambda c: c.state == "queued")
+        # one search of each company's fallback collector for the whole batch
+        todo = self.filtered(lambda c: c.state == "queued").with_context(
+            dunning_fallback_users=self.env.context.get("dunning_fallback_users", {})
+        )
         if not todo:
             return True
         try:
@@ -996,6 +999,9 @@ SELECT line.id,
         activities for one record and user would subscribe that user twice)."""
         if not summaries:
             return self.env["mail.activity"]
+        self = self.with_context(  # noqa: PLW0642 - one memo for the batch
+            dunning_fallback_users=self.env.context.get("dunning_fallback_users", {})
+        )
         todo_type = self.env.ref(TODO_ACTIVITY_TYPE)
         today = fields.Date.context_today(self)
         grouped = {}

@@ -93,6 +93,16 @@ class ResCompany(models.Model):
         self.ensure_one()
         if is_assignable(self.dunning_manager_id):
             return self.dunning_manager_id
+        # asked once per reminder without a collector: a batch passes a memo
+        # (context key dunning_fallback_users) so that it searches once
+        memo = self.env.context.get("dunning_fallback_users")
+        if memo is None:
+            return self._dunning_search_fallback_user()
+        if self.id not in memo:
+            memo[self.id] = self._dunning_search_fallback_user().id
+        return self.env["res.users"].browse(memo[self.id])
+
+    def _dunning_search_fallback_user(self):
         managers = self.env["res.users"].search(
             [
                 ("groups_id", "in", self.env.ref(MANAGER_GROUP).id),

@@ -296,7 +296,9 @@ class ResPartner(models.Model):
 
     def _dunning_log_notes(self, bodies):
         """{customer id: body} logged as dunning notes of the current company,
-        in one batch (see ``_dunning_post``)."""
+        in one batch. Customers are shared between companies: the dunning
+        subtype and the company let record rules keep the notes to that
+        company's dunning users."""
         self.env["mail.message"].sudo().create(
             [
                 {
@@ -313,20 +315,9 @@ class ResPartner(models.Model):
         )
 
     def _dunning_post(self, body):
-        """Log a dunning note on the customer's chatter as the current user
-        (collectors work the dunning of customers they may not edit). Customers
-        are shared between companies: the note has the dunning subtype and the
-        current company, which record rules keep to that company's dunning
-        users."""
-        subtype = self.env.ref(DUNNING_NOTE_SUBTYPE)
-        for partner in self:
-            message = partner.sudo().message_post(
-                body=body,
-                author_id=self.env.user.partner_id.id,
-                message_type="comment",
-                subtype_id=subtype.id,
-            )
-            message.record_company_id = self.env.company
+        """Log ``body`` as a dunning note on these customers, as the current
+        user (collectors work the dunning of customers they may not edit)."""
+        self._dunning_log_notes(dict.fromkeys(self.ids, body))
 
     def _dunning_set_pause(self, until):
         """The collector's pause of the reminders in the current company (or
