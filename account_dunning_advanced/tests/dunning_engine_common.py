@@ -1,6 +1,7 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -82,3 +83,24 @@ class DunningEngineCommon(AccountTestInvoicingCommon):
     def _logs(self, run, reason=None):
         logs = run.log_ids
         return logs.filtered(lambda log: log.reason == reason) if reason else logs
+
+    def _crash_on_second_batch(self, call):
+        """Run ``call()`` while the worker dies (MemoryError, as when killed) as
+        it starts its second batch of customers; True when it died. Not
+        assertRaises: it would roll back what the first batch committed."""
+        run_class = type(self.env["dunning.run"])
+        original = run_class._process_batch
+        calls = {"count": 0}
+
+        def batch_then_crash(run, *args, **kwargs):
+            calls["count"] += 1
+            if calls["count"] == 2:
+                raise MemoryError("worker killed")
+            return original(run, *args, **kwargs)
+
+        with patch.object(run_class, "_process_batch", batch_then_crash):
+            try:
+                call()
+            except MemoryError:
+                return True
+        return False

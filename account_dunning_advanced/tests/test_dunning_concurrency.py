@@ -65,24 +65,7 @@ class TestDunningCrashRecovery(DunningEngineCommon):
     def test_crash_after_some_customers_then_rerun(self):
         """A run that died after its first batch was committed: the rerun
         reminds the customers left, and only them."""
-        run_class = type(self.env["dunning.run"])
-        original = run_class._process_batch
-        calls = {"count": 0}
-
-        def batch_then_crash(run, *args, **kwargs):
-            calls["count"] += 1
-            if calls["count"] == 2:
-                raise MemoryError("worker killed")
-            return original(run, *args, **kwargs)
-
-        # not assertRaises: it would roll back what the first batch committed
-        crashed = False
-        with patch.object(run_class, "_process_batch", batch_then_crash):
-            try:
-                self._run(DUE)
-            except MemoryError:
-                crashed = True
-        self.assertTrue(crashed)
+        self.assertTrue(self._crash_on_second_batch(lambda: self._run(DUE)))
         first_batch = self.env["dunning.communication"].search(
             [("partner_id", "in", self.customers.ids)]
         )

@@ -68,23 +68,7 @@ class TestDunningPipeline(DunningEngineCommon):
         self.assertEqual(len(self._reminders()), 3)
 
     def test_run_resumes_after_a_crash(self):
-        run_class = type(self.env["dunning.run"])
-        original = run_class._process_batch
-        calls = {"count": 0}
-
-        def batch_then_crash(run, *args, **kwargs):
-            calls["count"] += 1
-            if calls["count"] == 2:
-                raise MemoryError("worker killed")
-            return original(run, *args, **kwargs)
-
-        crashed = False
-        with patch.object(run_class, "_process_batch", batch_then_crash):
-            try:
-                self.env["dunning.run"]._cron_run()
-            except MemoryError:
-                crashed = True
-        self.assertTrue(crashed)
+        self.assertTrue(self._crash_on_second_batch(self.env["dunning.run"]._cron_run))
         run = self._scheduled_runs()
         self.assertEqual(run.state, "running")
         self.assertEqual(len(run.todo_ids), 2, "one customer done before the crash")
