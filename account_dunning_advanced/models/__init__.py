@@ -18,6 +18,7 @@ from . import dunning_communication
 from . import dunning_communication_line
 from . import dunning_promise
 from . import dunning_dispute
+from . import dunning_response
 from . import dunning_payment_plan
 from . import dunning_payment_plan_line
 from . import dunning_worklist
