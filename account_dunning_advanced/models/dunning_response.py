@@ -65,8 +65,8 @@ class DunningResponse(models.Model):
         Each dict needs ``partner_id``, ``company_id``, ``kind`` and
         ``source``; ``date`` defaults to now and ``communication_id`` to the
         customer's latest reminder sent (or queued to be sent) in that company
-        up to that date (one query for the whole batch). The customer is stored as its commercial
-        entity.
+        up to that date (one query for the whole batch). The customer is
+        stored as its commercial entity.
         """
         if not vals_list:
             return self.browse()
