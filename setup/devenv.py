@@ -653,7 +653,8 @@ class Project:
                 " WHERE datname = %s",
                 (db,),
             )
-            self.pg.sql(f'DROP DATABASE "{db}"')
+            # IF EXISTS: a concurrent run may be dropping the same stale database
+            self.pg.sql(f'DROP DATABASE IF EXISTS "{db}"')
         shutil.rmtree(self.filestore(db), ignore_errors=True)
 
     def copy_db(self, src, dst):
