@@ -890,9 +890,11 @@ def cmd_test(project, args):
     check_browser()
     run_id = os.getpid()
     drop_stale_test_dbs(project)
+    # the logs of the last runs stay, and those of runs still going (their pid)
     runs = sorted(project.logs.glob("test-*"))
     for old in runs[:-4]:
-        shutil.rmtree(old, ignore_errors=True)
+        if not Path(f"/proc/{old.name.rsplit('-', 1)[-1]}").exists():
+            shutil.rmtree(old, ignore_errors=True)
     project.logs = project.logs / time.strftime(f"test-%Y%m%d-%H%M%S-{run_id}")
     project.logs.mkdir(parents=True)
     installed, install_rc, install_log = install_addon(project, run_id)
