@@ -233,11 +233,18 @@ class DunningEffectivenessReport(models.Model):
 
     def init(self):
         # Payments are looked up by the reminded item; incoming emails by
-        # type and author.
+        # type and author, then among the recorded responses.
         self.env.cr.execute(
             """
             CREATE INDEX IF NOT EXISTS dunning_mail_message_email_author_idx
             ON mail_message (author_id, date) WHERE message_type = 'email'
+            """
+        )
+        # an email recorded as a response is counted once, as the response
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS dunning_response_mail_message_idx
+            ON dunning_response (res_id) WHERE res_model = 'mail.message'
             """
         )
 
