@@ -135,6 +135,8 @@ class DunningCommunication(models.Model):
         string="Variant",
         readonly=True,
         index="btree_not_null",
+        # the variant a reminder was sent with stays known: archive it instead
+        ondelete="restrict",
         help="The level's variant drawn for the customer: its email template "
         "is the one sent.",
     )

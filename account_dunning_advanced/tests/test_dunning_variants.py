@@ -3,9 +3,11 @@
 from collections import Counter
 
 from freezegun import freeze_time
+from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .workspace_common import TODAY, DunningWorkspaceCommon
 
@@ -141,3 +143,9 @@ class TestDunningVariants(DunningWorkspaceCommon):
             comm.with_user(self.manager).variant_id = (
                 self.variant_a | self.variant_b
             ) - comm.variant_id
+        # a variant that was sent is archived, not deleted
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            with self.env.cr.savepoint():
+                comm.variant_id.unlink()
+        comm.variant_id.active = False
+        self.assertTrue(comm.variant_id.exists())
