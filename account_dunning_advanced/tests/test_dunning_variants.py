@@ -1,6 +1,7 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from collections import Counter
+from datetime import timedelta
 
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
@@ -82,6 +83,36 @@ class TestDunningVariants(DunningWorkspaceCommon):
         shares = Counter(self._assign(self.customers).values())
         self.assertGreaterEqual(shares[self.variant_a], 270, shares)
         self.assertLessEqual(shares[self.variant_a], 330, shares)
+
+    def test_same_variant_on_the_next_run(self):
+        invoices = self.invoice_a | self.invoice_b
+        for customer in self.customers[:6]:
+            customer.with_company(self.company).dunning_scenario_id = self.scenario
+            customer.email = f"ap{customer.id}@example.com"
+            invoices |= self._overdue_invoice("2026-02-20", 100.0, partner=customer)
+        partners = self.customer | self.customers[:6]
+        Communication = self.env["dunning.communication"]
+        with freeze_time(TODAY):
+            self._run(TODAY)
+        first = Communication.search([("partner_id", "in", partners.ids)])
+        # all paid; a month later, new invoices overdue: reminded again
+        for invoice in invoices:
+            self._pay(invoice, invoice.amount_residual, TODAY)
+        for customer in partners:
+            self._overdue_invoice("2026-04-10", 200.0, partner=customer)
+        day = TODAY + timedelta(days=30)
+        with freeze_time(day):
+            self._run(day)
+        second = Communication.search(
+            [("partner_id", "in", partners.ids), ("id", "not in", first.ids)]
+        )
+        self.assertEqual(len(second), len(first))
+        self.assertEqual(second.level_id, first.level_id)
+        variant_of = {comm.partner_id: comm.variant_id for comm in first}
+        self.assertEqual(len(set(variant_of.values())), 2)
+        self.assertEqual(
+            {comm.partner_id: comm.variant_id for comm in second}, variant_of
+        )
 
     def test_level_without_variants_uses_its_template(self):
         self.assertEqual(self._assign(self.customers[:5], self.level_formal), {})
