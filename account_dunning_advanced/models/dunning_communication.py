@@ -46,7 +46,7 @@ LOCKED_FIELDS = frozenset(
         "approved_by_id", "approved_datetime", "mail_id", "mail_message_id",
         "letter_attachment_id", "activity_id", "sms_id", "error_message",
         "skipped_channels", "email_state", "letter_state", "sms_state", "call_state",
-        "letter_error", "letter_attempts",
+        "letter_error", "letter_attempts", "variant_id",
     }
 )  # fmt: skip
 
@@ -130,6 +130,16 @@ class DunningCommunication(models.Model):
         related="level_id.scenario_id", store=True, string="Scenario"
     )
     tone = fields.Selection(TONES, readonly=True)
+    variant_id = fields.Many2one(
+        "dunning.level.variant",
+        string="Variant",
+        readonly=True,
+        index="btree_not_null",
+        # the variant a reminder was sent with stays known: archive it instead
+        ondelete="restrict",
+        help="The level's variant drawn for the customer: its email template "
+        "is the one sent.",
+    )
     typology_id = fields.Many2one("dunning.typology", readonly=True)
     channel_email = fields.Boolean(string="Email", readonly=True)
     channel_letter = fields.Boolean(string="Letter", readonly=True)
@@ -1152,6 +1162,8 @@ SELECT line.id,
     # ------------------------------------------------------------------
     def _dunning_mail_template(self):
         self.ensure_one()
+        if self.variant_id.mail_template_id.active:
+            return self.variant_id.mail_template_id
         return self.level_id.mail_template_id or self.env.ref(
             DEFAULT_TEMPLATES.get(self.tone or self.level_id.tone, ""),
             raise_if_not_found=False,

@@ -35,3 +35,5 @@ from . import test_dunning_smtp_delivery
 from . import test_dunning_recheck
 from . import test_dunning_response
 from . import test_dunning_channel_isolation
+from . import test_dunning_variants
+from . import test_dunning_response_report
