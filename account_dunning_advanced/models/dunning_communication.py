@@ -53,9 +53,7 @@ LOCKED_FIELDS = frozenset(
 # What a manager approved: not changed afterwards by anyone, the engine
 # included. The re-check before dispatch still drops the items settled since,
 # and the dispatch still replaces a channel the customer cannot receive.
-APPROVED_FIELDS = frozenset(
-    {"partner_id", "level_id", "tone", "line_ids", "penalty_rate"}
-)
+APPROVED_FIELDS = frozenset({"level_id", "tone", "line_ids", "penalty_rate"})
 
 # Days the customer gets to pay after a final notice when the scenario has no
 # further level: the usual "eight days" of French formal notices.
