@@ -12,7 +12,8 @@ registry.category("web_tour.tours").add("account_dunning_advanced_approval", {
         },
         {
             content: "Its items cannot be edited",
-            trigger: ".o_form_view .o_field_widget[name='line_ids'].o_readonly_modifier",
+            trigger:
+                ".o_form_view .o_field_widget[name='line_ids'].o_readonly_modifier",
         },
         {
             content: "See the letter before approving it",
