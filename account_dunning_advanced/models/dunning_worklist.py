@@ -162,14 +162,14 @@ class DunningWorklist(models.Model):
                  WHERE cr.amount_residual < 0
             ),
             last_runs AS (
-                SELECT company_id, MAX(id) AS run_id
+                SELECT DISTINCT ON (company_id) company_id, id AS run_id, date
                   FROM dunning_run
                  WHERE trigger != 'preview'
-                 GROUP BY company_id
+                 ORDER BY company_id, id DESC
             ),
             run_skips AS (
                 SELECT DISTINCT ON (log.partner_id, lr.company_id)
-                       log.partner_id, lr.company_id, lr.run_id, log.reason
+                       log.partner_id, lr.company_id, lr.date, log.reason
                   FROM last_runs lr
                   JOIN dunning_run_log log ON log.run_id = lr.run_id
                  ORDER BY log.partner_id, lr.company_id, log.id
@@ -220,15 +220,16 @@ class DunningWorklist(models.Model):
                         WHEN credits.partner_id IS NOT NULL
                             THEN 'unreconciled_payment'
                         WHEN items.items_held IS NOT NULL THEN items.items_held
-                        -- not reminded by the latest run of the company
-                        WHEN last.run_id IS DISTINCT FROM run_skips.run_id
+                        -- skipped by the latest run of the company, and not
+                        -- reminded since that day
+                        WHEN last.date IS NULL OR last.date < run_skips.date
                             THEN run_skips.reason
                    END AS hold_reason
               FROM items
               JOIN res_partner p ON p.id = items.partner_id
               CROSS JOIN LATERAL (SELECT %(hold)s) hold
               LEFT JOIN LATERAL (
-                    SELECT c.id, c.date, c.level_id, c.run_id
+                    SELECT c.id, c.date, c.level_id
                       FROM dunning_communication c
                      WHERE c.partner_id = items.partner_id
                        AND c.company_id = items.company_id
