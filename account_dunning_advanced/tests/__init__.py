@@ -34,3 +34,5 @@ from . import test_dunning_company_walls
 from . import test_dunning_smtp_delivery
 from . import test_dunning_recheck
 from . import test_dunning_response
+from . import test_dunning_workspace_screens
+from . import test_dunning_screens_tour
