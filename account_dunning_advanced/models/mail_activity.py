@@ -8,62 +8,75 @@ from odoo.tools.misc import format_amount
 
 _logger = logging.getLogger(__name__)
 
+COLLECTOR_GROUP = "account_dunning_advanced.group_dunning_collector"
+
 
 class MailActivity(models.Model):
     _inherit = "mail.activity"
 
+    # Read by every chatter (mail reads all the fields of its activities):
+    # kept to dunning users, and computed without the worklist's query.
     dunning_communication_ids = fields.One2many(
-        "dunning.communication", "activity_id", string="Dunning Reminders"
+        "dunning.communication",
+        "activity_id",
+        string="Dunning Reminders",
+        groups=COLLECTOR_GROUP,
     )
     dunning_partner_id = fields.Many2one(
-        "res.partner", string="Customer", compute="_compute_dunning_call"
+        "res.partner",
+        string="Customer",
+        compute="_compute_dunning_call",
+        groups=COLLECTOR_GROUP,
     )
-    dunning_phone = fields.Char(string="Phone", compute="_compute_dunning_call")
+    dunning_phone = fields.Char(
+        string="Phone", compute="_compute_dunning_call", groups=COLLECTOR_GROUP
+    )
     dunning_level_id = fields.Many2one(
-        "dunning.level", string="Level", compute="_compute_dunning_call"
+        "dunning.level",
+        string="Level",
+        compute="_compute_dunning_call",
+        groups=COLLECTOR_GROUP,
     )
     dunning_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_dunning_call"
+        "res.currency", compute="_compute_dunning_call", groups=COLLECTOR_GROUP
     )
     dunning_amount_due = fields.Monetary(
         string="Overdue",
         currency_field="dunning_currency_id",
         compute="_compute_dunning_call",
+        groups=COLLECTOR_GROUP,
         help="What the customer owes overdue today in the reminder's company.",
     )
     dunning_overdue_by_currency = fields.Char(
         string="Overdue (Invoice Currency)",
         compute="_compute_dunning_call",
+        groups=COLLECTOR_GROUP,
         help="What the customer owes overdue today, in the currencies of its "
         "invoices.",
     )
 
     def _compute_dunning_call(self):
-        """The call's customer, reminder level and today's overdue amount,
-        read for the whole list at once from the worklist."""
+        """The call's customer, reminder level and today's overdue amounts,
+        for the whole list at once."""
         comms = self.dunning_communication_ids
-        worklist = self.env["dunning.worklist"]
-        row_ids = [worklist._row_id(comm.partner_id, comm.company_id) for comm in comms]
-        rows = worklist.search_fetch(
-            [("id", "in", row_ids)], ["partner_id", "company_id", "overdue_amount"]
-        )
-        overdue = {(row.partner_id, row.company_id): row.overdue_amount for row in rows}
-        by_currency = self._dunning_overdue_by_currency(comms)
+        overdue = self._dunning_overdue(comms)
         for activity in self:
             comm = activity.dunning_communication_ids[:1]
             partner = comm.partner_id
+            amount, by_currency = overdue.get(
+                (partner.id, comm.company_id.id), (0.0, False)
+            )
             activity.dunning_partner_id = partner
             activity.dunning_phone = partner.mobile or partner.phone
             activity.dunning_level_id = comm.level_id
             activity.dunning_currency_id = comm.company_id.currency_id
-            activity.dunning_amount_due = overdue.get((partner, comm.company_id), 0.0)
-            activity.dunning_overdue_by_currency = by_currency.get(
-                (partner.id, comm.company_id.id), False
-            )
+            activity.dunning_amount_due = amount
+            activity.dunning_overdue_by_currency = by_currency
 
-    def _dunning_overdue_by_currency(self, comms):
-        """{(partner id, company id): "1,200.00 € + $ 300.00"} of the overdue
-        items of the reminders' customers, in one query."""
+    def _dunning_overdue(self, comms):
+        """{(partner id, company id): (overdue in company currency, "1,200.00 €
+        + $ 300.00")} of the reminders' customers, in one query, by the
+        planner's rule for open items."""
         if not comms:
             return {}
         self.env["account.move.line"].flush_model()
@@ -71,7 +84,7 @@ class MailActivity(models.Model):
             SQL(
                 """
 SELECT item.partner_id, item.company_id, item.currency_id,
-       SUM(item.amount_residual_currency)
+       SUM(item.amount_residual), SUM(item.amount_residual_currency)
   FROM (%s) item
  WHERE item.date_maturity < %s
  GROUP BY item.partner_id, item.company_id, item.currency_id
@@ -85,14 +98,19 @@ SELECT item.partner_id, item.company_id, item.currency_id,
         rows = self.env.cr.fetchall()
         currencies = self.env["res.currency"].browse({row[2] for row in rows})
         totals = {}
-        for partner_id, company_id, currency_id, amount in rows:
+        for partner_id, company_id, currency_id, amount, amount_currency in rows:
             totals.setdefault((partner_id, company_id), []).append(
-                (currencies.browse(currency_id), amount)
+                (currencies.browse(currency_id), amount, amount_currency)
             )
         return {
-            key: " + ".join(
-                format_amount(self.env, amount, currency)
-                for currency, amount in sorted(amounts, key=lambda a: a[0].name)
+            key: (
+                sum(amount for _cur, amount, _amc in amounts),
+                " + ".join(
+                    format_amount(self.env, amount_currency, currency)
+                    for currency, _amount, amount_currency in sorted(
+                        amounts, key=lambda a: a[0].name
+                    )
+                ),
             )
             for key, amounts in totals.items()
         }

@@ -6,7 +6,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .workspace_common import TODAY, DunningWorkspaceCommon
 
@@ -205,6 +205,22 @@ class TestDunningWorklistScreens(DunningWorkspaceCommon):
                 }
             ],
         )
+        # every chatter reads all the fields of its activities: users without
+        # dunning rights still see the call there, without the dunning figures
+        employee = new_test_user(
+            self.env,
+            login="employee_no_dunning",
+            groups="base.group_user,base.group_partner_manager",
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
+        )
+        for user in (employee, self.collector):
+            store = calls.with_user(user).activity_format()
+            self.assertEqual([act["id"] for act in store["mail.activity"]], calls.ids)
+            self.assertEqual(
+                "dunning_amount_due" in store["mail.activity"][0],
+                user == self.collector,
+            )
 
     @freeze_time(TODAY)
     def test_empty_preview_explains_and_keeps_skipped_apart(self):
