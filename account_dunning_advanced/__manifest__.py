@@ -64,6 +64,8 @@
         # reports
         "report/dunning_reminder_templates.xml",
         "report/dunning_letter_report.xml",
+        "wizards/dunning_level_preview_wizard_views.xml",
+        "report/dunning_letter_preview_report.xml",
     ],
     "demo": [
         # before the past runs of dunning_demo.xml, which use the variants

@@ -50,6 +50,11 @@ LOCKED_FIELDS = frozenset(
     }
 )  # fmt: skip
 
+# What a manager approved: not changed afterwards by anyone, the engine
+# included. The re-check before dispatch still drops the items settled since,
+# and the dispatch still replaces a channel the customer cannot receive.
+APPROVED_FIELDS = frozenset({"level_id", "tone", "line_ids", "penalty_rate"})
+
 # Days the customer gets to pay after a final notice when the scenario has no
 # further level: the usual "eight days" of French formal notices.
 FINAL_NOTICE_DAYS = 8
@@ -60,6 +65,7 @@ RENDER_MEMO_KEY = "account_dunning_advanced.render_values"
 
 
 LETTER_REPORT = "account_dunning_advanced.action_report_dunning_letter"
+LETTER_PREVIEW_REPORT = "account_dunning_advanced.action_report_dunning_letter_preview"
 
 DOCUMENTS_CRON = "account_dunning_advanced.ir_cron_dunning_documents"
 
@@ -488,7 +494,22 @@ class DunningCommunication(models.Model):
                     ),
                 )
             )
+        if APPROVED_FIELDS.intersection(vals):
+            self._check_not_approved()
         return super().write(vals)
+
+    def _check_not_approved(self):
+        """Refuse to change what a manager approved."""
+        approved = self.filtered("approved_by_id")
+        if approved:
+            raise UserError(
+                _(
+                    "Reminder %(names)s was approved: its items and amounts can "
+                    "no longer be changed. Cancel it and run the reminders again "
+                    "instead.",
+                    names=", ".join(approved.mapped("name")),
+                )
+            )
 
     def _check_approver(self):
         if not self.env.user.has_group(MANAGER_GROUP):
@@ -650,6 +671,19 @@ SELECT line.id,
                 ("sms_id", "=", False),
             ]
         )
+
+    def action_preview_letter(self):
+        """The reminder's letter as it would be printed, shown as HTML: not
+        stored, not sent (the PDF kept as the official letter is rendered
+        when the reminder is dispatched)."""
+        self.ensure_one()
+        report = self.level_id.letter_report_id or self.env.ref(LETTER_PREVIEW_REPORT)
+        action = report.report_action(self, config=False)
+        action.update(
+            name=_("Letter of %(name)s", name=self.name),
+            report_type="qweb-html",
+        )
+        return action
 
     def action_log_call_outcome(self):
         self.ensure_one()

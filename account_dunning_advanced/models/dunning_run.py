@@ -700,8 +700,9 @@ SELECT (SELECT count(*) FROM dunning_communication WHERE run_id = %(run)s),
             status[partner_id].update(
                 level_id=past["level_id"], last_date=past["dates"][0]
             )
-        for partner_id, next_date in planner._next_dates(company, date, items).items():
-            status[partner_id]["next_date"] = next_date
+        next_reminders = planner._next_reminders(company, date, items)
+        for partner_id, (next_date, level) in next_reminders.items():
+            status[partner_id].update(next_date=next_date, next_level_id=level.id)
         return dict(status)
 
     @api.model

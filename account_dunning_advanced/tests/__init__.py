@@ -37,3 +37,5 @@ from . import test_dunning_response
 from . import test_dunning_channel_isolation
 from . import test_dunning_variants
 from . import test_dunning_response_report
+from . import test_dunning_workspace_screens
+from . import test_dunning_screens_tour
