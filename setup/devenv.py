@@ -892,6 +892,13 @@ ODOO_ACCOUNT_TESTS = [
 ]
 
 
+# Odoo's tests that fail on the 18.0 source without the addon too (checked with only
+# `account` installed): written in 2025, this one dates its payment today and expects a
+# 2025 name after resequencing. Deselected by the pytest plugin (its node ids carry no
+# file name under pytest-odoo).
+ODOO_KNOWN_FAILURES = ["TestAccountPayment::test_resequence_change_payment_name"]
+
+
 def odoo_account_tests():
     """The paths of ODOO_ACCOUNT_TESTS in the Odoo this runs on."""
     import importlib.util
@@ -943,6 +950,7 @@ def cmd_test(project, args):
         DUNNING_INSTALL_RC=str(install_rc),
         DUNNING_LOG_DIR=str(project.logs),
         DUNNING_RUN_ID=str(run_id),
+        DUNNING_KNOWN_FAILURES=",".join(ODOO_KNOWN_FAILURES),
         PYTHONPATH=os.pathsep.join([str(REPO / "setup"), os.getenv("PYTHONPATH", "")]),
     )
     env.pop("ODOO_RC", None)
