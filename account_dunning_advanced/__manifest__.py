@@ -64,6 +64,11 @@
         # reports
         "report/dunning_reminder_templates.xml",
         "report/dunning_letter_report.xml",
+        # e-invoicing lifecycle statuses
+        "security/dunning_einvoice_security.xml",
+        "views/dunning_einvoice_status_views.xml",
+        "wizards/dunning_einvoice_import_wizard_views.xml",
+        "report/dunning_einvoice_templates.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",
