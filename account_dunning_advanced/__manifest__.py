@@ -69,6 +69,9 @@
         "views/dunning_einvoice_status_views.xml",
         "wizards/dunning_einvoice_import_wizard_views.xml",
         "report/dunning_einvoice_templates.xml",
+        # litigation hand-over
+        "views/dunning_litigation_views.xml",
+        "report/dunning_litigation_report.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",

@@ -30,3 +30,4 @@ from . import sms_sms
 from . import dunning_einvoice_status
 from . import account_move_einvoice
 from . import dunning_communication_einvoice
+from . import dunning_litigation

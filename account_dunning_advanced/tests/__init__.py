@@ -34,3 +34,4 @@ from . import test_dunning_company_walls
 from . import test_dunning_smtp_delivery
 from . import test_dunning_recheck
 from . import test_dunning_einvoice_status
+from . import test_dunning_litigation
