@@ -423,7 +423,11 @@ class DunningLitigation(models.Model):
 
     def _dunning_format_date(self, value):
         """A date in the language the report is rendered in."""
-        return format_date(self.env, value) if value else ""
+        return (
+            format_date(self.env, value, lang_code=self._dunning_lang())
+            if value
+            else ""
+        )
 
 
 class ResPartner(models.Model):

@@ -171,7 +171,7 @@ class TestDunningLitigation(DunningWorkspaceCommon):
         self.customer.lang = "fr_FR"
         record = self._hand_over(pdf=True)
         notice = record.attachment_ids.filtered(
-            lambda a: "mise en demeure" in a.name.lower()
+            lambda a: a.name.startswith("Formal notice")
         )
         text = self._pdf_text(notice.raw)
         self.assertIn("Lettre recommandée avec accusé de réception", text)
