@@ -3,6 +3,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..models.dunning_einvoice_status import EINVOICE_STATUSES
 from ..models.dunning_level import TONES
 
 CHANNELS = [
@@ -84,6 +85,13 @@ class DunningEffectivenessReport(models.Model):
     )
     reply_count = fields.Integer(string="Customer Replies", readonly=True)
     replied_count = fields.Integer(string="Reminders Replied To", readonly=True)
+    einvoice_status = fields.Selection(
+        EINVOICE_STATUSES,
+        string="E-invoicing Status",
+        readonly=True,
+        help="The latest lifecycle status, on the reminder date, of the "
+        "reminded invoices.",
+    )
 
     @api.model
     def _ratio_measures(self):
@@ -189,7 +197,14 @@ class DunningEffectivenessReport(models.Model):
                    CASE WHEN p.paid > 0 THEN 1 ELSE 0 END AS paid_count,
                    p.days_to_payment,
                    COALESCE(rp.n, 0) AS reply_count,
-                   CASE WHEN rp.n > 0 THEN 1 ELSE 0 END AS replied_count
+                   CASE WHEN rp.n > 0 THEN 1 ELSE 0 END AS replied_count,
+                   (SELECT st.status
+                      FROM dunning_einvoice_status st
+                      JOIN dunning_communication_line stl
+                        ON stl.move_id = st.move_id
+                     WHERE stl.communication_id = dc.id AND st.date <= dc.date
+                     ORDER BY st.date DESC, st.id DESC
+                     LIMIT 1) AS einvoice_status
               FROM dunning_communication dc
               JOIN res_company company ON company.id = dc.company_id
               LEFT JOIN reminded r ON r.communication_id = dc.id

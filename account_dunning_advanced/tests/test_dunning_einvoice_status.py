@@ -289,3 +289,33 @@ class TestDunningEinvoiceStatus(DunningWorkspaceCommon):
         )
         with self.assertRaises(UserError):
             wizard.action_import()
+
+    def test_effectiveness_report_by_status(self):
+        """The reminder's status is the one its invoices had on its date."""
+        self._status(self.invoice_a, "deposited", "2026-01-20")
+        self._status(self.invoice_a, "approved", "2026-02-02")
+        first = self._run(TODAY).communication_ids
+        first.mail_id.send()
+        self._status(self.invoice_a, "payment_transmitted", "2026-04-01")
+        with freeze_time("2026-04-20"):
+            second = self._run(date(2026, 4, 20)).communication_ids
+            second.mail_id.send()
+        self._status(self.invoice_b, "cashed", "2026-04-25")
+        rows = self.env["dunning.effectiveness.report"].search_read(
+            [("communication_id", "in", (first | second).ids)],
+            ["communication_id", "einvoice_status"],
+            order="date",
+        )
+        self.assertEqual(
+            [(row["communication_id"][0], row["einvoice_status"]) for row in rows],
+            [(first.id, "approved"), (second.id, "payment_transmitted")],
+        )
+        groups = self.env["dunning.effectiveness.report"].read_group(
+            [("communication_id", "in", (first | second).ids)],
+            ["reminder_count:sum"],
+            ["einvoice_status"],
+        )
+        self.assertEqual(
+            {g["einvoice_status"]: g["reminder_count"] for g in groups},
+            {"approved": 1, "payment_transmitted": 1},
+        )
