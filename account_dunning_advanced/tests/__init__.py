@@ -35,3 +35,4 @@ from . import test_dunning_smtp_delivery
 from . import test_dunning_recheck
 from . import test_dunning_einvoice_status
 from . import test_dunning_litigation
+from . import test_dunning_einvoice_rpc
