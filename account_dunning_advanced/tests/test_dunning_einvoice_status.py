@@ -77,7 +77,7 @@ class TestDunningEinvoiceStatus(DunningWorkspaceCommon):
         form = Form(
             self.env["dunning.einvoice.status"]
             .with_user(self.collector)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
         form.status = "suspended"
         form.comment = "Purchase order number missing"

@@ -55,7 +55,7 @@ class TestDunningLitigation(DunningWorkspaceCommon):
         form = Form(
             self.env["dunning.litigation"]
             .with_user(user or self.collector)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
         form.agent_kind = "lawyer"
         form.agent_id = self.lawyer
