@@ -42,7 +42,17 @@ class AccountMove(models.Model):
         "e-invoicing platform: the reminders mention it.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._dunning_check_einvoice_vals(vals)
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._dunning_check_einvoice_vals(vals)
+        return super().write(vals)
+
+    def _dunning_check_einvoice_vals(self, vals):
         if not self.env.context.get("dunning_einvoice_refresh") and set(
             EINVOICE_FIELDS
         ) & set(vals):
@@ -52,7 +62,6 @@ class AccountMove(models.Model):
                     "statuses: record a status instead."
                 )
             )
-        return super().write(vals)
 
     def _dunning_refresh_einvoice_status(self):
         """Copy the latest lifecycle status of these invoices on them, one

@@ -187,8 +187,10 @@ class DunningEinvoiceStatus(models.Model):
                     "move_id": st.move_id.id,
                     "reason_id": reason.id,
                     "note": st.comment
-                    or _("In dispute on the e-invoicing platform since %(date)s.")
-                    % {"date": st.date},
+                    or _(
+                        "In dispute on the e-invoicing platform since %(date)s.",
+                        date=st.date,
+                    ),
                 }
                 for st in statuses
                 if st.move_id not in disputed

@@ -66,6 +66,14 @@ class TestDunningEinvoiceStatus(DunningWorkspaceCommon):
             status.write({"status": "approved"})
         with self.assertRaises(AccessError):
             self.invoice_a.write({"dunning_einvoice_status": "cashed"})
+        with self.assertRaises(AccessError):
+            self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "dunning_einvoice_status": "approved",
+                }
+            )
         status.comment = "Platform ticket 42"  # a comment may be completed
         with self.assertRaises(UserError):
             self._status(self.invoice_a.copy(), "deposited", "2026-01-20")
