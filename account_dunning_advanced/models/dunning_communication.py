@@ -46,7 +46,7 @@ LOCKED_FIELDS = frozenset(
         "approved_by_id", "approved_datetime", "mail_id", "mail_message_id",
         "letter_attachment_id", "activity_id", "sms_id", "error_message",
         "skipped_channels", "email_state", "letter_state", "sms_state", "call_state",
-        "letter_error", "letter_attempts",
+        "letter_error", "letter_attempts", "variant_id",
     }
 )  # fmt: skip
 
@@ -130,6 +130,16 @@ class DunningCommunication(models.Model):
         related="level_id.scenario_id", store=True, string="Scenario"
     )
     tone = fields.Selection(TONES, readonly=True)
+    variant_id = fields.Many2one(
+        "dunning.level.variant",
+        string="Variant",
+        readonly=True,
+        index="btree_not_null",
+        # the variant a reminder was sent with stays known: archive it instead
+        ondelete="restrict",
+        help="The level's variant drawn for the customer: its email template "
+        "is the one sent.",
+    )
     typology_id = fields.Many2one("dunning.typology", readonly=True)
     channel_email = fields.Boolean(string="Email", readonly=True)
     channel_letter = fields.Boolean(string="Letter", readonly=True)
@@ -318,11 +328,38 @@ class DunningCommunication(models.Model):
             self._dispatch_call()
         if waiting:
             self._dunning_trigger_documents()
+        self._dunning_fail_unreachable()
         # Without email nor letter nothing reports back later: done now.
         # Letters stay queued until printed for posting.
         self.filtered(
             lambda c: c.state == "queued" and not (c.channel_email or c.channel_letter)
         ).write({"state": "sent", "sent_datetime": fields.Datetime.now()})
+
+    def _dunning_fail_unreachable(self):
+        """A reminder none of whose channels could go (a template broken by
+        its data, no valid address left) failed: it says why, and its
+        collector gets a to-do; it is never left queued with nothing sent."""
+        dead = self.filtered(
+            lambda c: c.state == "queued"
+            and c._channels()
+            and all(c[f"{ch}_state"] == "failed" for ch in c._channels())
+        )
+        if not dead:
+            return
+        dead.sudo().write({"state": "failed"})
+        dead._dunning_schedule_todo(
+            {
+                comm: (
+                    self.env._("Reminder %(name)s not sent", name=comm.name),
+                    Markup("<p>%s</p>")
+                    % self.env._(
+                        "No channel of this reminder could be sent: %(reason)s",
+                        reason=comm.error_message or comm.skipped_channels or "",
+                    ),
+                )
+                for comm in dead
+            }
+        )
 
     # ------------------------------------------------------------------
     # What a level does after sending
@@ -1125,6 +1162,8 @@ SELECT line.id,
     # ------------------------------------------------------------------
     def _dunning_mail_template(self):
         self.ensure_one()
+        if self.variant_id.mail_template_id.active:
+            return self.variant_id.mail_template_id
         return self.level_id.mail_template_id or self.env.ref(
             DEFAULT_TEMPLATES.get(self.tone or self.level_id.tone, ""),
             raise_if_not_found=False,
@@ -1172,13 +1211,9 @@ SELECT line.id,
                     errors, "error_message", _("Email: no email template.")
                 )
                 continue
-            try:
-                rendered = template._generate_template(
-                    group.ids, ("subject", "body_html", "email_from", "reply_to")
-                )
-            except Exception as error:  # noqa: BLE001 - reported on the reminder
-                _logger.exception("Dunning email rendering failed")
-                group._dunning_append(
+            rendered, failures = group._dunning_render_mail(template)
+            for comm, error in failures.items():
+                comm._dunning_append(
                     errors,
                     "error_message",
                     _(
@@ -1186,9 +1221,10 @@ SELECT line.id,
                         error=error,
                     ),
                 )
-                continue
             for comm in group:
-                values = rendered[comm.id]
+                values = rendered.get(comm.id)
+                if values is None:
+                    continue
                 mail_values.append(comm._dunning_mail_values(values))
                 mail_comms.append(comm)
         attachments, missing = self.browse(
@@ -1215,6 +1251,34 @@ SELECT line.id,
             )
         self._dunning_write_values(errors)
         return mails
+
+    def _dunning_render_mail(self, template):
+        """({reminder id: rendered values}, {reminder: error}): the batch in
+        one render; when it raises (one customer's data breaks the template),
+        each reminder again on its own, so that only the broken ones fail."""
+        render_fields = ("subject", "body_html", "email_from", "reply_to")
+        try:
+            with self.env.cr.savepoint():
+                return template._generate_template(self.ids, render_fields), {}
+        except Exception:  # noqa: BLE001 - retried reminder by reminder below
+            _logger.info(
+                "Dunning email batch of %s failed, rendering one by one",
+                template.display_name,
+                exc_info=True,
+            )
+        rendered, failures = {}, {}
+        for comm in self:
+            try:
+                with self.env.cr.savepoint():
+                    rendered.update(
+                        template._generate_template(comm.ids, render_fields)
+                    )
+            except Exception as error:  # noqa: BLE001 - reported on the reminder
+                _logger.warning(
+                    "Dunning email of %s not rendered: %s", comm.name, error
+                )
+                failures[comm] = error
+        return rendered, failures
 
     def _dunning_chatter_summary(self, contact):
         """One line for the customer's chatter: reminder, level, recipient,
