@@ -66,6 +66,14 @@
         "report/dunning_letter_report.xml",
         "wizards/dunning_level_preview_wizard_views.xml",
         "report/dunning_letter_preview_report.xml",
+        # e-invoicing lifecycle statuses
+        "security/dunning_einvoice_security.xml",
+        "views/dunning_einvoice_status_views.xml",
+        "wizards/dunning_einvoice_import_wizard_views.xml",
+        "report/dunning_einvoice_templates.xml",
+        # litigation hand-over
+        "views/dunning_litigation_views.xml",
+        "report/dunning_litigation_report.xml",
     ],
     "demo": [
         # before the past runs of dunning_demo.xml, which use the variants

@@ -28,3 +28,7 @@ from . import mail_mail
 from . import mail_thread
 from . import sms_sms
 from . import dunning_level_variant
+from . import dunning_einvoice_status
+from . import account_move_einvoice
+from . import dunning_communication_einvoice
+from . import dunning_litigation

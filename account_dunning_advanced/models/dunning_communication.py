@@ -550,7 +550,7 @@ SELECT line.id,
   LEFT JOIN LATERAL (SELECT %(customer_hold)s) hold ON TRUE
  WHERE line.communication_id = ANY(%(ids)s) AND line.move_line_id IS NOT NULL
                 """,
-                held_back=planner._held_back_sql("oi"),
+                held_back=planner._held_back_sql("oi", today),
                 customer_hold=planner._customer_hold_sql("p", SQL("comm.company_id")),
                 open_items=planner._open_item_sql(
                     comms.company_id.ids, comms.partner_id.ids

@@ -108,14 +108,16 @@ class DunningPlanner(models.AbstractModel):
         )
 
     @api.model
-    def _held_back_sql(self, item):
+    def _held_back_sql(self, item, date=None):
         """Why the row ``item`` of :meth:`_open_item_sql` is held back, or
-        NULL: a payment on its way, an open dispute, the invoice's exclusion,
+        NULL: a payment on its way, the invoice's e-invoicing status (at
+        ``date``, default today), an open dispute, the invoice's exclusion,
         an active payment plan (its instalments are the items then)."""
         return SQL(
             """CASE
                 WHEN %(i)s.payment_state IN ('paid', 'in_payment', 'reversed')
                     THEN 'in_payment'
+                WHEN %(einvoice)s IS NOT NULL THEN %(einvoice)s
                 WHEN %(disputed)s THEN 'disputed'
                 WHEN %(i)s.move_excluded THEN 'invoice_excluded'
                 WHEN EXISTS (
@@ -125,7 +127,35 @@ class DunningPlanner(models.AbstractModel):
                     THEN 'payment_plan'
                END""",
             i=SQL.identifier(item),
+            einvoice=self._einvoice_hold_sql(item, date),
             disputed=self._disputed_sql(SQL("%s.move_id", SQL.identifier(item))),
+        )
+
+    @api.model
+    def _einvoice_hold_sql(self, item, date=None):
+        """What the latest e-invoicing lifecycle status of the invoice of the
+        row ``item`` holds it back for, or NULL: refused or rejected (never
+        reminded), suspended, or a payment transmitted fewer than the
+        company's "payment announced" days before ``date`` (an SQL value,
+        default today). A dispute opens a dunning.dispute instead."""
+        return SQL(
+            """(SELECT CASE
+                    WHEN em.dunning_einvoice_status IN ('refused', 'rejected')
+                        THEN 'einvoice_refused'
+                    WHEN em.dunning_einvoice_status = 'suspended'
+                        THEN 'einvoice_suspended'
+                    WHEN em.dunning_einvoice_status = 'payment_transmitted'
+                     AND em.dunning_einvoice_status_date
+                         + COALESCE(ec.dunning_payment_announced_days, 0)
+                         > %(date)s
+                        THEN 'payment_announced'
+                   END
+                  FROM account_move em
+                  JOIN res_company ec ON ec.id = em.company_id
+                 WHERE em.id = %(i)s.move_id
+                   AND em.dunning_einvoice_status IS NOT NULL)""",
+            i=SQL.identifier(item),
+            date=SQL("CURRENT_DATE") if date is None else SQL("%s::date", date),
         )
 
     @api.model
@@ -315,7 +345,7 @@ SELECT NULL::int, inst.id, inst.move_id, inst.partner_id, inst.move_name,
                 company_currency=company.currency_id.id,
                 open_items=self._open_item_sql([company.id], partner_ids),
                 instalments=self._instalment_sql([company.id], partner_ids),
-                held_back=self._held_back_sql("oi"),
+                held_back=self._held_back_sql("oi", date),
             )
         )
         items = self.env.cr.dictfetchall()

@@ -21,6 +21,9 @@ SKIP_REASONS = [
     ("locked", "Customer held by another transaction"),
     ("run_expired", "Run not finished on its day"),
     ("error", "Error"),
+    ("einvoice_refused", "Invoice refused or rejected on the e-invoicing platform"),
+    ("einvoice_suspended", "Invoice suspended on the e-invoicing platform"),
+    ("payment_announced", "Payment announced on the e-invoicing platform"),
 ]
 
 

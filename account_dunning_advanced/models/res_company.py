@@ -86,6 +86,13 @@ class ResCompany(models.Model):
         "the promise or the plan counts as broken, when the customer's scenario "
         "has no grace days.",
     )
+    dunning_payment_announced_days = fields.Integer(
+        string="Payment Announced Hold (days)",
+        default=10,
+        help="Days an invoice whose payment was announced on the e-invoicing "
+        "platform (status 211) is held back before it is reminded again, when "
+        "nothing was reconciled.",
+    )
 
     def _dunning_fallback_user(self):
         """Last resort for dunning activities: the company's dunning manager,

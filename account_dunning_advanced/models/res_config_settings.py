@@ -29,6 +29,9 @@ class ResConfigSettings(models.TransientModel):
     dunning_promise_grace_days = fields.Integer(
         related="company_id.dunning_promise_grace_days", readonly=False
     )
+    dunning_payment_announced_days = fields.Integer(
+        related="company_id.dunning_payment_announced_days", readonly=False
+    )
     dunning_token_validity_days = fields.Integer(
         related="company_id.dunning_token_validity_days", readonly=False
     )

@@ -5,6 +5,7 @@ import math
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..models.dunning_einvoice_status import EINVOICE_STATUSES
 from ..models.dunning_level import TONES
 
 CHANNELS = [
@@ -205,6 +206,13 @@ class DunningEffectivenessReport(models.Model):
         aggregator="avg",
         help="Days from the sending to the first response; averaged over the "
         "reminders responded to.",
+    )
+    einvoice_status = fields.Selection(
+        EINVOICE_STATUSES,
+        string="E-invoicing Status",
+        readonly=True,
+        help="The latest lifecycle status, on the reminder date, of the "
+        "reminded invoices.",
     )
 
     @api.model
@@ -457,7 +465,14 @@ class DunningEffectivenessReport(models.Model):
                    100.0 * %(responded)s AS response_rate,
                    %(responded_low)s AS response_rate_low,
                    %(responded_high)s AS response_rate_high,
-                   a.delay AS response_delay
+                   a.delay AS response_delay,
+                   (SELECT st.status
+                      FROM dunning_einvoice_status st
+                      JOIN dunning_communication_line stl
+                        ON stl.move_id = st.move_id
+                     WHERE stl.communication_id = dc.id AND st.date <= dc.date
+                     ORDER BY st.date DESC, st.id DESC
+                     LIMIT 1) AS einvoice_status
             """,
             rate_7=rate(SQL("p.paid_7"), SQL("r.amount")),
             rate_15=rate(SQL("p.paid_15"), SQL("r.amount")),

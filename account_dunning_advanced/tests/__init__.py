@@ -39,3 +39,6 @@ from . import test_dunning_variants
 from . import test_dunning_response_report
 from . import test_dunning_workspace_screens
 from . import test_dunning_screens_tour
+from . import test_dunning_einvoice_status
+from . import test_dunning_litigation
+from . import test_dunning_einvoice_rpc
