@@ -61,9 +61,12 @@
         "views/menus.xml",
         "views/dunning_communication_dispatch_views.xml",
         "views/channel_preference_templates.xml",
+        "views/dunning_payment_declaration_views.xml",
+        "views/dunning_portal_templates.xml",
         # reports
         "report/dunning_reminder_templates.xml",
         "report/dunning_letter_report.xml",
+        "security/dunning_portal_security.xml",
     ],
     "demo": [
         "demo/dunning_demo.xml",

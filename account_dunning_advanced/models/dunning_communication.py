@@ -492,7 +492,7 @@ SELECT line.id,
   LEFT JOIN LATERAL (SELECT %(customer_hold)s) hold ON TRUE
  WHERE line.communication_id = ANY(%(ids)s) AND line.move_line_id IS NOT NULL
                 """,
-                held_back=planner._held_back_sql("oi"),
+                held_back=planner._held_back_sql("oi", today),
                 customer_hold=planner._customer_hold_sql("p", SQL("comm.company_id")),
                 open_items=planner._open_item_sql(
                     comms.company_id.ids, comms.partner_id.ids
@@ -680,7 +680,8 @@ SELECT line.id,
 
     def _dunning_channel_token(self):
         """Signed link token of the customer in the reminder's company, valid
-        for the company's token validity."""
+        for the company's token validity: it opens the customer's page and
+        its channel preference."""
         self.ensure_one()
         return hash_sign(
             self.sudo().env,
@@ -693,6 +694,13 @@ SELECT line.id,
         self.ensure_one()
         base_url = self.company_id.get_base_url()
         return f"{base_url}/dunning/channel/{self._dunning_channel_token()}"
+
+    def _dunning_portal_url(self):
+        """The customer's page of the reminder's company (statement, payment,
+        replies), opened by the same signed token as the channel preference."""
+        self.ensure_one()
+        base_url = self.company_id.get_base_url()
+        return f"{base_url}/dunning/customer/{self._dunning_channel_token()}"
 
     def _dunning_payment_qr(self, bank, currency, amount):
         """(url, base64 image) of the payment QR code Odoo builds for this
@@ -881,6 +889,7 @@ SELECT line.id,
                 "phone": collector.phone or comm.company_id.phone or "",
             },
             "preference_url": comm._dunning_channel_preference_url(),
+            "portal_url": comm._dunning_portal_url(),
             "prefers_letter": comm.partner_id.dunning_preferred_channel == "letter",
         }
 

@@ -108,10 +108,12 @@ class DunningPlanner(models.AbstractModel):
         )
 
     @api.model
-    def _held_back_sql(self, item):
+    def _held_back_sql(self, item, date=None):
         """Why the row ``item`` of :meth:`_open_item_sql` is held back, or
         NULL: a payment on its way, an open dispute, the invoice's exclusion,
-        an active payment plan (its instalments are the items then)."""
+        an active payment plan (its instalments are the items then), a
+        payment the customer declared and whose hold is not over on ``date``
+        (default: today)."""
         return SQL(
             """CASE
                 WHEN %(i)s.payment_state IN ('paid', 'in_payment', 'reversed')
@@ -123,8 +125,16 @@ class DunningPlanner(models.AbstractModel):
                       JOIN dunning_payment_plan plan ON plan.id = rel.plan_id
                      WHERE rel.move_id = %(i)s.move_id AND plan.state = 'active')
                     THEN 'payment_plan'
+                WHEN EXISTS (
+                    SELECT 1 FROM dunning_payment_declaration_move_rel drel
+                      JOIN dunning_payment_declaration decl
+                        ON decl.id = drel.declaration_id
+                     WHERE drel.move_id = %(i)s.move_id AND decl.state = 'open'
+                       AND decl.hold_until >= %(date)s)
+                    THEN 'declared_paid'
                END""",
             i=SQL.identifier(item),
+            date=date or SQL("CURRENT_DATE"),
             disputed=self._disputed_sql(SQL("%s.move_id", SQL.identifier(item))),
         )
 
@@ -315,7 +325,7 @@ SELECT NULL::int, inst.id, inst.move_id, inst.partner_id, inst.move_name,
                 company_currency=company.currency_id.id,
                 open_items=self._open_item_sql([company.id], partner_ids),
                 instalments=self._instalment_sql([company.id], partner_ids),
-                held_back=self._held_back_sql("oi"),
+                held_back=self._held_back_sql("oi", date),
             )
         )
         items = self.env.cr.dictfetchall()

@@ -21,6 +21,7 @@ SKIP_REASONS = [
     ("locked", "Customer held by another transaction"),
     ("run_expired", "Run not finished on its day"),
     ("error", "Error"),
+    ("declared_paid", "Declared paid by the customer"),
 ]
 
 
