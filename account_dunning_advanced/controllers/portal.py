@@ -11,7 +11,6 @@ from odoo.tools.misc import format_amount, format_date
 
 from odoo.addons.payment import utils as payment_utils
 
-from ..models.dunning_run_log import SKIP_REASONS
 from .main import DunningChannelPreference
 
 # a proof or a dispute document, not an archive
@@ -70,7 +69,9 @@ class DunningCustomerPortal(DunningChannelPreference):
             {lid for row in rows for lid in row["sent_level_ids"]}
         )
         offsets = {lv.id: (lv.offset_days, lv.sequence, lv.id) for lv in levels}
-        reasons = dict(SKIP_REASONS)
+        reasons = dict(
+            env["dunning.run.log"]._fields["reason"]._description_selection(env)
+        )
         lang = partner.lang or company.partner_id.lang
         moves_by_id = {move.id: move for move in moves}
         currency_by_id = {currency.id: currency for currency in currencies}
@@ -83,7 +84,6 @@ class DunningCustomerPortal(DunningChannelPreference):
             items.append(
                 {
                     "move": move,
-                    "line_id": row["id"],
                     "due_date": format_date(env, row["date_maturity"], lang_code=lang),
                     "days_late": days_late,
                     "amount": row["amount_residual_currency"],
@@ -93,7 +93,7 @@ class DunningCustomerPortal(DunningChannelPreference):
                     "amount_company": row["amount_residual"],
                     "currency": currency,
                     "hold": row["hold_reason"]
-                    and env._(reasons.get(row["hold_reason"], row["hold_reason"])),
+                    and reasons.get(row["hold_reason"], row["hold_reason"]),
                     "level": reached and levels.browse(reached).name,
                     "document": self._stored_pdf(move),
                 }
@@ -127,7 +127,6 @@ class DunningCustomerPortal(DunningChannelPreference):
             "totals": self._totals(items, partner, company),
             "pay_all": len(payable) > 1 and len(currencies) == 1,
             "promise_until": customer.get("promise_until"),
-            "paused_until": customer.get("paused_until"),
             "today": today,
             "promise_min": promise_min,
             "promise_max": promise_max,

@@ -261,7 +261,16 @@ class TestDunningCustomerPortal(AccountTestInvoicingCommon, HttpCase):
         self.assertIn(self.invoice_b.name, self._responses("payment").note)
 
     def test_pay_one_opens_the_invoice_payment(self):
-        self.start_tour(self._path(), "account_dunning_advanced_portal_pay_one")
+        response = self.url_open(
+            self._path(f"/pay?move_id={self.invoice_a.id}"), allow_redirects=False
+        )
+        self.assertEqual(response.status_code, 303)
+        location = response.headers["Location"]
+        self.assertIn(f"/my/invoices/{self.invoice_a.id}?access_token=", location)
+        # Odoo's invoice page, where the anonymous customer pays it
+        page = self.url_open(location)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn('id="portal_pay"', page.text)
         self.assertIn(self.invoice_a.name, self._responses("payment").note)
         self.assertNotIn(self.invoice_b.name, self._responses("payment").note)
 

@@ -198,18 +198,3 @@ registry.category("web_tour.tours").add("account_dunning_advanced_portal_pay_all
         },
     ],
 });
-
-registry.category("web_tour.tours").add("account_dunning_advanced_portal_pay_one", {
-    steps: () => [
-        ...statementSteps(),
-        {
-            content: "Pay the first invoice",
-            trigger: ".o_dunning_statement tbody tr:first a.o_dunning_pay",
-            run: "click",
-        },
-        {
-            content: "The invoice's own page, where Odoo takes the payment",
-            trigger: "#portal_pay, a[data-bs-target='#pay_with']",
-        },
-    ],
-});
