@@ -172,13 +172,18 @@ class DunningCustomerPortal(DunningChannelPreference):
         methods=["GET"],
         sitemap=False,
     )
-    def customer_page(self, token, done=None, **kwargs):
+    def customer_page(self, token, done=None, reply=None, **kwargs):
+        """The page; ``reply`` (paid, promise, dispute) opens that form."""
         partner, company = self._customer(token)
         if not partner:
             return self._invalid()
         self._register_visit(partner, company)
         return self._render_page(
-            partner, company, token, done=done if done in DONE_MESSAGES else None
+            partner,
+            company,
+            token,
+            done=done if done in DONE_MESSAGES else None,
+            form={"form": reply} if reply in DONE_MESSAGES else None,
         )
 
     def _register_visit(self, partner, company):
