@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from freezegun import freeze_time
 
 from odoo import Command, fields
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -292,6 +293,10 @@ class TestDunningCustomerPortal(AccountTestInvoicingCommon, HttpCase):
             "account_dunning_advanced.action_report_dunning_letter", self.reminder.ids
         )[0].decode()
         self.assertRegex(html, r"/dunning/customer/[A-Za-z0-9_-]{56,}")
+        # a link may open one of the replies at once
+        page = self.url_open(self._path("?reply=dispute"))
+        self.assertIn('class="card mb-2 o_dunning_dispute" open', page.text)
+        self.assertNotIn('class="card mb-2 o_dunning_paid" open', page.text)
 
     def test_stored_pdf_downloads_never_generated(self):
         response = self.url_open(self._path(f"/document/{self.invoice_a.id}"))
@@ -506,6 +511,14 @@ class TestDunningCustomerPortal(AccountTestInvoicingCommon, HttpCase):
         )
         run = self._run(self.today + timedelta(days=30))
         self.assertEqual(self._skips(run, self.invoice_b), {"declared_paid"})
-        declaration.with_user(self.collector).action_cancel()
+        # what the customer declared stays as declared, also over RPC
+        as_collector = declaration.with_user(self.collector)
+        with self.assertRaises(UserError):
+            as_collector.write({"amount": 5.0})
+        with self.assertRaises(UserError):
+            as_collector.write({"hold_until": self.today + timedelta(days=90)})
+        as_collector.action_cancel()
+        with self.assertRaises(UserError):
+            as_collector.write({"state": "open"})
         run = self._run(self.today + timedelta(days=31))
         self.assertTrue(self._reminded(run, self.invoice_b))
