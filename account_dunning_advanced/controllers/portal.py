@@ -22,6 +22,12 @@ DONE_MESSAGES = ("paid", "promise", "dispute")
 DEFAULT_PROMISE_DAYS = 30
 
 
+def _text(kwargs, name):
+    """The text field ``name`` of a posted form ("" when missing or a file)."""
+    value = kwargs.get(name)
+    return value if isinstance(value, str) else ""
+
+
 class PortalInputError(ValueError):
     """What the customer typed cannot be accepted: shown on the page."""
 
@@ -353,21 +359,24 @@ class DunningCustomerPortal(DunningChannelPreference):
         return self._reply(token, self._dispute, "dispute", kwargs)
 
     def _declare_paid(self, partner, company, items, kwargs):
-        _t = request.env._
         selected = request.httprequest.form.getlist("move_ids")
         chosen = [self._own_item(items, move_id) for move_id in selected]
         if not chosen or None in chosen:
-            raise PortalInputError(_t("Choose the invoices you have paid."))
+            raise PortalInputError(request.env._("Choose the invoices you have paid."))
         if len({item["currency"] for item in chosen}) != 1:
             raise PortalInputError(
-                _t("Declare the payments of invoices in different currencies apart.")
+                request.env._(
+                    "Declare the payments of invoices in different currencies apart."
+                )
             )
-        payment_date = self._parse_date(kwargs.get("payment_date"))
+        payment_date = self._parse_date(_text(kwargs, "payment_date"))
         if payment_date > fields.Date.context_today(partner):
-            raise PortalInputError(_t("The payment date cannot be in the future."))
-        amount = self._parse_amount(kwargs.get("amount"))
+            raise PortalInputError(
+                request.env._("The payment date cannot be in the future.")
+            )
+        amount = self._parse_amount(_text(kwargs, "amount"))
         proof = self._upload(kwargs.get("proof"))
-        reference = (kwargs.get("reference") or "").strip()[:200]
+        reference = _text(kwargs, "reference").strip()[:200]
         currency = chosen[0]["currency"]
         moves = request.env["account.move"].union(*(item["move"] for item in chosen))
         env = request.env(su=True)
@@ -391,7 +400,7 @@ class DunningCustomerPortal(DunningChannelPreference):
                     "res_id": declaration.id,
                 }
             )
-        summary = _t(
+        summary = request.env._(
             "%(customer)s declares %(amount)s paid on %(date)s (reference "
             "%(reference)s) for %(invoices)s: not reminded until %(until)s "
             "unless reconciled before.",
@@ -402,7 +411,9 @@ class DunningCustomerPortal(DunningChannelPreference):
             invoices=", ".join(moves.mapped("name")),
             until=format_date(env, declaration.hold_until),
         )
-        self._log(partner, company, _t("Payment declared by the customer"), summary)
+        self._log(
+            partner, company, request.env._("Payment declared by the customer"), summary
+        )
         self._register(
             partner,
             company,
@@ -412,12 +423,11 @@ class DunningCustomerPortal(DunningChannelPreference):
         )
 
     def _promise(self, partner, company, items, kwargs):
-        _t = request.env._
         first, last = self._promise_limits(partner)
-        promised = self._parse_date(kwargs.get("promise_date"))
+        promised = self._parse_date(_text(kwargs, "promise_date"))
         if not first <= promised <= last:
             raise PortalInputError(
-                _t(
+                request.env._(
                     "Choose a date between %(first)s and %(last)s.",
                     first=format_date(request.env, first),
                     last=format_date(request.env, last),
@@ -425,9 +435,11 @@ class DunningCustomerPortal(DunningChannelPreference):
             )
         remindable = [item for item in items if not item["hold"]]
         if not remindable:
-            raise PortalInputError(_t("Nothing is left to pay on this page."))
+            raise PortalInputError(
+                request.env._("Nothing is left to pay on this page.")
+            )
         env = request.env(su=True)
-        note = (kwargs.get("note") or "").strip()[:2000]
+        note = _text(kwargs, "note").strip()[:2000]
         promise = (
             env["dunning.promise"]
             .with_company(company)
@@ -440,15 +452,17 @@ class DunningCustomerPortal(DunningChannelPreference):
                         sum(item["amount_company"] for item in remindable)
                     ),
                     "user_id": False,
-                    "note": _t("Proposed by the customer online. %(note)s", note=note),
+                    "note": request.env._(
+                        "Proposed by the customer online. %(note)s", note=note
+                    ),
                 }
             )
         )
         self._log(
             partner,
             company,
-            _t("Payment date proposed by the customer"),
-            _t(
+            request.env._("Payment date proposed by the customer"),
+            request.env._(
                 "%(customer)s proposes to pay %(amount)s by %(date)s. %(note)s",
                 customer=partner.name,
                 amount=promise._amount_label(),
@@ -460,21 +474,22 @@ class DunningCustomerPortal(DunningChannelPreference):
         self._register(partner, company, "promise", promise, note=note)
 
     def _dispute(self, partner, company, items, kwargs):
-        _t = request.env._
         item = self._own_item(items, kwargs.get("move_id"))
         if not item:
-            raise PortalInputError(_t("Choose the invoice you dispute."))
+            raise PortalInputError(request.env._("Choose the invoice you dispute."))
         env = request.env(su=True)
-        reason = env["dunning.dispute.reason"].browse()
-        try:
-            reason = reason.browse(int(kwargs.get("reason_id"))).exists()
-        except (TypeError, ValueError):
-            pass
+        reason_id = _text(kwargs, "reason_id")
+        reason = env["dunning.dispute.reason"].browse(
+            int(reason_id) if reason_id.isdigit() else []
+        )
+        reason = reason.exists()
         if not reason or reason.company_id not in (company, reason.company_id.browse()):
-            raise PortalInputError(_t("Choose the reason of the dispute."))
-        note = (kwargs.get("note") or "").strip()[:2000]
+            raise PortalInputError(request.env._("Choose the reason of the dispute."))
+        note = _text(kwargs, "note").strip()[:2000]
         if not note:
-            raise PortalInputError(_t("Tell us what is wrong with the invoice."))
+            raise PortalInputError(
+                request.env._("Tell us what is wrong with the invoice.")
+            )
         document = self._upload(kwargs.get("attachment"))
         dispute = (
             env["dunning.dispute"]
@@ -490,15 +505,15 @@ class DunningCustomerPortal(DunningChannelPreference):
         )
         dispute.message_post(
             body=Markup("<p>%s</p>")
-            % _t("Opened by the customer online: %(note)s", note=note),
+            % request.env._("Opened by the customer online: %(note)s", note=note),
             author_id=partner.id,
             attachments=[document] if document else [],
         )
         self._log(
             partner,
             company,
-            _t("Invoice disputed by the customer"),
-            _t(
+            request.env._("Invoice disputed by the customer"),
+            request.env._(
                 "%(customer)s disputes %(invoice)s (%(reason)s): %(note)s",
                 customer=partner.name,
                 invoice=item["move"].name,

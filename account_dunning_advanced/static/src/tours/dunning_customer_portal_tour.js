@@ -28,7 +28,8 @@ const statementSteps = () => [
     },
     {
         content: "the reminder level they reached",
-        trigger: ".o_dunning_statement .o_dunning_stage:contains(Reminder sent: Friendly)",
+        trigger:
+            ".o_dunning_statement .o_dunning_stage:contains(Reminder sent: Friendly)",
     },
     {
         content: "and the stored PDF of the invoice",
