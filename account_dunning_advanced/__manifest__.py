@@ -66,9 +66,13 @@
         # reports
         "report/dunning_reminder_templates.xml",
         "report/dunning_letter_report.xml",
+        "wizards/dunning_level_preview_wizard_views.xml",
+        "report/dunning_letter_preview_report.xml",
         "security/dunning_portal_security.xml",
     ],
     "demo": [
+        # before the past runs of dunning_demo.xml, which use the variants
+        "demo/dunning_variant_demo.xml",
         "demo/dunning_demo.xml",
     ],
     "assets": {

@@ -440,9 +440,11 @@ class DunningCustomerPortal(DunningChannelPreference):
             )
         env = request.env(su=True)
         note = _text(kwargs, "note").strip()[:2000]
+        # dunning.promise registers the response itself, from this source
         promise = (
             env["dunning.promise"]
             .with_company(company)
+            .with_context(dunning_response_source="portal")
             .create(
                 {
                     "partner_id": partner.id,
@@ -471,7 +473,6 @@ class DunningCustomerPortal(DunningChannelPreference):
             ),
             post=False,
         )
-        self._register(partner, company, "promise", promise, note=note)
 
     def _dispute(self, partner, company, items, kwargs):
         item = self._own_item(items, kwargs.get("move_id"))
@@ -494,6 +495,7 @@ class DunningCustomerPortal(DunningChannelPreference):
         dispute = (
             env["dunning.dispute"]
             .with_company(company)
+            .with_context(dunning_response_source="portal")
             .create(
                 {
                     "move_id": item["move"].id,
@@ -521,7 +523,6 @@ class DunningCustomerPortal(DunningChannelPreference):
                 note=note,
             ),
         )
-        self._register(partner, company, "dispute", dispute, note=item["move"].name)
 
     # ------------------------------------------------------------------
     # Helpers

@@ -46,9 +46,14 @@ LOCKED_FIELDS = frozenset(
         "approved_by_id", "approved_datetime", "mail_id", "mail_message_id",
         "letter_attachment_id", "activity_id", "sms_id", "error_message",
         "skipped_channels", "email_state", "letter_state", "sms_state", "call_state",
-        "letter_error", "letter_attempts",
+        "letter_error", "letter_attempts", "variant_id",
     }
 )  # fmt: skip
+
+# What a manager approved: not changed afterwards by anyone, the engine
+# included. The re-check before dispatch still drops the items settled since,
+# and the dispatch still replaces a channel the customer cannot receive.
+APPROVED_FIELDS = frozenset({"level_id", "tone", "line_ids", "penalty_rate"})
 
 # Days the customer gets to pay after a final notice when the scenario has no
 # further level: the usual "eight days" of French formal notices.
@@ -60,6 +65,7 @@ RENDER_MEMO_KEY = "account_dunning_advanced.render_values"
 
 
 LETTER_REPORT = "account_dunning_advanced.action_report_dunning_letter"
+LETTER_PREVIEW_REPORT = "account_dunning_advanced.action_report_dunning_letter_preview"
 
 DOCUMENTS_CRON = "account_dunning_advanced.ir_cron_dunning_documents"
 
@@ -130,6 +136,16 @@ class DunningCommunication(models.Model):
         related="level_id.scenario_id", store=True, string="Scenario"
     )
     tone = fields.Selection(TONES, readonly=True)
+    variant_id = fields.Many2one(
+        "dunning.level.variant",
+        string="Variant",
+        readonly=True,
+        index="btree_not_null",
+        # the variant a reminder was sent with stays known: archive it instead
+        ondelete="restrict",
+        help="The level's variant drawn for the customer: its email template "
+        "is the one sent.",
+    )
     typology_id = fields.Many2one("dunning.typology", readonly=True)
     channel_email = fields.Boolean(string="Email", readonly=True)
     channel_letter = fields.Boolean(string="Letter", readonly=True)
@@ -318,11 +334,38 @@ class DunningCommunication(models.Model):
             self._dispatch_call()
         if waiting:
             self._dunning_trigger_documents()
+        self._dunning_fail_unreachable()
         # Without email nor letter nothing reports back later: done now.
         # Letters stay queued until printed for posting.
         self.filtered(
             lambda c: c.state == "queued" and not (c.channel_email or c.channel_letter)
         ).write({"state": "sent", "sent_datetime": fields.Datetime.now()})
+
+    def _dunning_fail_unreachable(self):
+        """A reminder none of whose channels could go (a template broken by
+        its data, no valid address left) failed: it says why, and its
+        collector gets a to-do; it is never left queued with nothing sent."""
+        dead = self.filtered(
+            lambda c: c.state == "queued"
+            and c._channels()
+            and all(c[f"{ch}_state"] == "failed" for ch in c._channels())
+        )
+        if not dead:
+            return
+        dead.sudo().write({"state": "failed"})
+        dead._dunning_schedule_todo(
+            {
+                comm: (
+                    self.env._("Reminder %(name)s not sent", name=comm.name),
+                    Markup("<p>%s</p>")
+                    % self.env._(
+                        "No channel of this reminder could be sent: %(reason)s",
+                        reason=comm.error_message or comm.skipped_channels or "",
+                    ),
+                )
+                for comm in dead
+            }
+        )
 
     # ------------------------------------------------------------------
     # What a level does after sending
@@ -451,7 +494,22 @@ class DunningCommunication(models.Model):
                     ),
                 )
             )
+        if APPROVED_FIELDS.intersection(vals):
+            self._check_not_approved()
         return super().write(vals)
+
+    def _check_not_approved(self):
+        """Refuse to change what a manager approved."""
+        approved = self.filtered("approved_by_id")
+        if approved:
+            raise UserError(
+                _(
+                    "Reminder %(names)s was approved: its items and amounts can "
+                    "no longer be changed. Cancel it and run the reminders again "
+                    "instead.",
+                    names=", ".join(approved.mapped("name")),
+                )
+            )
 
     def _check_approver(self):
         if not self.env.user.has_group(MANAGER_GROUP):
@@ -613,6 +671,19 @@ SELECT line.id,
                 ("sms_id", "=", False),
             ]
         )
+
+    def action_preview_letter(self):
+        """The reminder's letter as it would be printed, shown as HTML: not
+        stored, not sent (the PDF kept as the official letter is rendered
+        when the reminder is dispatched)."""
+        self.ensure_one()
+        report = self.level_id.letter_report_id or self.env.ref(LETTER_PREVIEW_REPORT)
+        action = report.report_action(self, config=False)
+        action.update(
+            name=_("Letter of %(name)s", name=self.name),
+            report_type="qweb-html",
+        )
+        return action
 
     def action_log_call_outcome(self):
         self.ensure_one()
@@ -1134,6 +1205,8 @@ SELECT line.id,
     # ------------------------------------------------------------------
     def _dunning_mail_template(self):
         self.ensure_one()
+        if self.variant_id.mail_template_id.active:
+            return self.variant_id.mail_template_id
         return self.level_id.mail_template_id or self.env.ref(
             DEFAULT_TEMPLATES.get(self.tone or self.level_id.tone, ""),
             raise_if_not_found=False,
@@ -1181,13 +1254,9 @@ SELECT line.id,
                     errors, "error_message", _("Email: no email template.")
                 )
                 continue
-            try:
-                rendered = template._generate_template(
-                    group.ids, ("subject", "body_html", "email_from", "reply_to")
-                )
-            except Exception as error:  # noqa: BLE001 - reported on the reminder
-                _logger.exception("Dunning email rendering failed")
-                group._dunning_append(
+            rendered, failures = group._dunning_render_mail(template)
+            for comm, error in failures.items():
+                comm._dunning_append(
                     errors,
                     "error_message",
                     _(
@@ -1195,9 +1264,10 @@ SELECT line.id,
                         error=error,
                     ),
                 )
-                continue
             for comm in group:
-                values = rendered[comm.id]
+                values = rendered.get(comm.id)
+                if values is None:
+                    continue
                 mail_values.append(comm._dunning_mail_values(values))
                 mail_comms.append(comm)
         attachments, missing = self.browse(
@@ -1224,6 +1294,34 @@ SELECT line.id,
             )
         self._dunning_write_values(errors)
         return mails
+
+    def _dunning_render_mail(self, template):
+        """({reminder id: rendered values}, {reminder: error}): the batch in
+        one render; when it raises (one customer's data breaks the template),
+        each reminder again on its own, so that only the broken ones fail."""
+        render_fields = ("subject", "body_html", "email_from", "reply_to")
+        try:
+            with self.env.cr.savepoint():
+                return template._generate_template(self.ids, render_fields), {}
+        except Exception:  # noqa: BLE001 - retried reminder by reminder below
+            _logger.info(
+                "Dunning email batch of %s failed, rendering one by one",
+                template.display_name,
+                exc_info=True,
+            )
+        rendered, failures = {}, {}
+        for comm in self:
+            try:
+                with self.env.cr.savepoint():
+                    rendered.update(
+                        template._generate_template(comm.ids, render_fields)
+                    )
+            except Exception as error:  # noqa: BLE001 - reported on the reminder
+                _logger.warning(
+                    "Dunning email of %s not rendered: %s", comm.name, error
+                )
+                failures[comm] = error
+        return rendered, failures
 
     def _dunning_chatter_summary(self, contact):
         """One line for the customer's chatter: reminder, level, recipient,

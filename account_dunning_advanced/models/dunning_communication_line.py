@@ -59,12 +59,20 @@ class DunningCommunicationLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_engine_only()
+        self.env["dunning.communication"].browse(
+            {vals.get("communication_id") for vals in vals_list} - {None, False}
+        )._check_not_approved()
         return super().create(vals_list)
 
     def write(self, vals):
         # the stored related state follows its reminder's, through the ORM
         if set(vals) - {"state"}:
             self._check_engine_only()
+            self.communication_id._check_not_approved()
+            if vals.get("communication_id"):
+                self.communication_id.browse(
+                    vals["communication_id"]
+                )._check_not_approved()
         return super().write(vals)
 
     def unlink(self):

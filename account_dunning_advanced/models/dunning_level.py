@@ -50,10 +50,30 @@ class DunningLevel(models.Model):
         string="Email Template",
         domain=[("model", "=", "dunning.communication")],
     )
+    variant_ids = fields.One2many(
+        "dunning.level.variant",
+        "level_id",
+        string="Variants",
+        help="Two or more email templates to compare: each customer gets one "
+        "of the active variants, always the same, instead of the level's "
+        "template.",
+    )
     letter_report_id = fields.Many2one(
         "ir.actions.report",
         string="Letter Report",
         domain=[("model", "=", "dunning.communication")],
+    )
+    mail_template_used_id = fields.Many2one(
+        "mail.template",
+        string="Email Template Used",
+        compute="_compute_content_used",
+        help="The level's own template, else the default one of its tone.",
+    )
+    letter_report_used_id = fields.Many2one(
+        "ir.actions.report",
+        string="Letter Used",
+        compute="_compute_content_used",
+        help="The level's own letter, else the default reminder letter.",
     )
     sms_body = fields.Text(
         string="SMS Text",
@@ -165,6 +185,47 @@ class DunningLevel(models.Model):
                         scenario=scenario.name,
                     )
                 )
+
+    @api.depends("mail_template_id", "letter_report_id", "tone")
+    def _compute_content_used(self):
+        default_letter = self.env.ref(
+            "account_dunning_advanced.action_report_dunning_letter",
+            raise_if_not_found=False,
+        )
+        for level in self:
+            level.mail_template_used_id = level.mail_template_id or self.env.ref(
+                f"account_dunning_advanced.mail_template_dunning_{level.tone}",
+                raise_if_not_found=False,
+            )
+            level.letter_report_used_id = level.letter_report_id or default_letter
+
+    def _open_preview(self, title):
+        """The preview dialog, rendered for the customer owing the most."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        customer = (
+            self.env["dunning.worklist"]
+            .search([("company_id", "=", company.id)], limit=1)
+            .partner_id
+        )
+        wizard = self.env["dunning.level.preview.wizard"].create(
+            {
+                "level_id": self.id,
+                "company_id": company.id,
+                "partner_id": customer.id,
+            }
+        )
+        action = wizard.action_preview()
+        action["name"] = title
+        return action
+
+    def action_preview_email(self):
+        self.ensure_one()
+        return self._open_preview(_("Preview: %(level)s", level=self.display_name))
+
+    def action_send_test_email(self):
+        self.ensure_one()
+        return self._open_preview(_("Send Test: %(level)s", level=self.display_name))
 
     def _channels(self):
         """Channels of this level, in dispatch order."""

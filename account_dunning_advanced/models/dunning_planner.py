@@ -711,9 +711,10 @@ SELECT DISTINCT item.partner_id
     # Status of customers
     # ------------------------------------------------------------------
     @api.model
-    def _next_dates(self, company, date, items, horizon=120):
-        """{partner: first date >= ``date`` on which the plan sends something},
-        by replanning the same selection day by day for the partners left."""
+    def _next_reminders(self, company, date, items, horizon=120):
+        """{partner: (date, level)} of the first reminder the plan sends on or
+        after ``date``, by replanning the same selection day by day for the
+        partners left."""
         result = {}
         remaining = dict(items)
         planner = self.with_context(dunning_holidays={})
@@ -728,9 +729,10 @@ SELECT DISTINCT item.partner_id
                 base, date=day, is_business_day=planner._is_business_day(company, day)
             )
             plan = planner._plan_in_context(context, remaining)
-            found = {comm["partner_id"] for comm in plan["communications"]}
-            for partner_id in found:
-                result[partner_id] = day
+            found = {}
+            for comm in plan["communications"]:
+                found[comm["partner_id"]] = (day, comm["level"])
+            result.update(found)
             if found:
                 remaining = dict(
                     remaining,

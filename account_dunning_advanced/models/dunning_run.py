@@ -492,12 +492,18 @@ class DunningRun(models.Model):
             )
         )
         names = self._next_names(len(planned))
-        communications = Communication.create(
-            [
-                self._communication_values(comm, name)
-                for comm, name in zip(planned, names, strict=True)
-            ]
+        values = [
+            self._communication_values(comm, name)
+            for comm, name in zip(planned, names, strict=True)
+        ]
+        variants = self.env["dunning.level.variant"]._dunning_assign(
+            {(vals["partner_id"], vals["level_id"]) for vals in values}
         )
+        for vals in values:
+            variant = variants.get((vals["partner_id"], vals["level_id"]))
+            if variant:
+                vals["variant_id"] = variant.id
+        communications = Communication.create(values)
         self.env["dunning.communication.line"].sudo().create(
             [
                 self._line_values(communication, line)
@@ -694,8 +700,9 @@ SELECT (SELECT count(*) FROM dunning_communication WHERE run_id = %(run)s),
             status[partner_id].update(
                 level_id=past["level_id"], last_date=past["dates"][0]
             )
-        for partner_id, next_date in planner._next_dates(company, date, items).items():
-            status[partner_id]["next_date"] = next_date
+        next_reminders = planner._next_reminders(company, date, items)
+        for partner_id, (next_date, level) in next_reminders.items():
+            status[partner_id].update(next_date=next_date, next_level_id=level.id)
         return dict(status)
 
     @api.model

@@ -5,6 +5,8 @@ from collections import defaultdict
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
+from .dunning_run_log import SKIP_REASONS
+
 # A row is one (customer, company): its id packs both so that it stays the
 # same from one query to the next while the customer has overdue items.
 ROW_ID_FACTOR = 100000
@@ -43,6 +45,8 @@ class DunningWorklist(models.Model):
         "dunning.promise": ["date", "paused_until", "state"],
         "dunning.payment.plan": ["state"],
         "mail.activity": ["date_deadline"],
+        "dunning.run": ["company_id", "trigger"],
+        "dunning.run.log": ["partner_id", "reason", "run_id"],
     }
 
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
@@ -71,6 +75,18 @@ class DunningWorklist(models.Model):
         string="Last Channels", compute="_compute_last_channels"
     )
     next_date = fields.Date(string="Next Reminder", compute="_compute_next_date")
+    next_level_id = fields.Many2one(
+        "dunning.level", string="Next Level", compute="_compute_next_date"
+    )
+    hold_reason = fields.Selection(
+        SKIP_REASONS,
+        string="Why Not Reminded",
+        readonly=True,
+        help="What holds the customer's reminders back today (exclusion, "
+        "litigation, pause, promise to pay, unreconciled payment or credit "
+        "note, every overdue invoice disputed, excluded or under a payment "
+        "plan), else why the latest run skipped it.",
+    )
     dispute_count = fields.Integer(string="Open Disputes", readonly=True)
     promise_date = fields.Date(string="Promised Date", readonly=True)
     promise_until = fields.Date(
@@ -128,10 +144,35 @@ class DunningWorklist(models.Model):
                            AS overdue_amount,
                        COUNT(*) FILTER (WHERE item.date_maturity < %(today)s)
                            AS overdue_count,
-                       MIN(item.date_maturity) AS oldest_due_date
-                  FROM (%(open_items)s) item
+                       MIN(item.date_maturity) AS oldest_due_date,
+                       -- every overdue item held back: the first reason
+                       CASE WHEN bool_and(item.held IS NOT NULL)
+                                 FILTER (WHERE item.date_maturity < %(today)s)
+                            THEN MIN(item.held)
+                                 FILTER (WHERE item.date_maturity < %(today)s)
+                       END AS items_held
+                  FROM (SELECT oi.*, %(held_back)s AS held
+                          FROM (%(open_items)s) oi) item
                  GROUP BY item.company_id, item.partner_id
                 HAVING MIN(item.date_maturity) < %(today)s
+            ),
+            credits AS (
+                SELECT DISTINCT cr.company_id, cr.partner_id
+                  FROM (%(all_items)s) cr
+                 WHERE cr.amount_residual < 0
+            ),
+            last_runs AS (
+                SELECT DISTINCT ON (company_id) company_id, id AS run_id, date
+                  FROM dunning_run
+                 WHERE trigger != 'preview'
+                 ORDER BY company_id, id DESC
+            ),
+            run_skips AS (
+                SELECT DISTINCT ON (log.partner_id, lr.company_id)
+                       log.partner_id, lr.company_id, lr.date, log.reason
+                  FROM last_runs lr
+                  JOIN dunning_run_log log ON log.run_id = lr.run_id
+                 ORDER BY log.partner_id, lr.company_id, log.id
             )
             SELECT items.partner_id::bigint * %(factor)s + items.company_id AS id,
                    items.partner_id,
@@ -171,7 +212,19 @@ class DunningWorklist(models.Model):
                        AND act.res_id = items.partner_id) AS next_activity_date,
                    (SELECT s.risk_score FROM dunning_partner_score s
                      WHERE s.partner_id = items.partner_id
-                       AND s.company_id = items.company_id) AS risk_score
+                       AND s.company_id = items.company_id) AS risk_score,
+                   CASE WHEN hold.partner_excluded THEN 'partner_excluded'
+                        WHEN hold.litigation THEN 'litigation'
+                        WHEN hold.paused_until >= %(today)s THEN 'partner_paused'
+                        WHEN hold.promise_until >= %(today)s THEN 'promise'
+                        WHEN credits.partner_id IS NOT NULL
+                            THEN 'unreconciled_payment'
+                        WHEN items.items_held IS NOT NULL THEN items.items_held
+                        -- skipped by the latest run of the company, and not
+                        -- reminded since that day
+                        WHEN last.date IS NULL OR last.date < run_skips.date
+                            THEN run_skips.reason
+                   END AS hold_reason
               FROM items
               JOIN res_partner p ON p.id = items.partner_id
               CROSS JOIN LATERAL (SELECT %(hold)s) hold
@@ -184,10 +237,16 @@ class DunningWorklist(models.Model):
                      ORDER BY c.date DESC, c.id DESC
                      LIMIT 1
               ) last ON TRUE
+              LEFT JOIN credits ON credits.partner_id = items.partner_id
+                               AND credits.company_id = items.company_id
+              LEFT JOIN run_skips ON run_skips.partner_id = items.partner_id
+                                 AND run_skips.company_id = items.company_id
             """,
             factor=ROW_ID_FACTOR,
             today=fields.Date.context_today(self),
             open_items=planner._open_item_sql(),
+            all_items=planner._open_item_sql(invoices_only=False),
+            held_back=planner._held_back_sql("oi"),
             hold=planner._customer_hold_sql("p", SQL("items.company_id")),
         )
 
@@ -215,7 +274,9 @@ class DunningWorklist(models.Model):
         for company, rows in by_company.items():
             status = run_model._partner_status(company, today, rows.partner_id.ids)
             for row in rows:
-                row.next_date = status.get(row.partner_id.id, {}).get("next_date")
+                values = status.get(row.partner_id.id, {})
+                row.next_date = values.get("next_date")
+                row.next_level_id = values.get("next_level_id")
 
     def _compute_paused_until(self):
         for row in self:
@@ -300,9 +361,14 @@ class DunningWorklist(models.Model):
         }
         if outcome:
             context["default_outcome"] = outcome
+        titles = {
+            "reached_promise": _("Promise to Pay"),
+            "reached_dispute": _("Dispute"),
+            "reached_plan": _("Payment Plan"),
+        }
         return {
             "type": "ir.actions.act_window",
-            "name": _("Log Call Outcome"),
+            "name": titles.get(outcome) or _("Log Call Outcome"),
             "res_model": "dunning.call.outcome.wizard",
             "view_mode": "form",
             "target": "new",

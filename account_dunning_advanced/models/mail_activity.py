@@ -2,13 +2,118 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
 
-from odoo import _, models
+from odoo import _, fields, models
+from odoo.tools import SQL
+from odoo.tools.misc import format_amount
 
 _logger = logging.getLogger(__name__)
+
+COLLECTOR_GROUP = "account_dunning_advanced.group_dunning_collector"
 
 
 class MailActivity(models.Model):
     _inherit = "mail.activity"
+
+    # Read by every chatter (mail reads all the fields of its activities):
+    # kept to dunning users, and computed without the worklist's query.
+    dunning_communication_ids = fields.One2many(
+        "dunning.communication",
+        "activity_id",
+        string="Dunning Reminders",
+        groups=COLLECTOR_GROUP,
+    )
+    dunning_partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        compute="_compute_dunning_call",
+        groups=COLLECTOR_GROUP,
+    )
+    dunning_phone = fields.Char(
+        string="Phone", compute="_compute_dunning_call", groups=COLLECTOR_GROUP
+    )
+    dunning_level_id = fields.Many2one(
+        "dunning.level",
+        string="Level",
+        compute="_compute_dunning_call",
+        groups=COLLECTOR_GROUP,
+    )
+    dunning_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_dunning_call", groups=COLLECTOR_GROUP
+    )
+    dunning_amount_due = fields.Monetary(
+        string="Overdue",
+        currency_field="dunning_currency_id",
+        compute="_compute_dunning_call",
+        groups=COLLECTOR_GROUP,
+        help="What the customer owes overdue today in the reminder's company.",
+    )
+    dunning_overdue_by_currency = fields.Char(
+        string="Overdue (Invoice Currency)",
+        compute="_compute_dunning_call",
+        groups=COLLECTOR_GROUP,
+        help="What the customer owes overdue today, in the currencies of its "
+        "invoices.",
+    )
+
+    def _compute_dunning_call(self):
+        """The call's customer, reminder level and today's overdue amounts,
+        for the whole list at once."""
+        comms = self.dunning_communication_ids
+        overdue = self._dunning_overdue(comms)
+        for activity in self:
+            comm = activity.dunning_communication_ids[:1]
+            partner = comm.partner_id
+            amount, by_currency = overdue.get(
+                (partner.id, comm.company_id.id), (0.0, False)
+            )
+            activity.dunning_partner_id = partner
+            activity.dunning_phone = partner.mobile or partner.phone
+            activity.dunning_level_id = comm.level_id
+            activity.dunning_currency_id = comm.company_id.currency_id
+            activity.dunning_amount_due = amount
+            activity.dunning_overdue_by_currency = by_currency
+
+    def _dunning_overdue(self, comms):
+        """{(partner id, company id): (overdue in company currency, "1,200.00 €
+        + $ 300.00")} of the reminders' customers, in one query, by the
+        planner's rule for open items."""
+        if not comms:
+            return {}
+        self.env["account.move.line"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+SELECT item.partner_id, item.company_id, item.currency_id,
+       SUM(item.amount_residual), SUM(item.amount_residual_currency)
+  FROM (%s) item
+ WHERE item.date_maturity < %s
+ GROUP BY item.partner_id, item.company_id, item.currency_id
+                """,
+                self.env["dunning.planner"]._open_item_sql(
+                    comms.company_id.ids, comms.partner_id.ids
+                ),
+                fields.Date.context_today(self),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        currencies = self.env["res.currency"].browse({row[2] for row in rows})
+        totals = {}
+        for partner_id, company_id, currency_id, amount, amount_currency in rows:
+            totals.setdefault((partner_id, company_id), []).append(
+                (currencies.browse(currency_id), amount, amount_currency)
+            )
+        return {
+            key: (
+                sum(amount for _cur, amount, _amc in amounts),
+                " + ".join(
+                    format_amount(self.env, amount_currency, currency)
+                    for currency, _amount, amount_currency in sorted(
+                        amounts, key=lambda a: a[0].name
+                    )
+                ),
+            )
+            for key, amounts in totals.items()
+        }
 
     def action_dunning_log_outcome(self):
         """Open the call outcome wizard on a call activity of a customer."""

@@ -3,3 +3,4 @@ from . import dunning_assign_collector_wizard
 from . import dunning_preview_line
 from . import dunning_run_wizard
 from . import dunning_send_wizard
+from . import dunning_level_preview_wizard

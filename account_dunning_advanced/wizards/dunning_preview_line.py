@@ -87,3 +87,60 @@ class DunningPreviewLine(models.TransientModel):
                 }
             )
         return values
+
+
+class DunningPreviewMixin(models.AbstractModel):
+    """What a preview wizard sums up from its lines: the amounts that would
+    be reminded apart from the skipped ones, and why nothing would be sent."""
+
+    _name = "dunning.preview.mixin"
+    _description = "Dunning Preview Totals"
+
+    preview_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_preview_totals"
+    )
+    amount_to_send = fields.Monetary(
+        string="To Remind",
+        currency_field="preview_currency_id",
+        compute="_compute_preview_totals",
+    )
+    amount_skipped = fields.Monetary(
+        string="Skipped",
+        currency_field="preview_currency_id",
+        compute="_compute_preview_totals",
+    )
+    reminder_count = fields.Integer(
+        string="Reminders", compute="_compute_preview_totals"
+    )
+    preview_summary = fields.Text(compute="_compute_preview_totals")
+
+    def _compute_preview_totals(self):
+        for wizard in self:
+            sent = wizard.line_ids.filtered(lambda line: not line.skip_reason)
+            skipped = wizard.line_ids - sent
+            wizard.preview_currency_id = wizard.company_id.currency_id
+            wizard.amount_to_send = sum(sent.mapped("amount_due"))
+            wizard.amount_skipped = sum(skipped.mapped("amount_due"))
+            wizard.reminder_count = len(sent)
+            wizard.preview_summary = wizard._preview_summary(sent, skipped)
+
+    def _preview_summary(self, sent, skipped):
+        if sent:
+            return self.env._(
+                "%(count)s reminder(s) to send; %(skipped)s customer(s) skipped.",
+                count=len(sent),
+                skipped=len(skipped.partner_id - sent.partner_id),
+            )
+        if not skipped:
+            return self.env._("Nothing to remind: no customer has an overdue item.")
+        by_reason = {}
+        for line in skipped:
+            by_reason.setdefault(line.skip_reason, set()).add(line.partner_id.id)
+        return self.env._(
+            "Nothing to remind: %(count)s customer(s) skipped (%(reasons)s).",
+            count=len(skipped.partner_id),
+            reasons="; ".join(
+                f"{reason}: {len(partners)}"
+                for reason, partners in sorted(by_reason.items())
+            ),
+        )

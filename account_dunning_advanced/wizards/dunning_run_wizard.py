@@ -1,10 +1,12 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import _, fields, models
+from odoo.tools import format_date
 
 
 class DunningRunWizard(models.TransientModel):
     _name = "dunning.run.wizard"
+    _inherit = ["dunning.preview.mixin"]
     _description = "Run Dunning"
 
     date = fields.Date(required=True, default=fields.Date.context_today)
@@ -42,6 +44,9 @@ class DunningRunWizard(models.TransientModel):
         )
         return {
             "type": "ir.actions.act_window",
+            "name": _(
+                "Preview of the Run of %(date)s", date=format_date(self.env, self.date)
+            ),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",

@@ -9,6 +9,7 @@ class DunningSendWizard(models.TransientModel):
     (or the customers of chosen invoices): the same rules as the daily run."""
 
     _name = "dunning.send.wizard"
+    _inherit = ["dunning.preview.mixin"]
     _description = "Send Reminders Now"
 
     mode = fields.Selection(
@@ -96,6 +97,7 @@ class DunningSendWizard(models.TransientModel):
     def _reopen(self):
         return {
             "type": "ir.actions.act_window",
+            "name": _("Preview Next Reminders"),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
