@@ -61,6 +61,8 @@
         "views/menus.xml",
         "views/dunning_communication_dispatch_views.xml",
         "views/channel_preference_templates.xml",
+        "views/dunning_payment_declaration_views.xml",
+        "views/dunning_portal_templates.xml",
         # reports
         "report/dunning_reminder_templates.xml",
         "report/dunning_letter_report.xml",
@@ -74,6 +76,7 @@
         # litigation hand-over
         "views/dunning_litigation_views.xml",
         "report/dunning_litigation_report.xml",
+        "security/dunning_portal_security.xml",
     ],
     "demo": [
         # before the past runs of dunning_demo.xml, which use the variants

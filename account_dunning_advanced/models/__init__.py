@@ -32,3 +32,4 @@ from . import dunning_einvoice_status
 from . import account_move_einvoice
 from . import dunning_communication_einvoice
 from . import dunning_litigation
+from . import dunning_payment_declaration

@@ -751,7 +751,8 @@ SELECT line.id,
 
     def _dunning_channel_token(self):
         """Signed link token of the customer in the reminder's company, valid
-        for the company's token validity."""
+        for the company's token validity: it opens the customer's page and
+        its channel preference."""
         self.ensure_one()
         return hash_sign(
             self.sudo().env,
@@ -764,6 +765,13 @@ SELECT line.id,
         self.ensure_one()
         base_url = self.company_id.get_base_url()
         return f"{base_url}/dunning/channel/{self._dunning_channel_token()}"
+
+    def _dunning_portal_url(self):
+        """The customer's page of the reminder's company (statement, payment,
+        replies), opened by the same signed token as the channel preference."""
+        self.ensure_one()
+        base_url = self.company_id.get_base_url()
+        return f"{base_url}/dunning/customer/{self._dunning_channel_token()}"
 
     def _dunning_payment_qr(self, bank, currency, amount):
         """(url, base64 image) of the payment QR code Odoo builds for this
@@ -952,6 +960,7 @@ SELECT line.id,
                 "phone": collector.phone or comm.company_id.phone or "",
             },
             "preference_url": comm._dunning_channel_preference_url(),
+            "portal_url": comm._dunning_portal_url(),
             "prefers_letter": comm.partner_id.dunning_preferred_channel == "letter",
         }
 

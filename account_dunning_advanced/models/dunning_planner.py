@@ -112,7 +112,8 @@ class DunningPlanner(models.AbstractModel):
         """Why the row ``item`` of :meth:`_open_item_sql` is held back, or
         NULL: a payment on its way, the invoice's e-invoicing status (at
         ``date``, default today), an open dispute, the invoice's exclusion,
-        an active payment plan (its instalments are the items then)."""
+        an active payment plan (its instalments are the items then), a
+        payment the customer declared and whose hold is not over on ``date``."""
         return SQL(
             """CASE
                 WHEN %(i)s.payment_state IN ('paid', 'in_payment', 'reversed')
@@ -125,9 +126,17 @@ class DunningPlanner(models.AbstractModel):
                       JOIN dunning_payment_plan plan ON plan.id = rel.plan_id
                      WHERE rel.move_id = %(i)s.move_id AND plan.state = 'active')
                     THEN 'payment_plan'
+                WHEN EXISTS (
+                    SELECT 1 FROM dunning_payment_declaration_move_rel drel
+                      JOIN dunning_payment_declaration decl
+                        ON decl.id = drel.declaration_id
+                     WHERE drel.move_id = %(i)s.move_id AND decl.state = 'open'
+                       AND decl.hold_until >= %(date)s)
+                    THEN 'declared_paid'
                END""",
             i=SQL.identifier(item),
             einvoice=self._einvoice_hold_sql(item, date),
+            date=date or SQL("CURRENT_DATE"),
             disputed=self._disputed_sql(SQL("%s.move_id", SQL.identifier(item))),
         )
 

@@ -24,6 +24,7 @@ SKIP_REASONS = [
     ("einvoice_refused", "Invoice refused or rejected on the e-invoicing platform"),
     ("einvoice_suspended", "Invoice suspended on the e-invoicing platform"),
     ("payment_announced", "Payment announced on the e-invoicing platform"),
+    ("declared_paid", "Declared paid by the customer"),
 ]
 
 

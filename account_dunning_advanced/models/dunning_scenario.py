@@ -40,6 +40,12 @@ class DunningScenario(models.Model):
     grace_days = fields.Integer(
         help="Days added to the offset of every level after the due date.",
     )
+    promise_max_days = fields.Integer(
+        string="Latest Date a Customer May Propose (days)",
+        default=30,
+        help="From the link of a reminder, a customer may promise to pay by a "
+        "date at most this many days ahead.",
+    )
     consolidation = fields.Selection(
         [
             ("partner", "One reminder per customer"),
@@ -82,6 +88,11 @@ class DunningScenario(models.Model):
             "min_interval_positive",
             "CHECK(min_interval_days >= 0)",
             "The minimum interval between reminders cannot be negative.",
+        ),
+        (
+            "promise_max_days_positive",
+            "CHECK(promise_max_days >= 0)",
+            "The latest date a customer may propose cannot be in the past.",
         ),
         (
             "max_per_30_positive",

@@ -67,6 +67,13 @@ class ResCompany(models.Model):
         help="Days during which the link of a reminder (channel preference) "
         "stays valid.",
     )
+    dunning_declared_paid_days = fields.Integer(
+        string="Declared Payments Held Back (days)",
+        default=10,
+        help="When a customer declares invoices paid from the link of a reminder, "
+        "they are not reminded for this many days unless the payment is "
+        "reconciled before.",
+    )
     dunning_batch_size = fields.Integer(
         string="Customers per Batch",
         default=200,

@@ -35,6 +35,9 @@ class ResConfigSettings(models.TransientModel):
     dunning_token_validity_days = fields.Integer(
         related="company_id.dunning_token_validity_days", readonly=False
     )
+    dunning_declared_paid_days = fields.Integer(
+        related="company_id.dunning_declared_paid_days", readonly=False
+    )
     dunning_manager_id = fields.Many2one(
         related="company_id.dunning_manager_id", readonly=False
     )
