@@ -47,6 +47,7 @@ LOCKED_FIELDS = frozenset(
         "letter_attachment_id", "activity_id", "sms_id", "error_message",
         "skipped_channels", "email_state", "letter_state", "sms_state", "call_state",
         "letter_error", "letter_attempts",
+        "email_bounced", "mail_template_id",
     }
 )  # fmt: skip
 
@@ -194,6 +195,17 @@ class DunningCommunication(models.Model):
         CHANNEL_STATES,
         readonly=True,
         help="Pending: waiting for its invoice PDFs or in the mail queue.",
+    )
+    email_bounced = fields.Boolean(
+        readonly=True,
+        help="The recipient's side refused the email for good: a bounce report "
+        "came back, or its server refused it (5xx).",
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Email Template",
+        readonly=True,
+        help="The template the email was rendered with.",
     )
     letter_state = fields.Selection(
         CHANNEL_STATES,
@@ -663,20 +675,40 @@ SELECT line.id,
         return ", ".join(names)
 
     def _dunning_email_from(self):
-        """The company's reminder address, else the collector, else the company."""
+        """One sender per company, whoever the collector (mailbox providers
+        judge a sender by its address; SPF, DKIM and DMARC are set up for the
+        company's domain): the company's reminder address, else the company's
+        address; the collector only when the company has neither."""
         self.ensure_one()
         company = self.company_id
         if company.dunning_email:
             return formataddr((company.name, company.dunning_email))
-        if self.collector_id.email:
-            return self.collector_id.email_formatted
-        return company.email_formatted or self.env.user.email_formatted
+        if company.email:
+            return company.email_formatted
+        return self.collector_id.email_formatted or self.env.user.email_formatted
 
     def _dunning_reply_to(self):
+        """The company's catchall, named after the reminder: Odoo's mail
+        gateway brings the reply back onto the reminder (by the Message-Id it
+        answers). Without an alias domain, replies go to the collector."""
         self.ensure_one()
+        company = self.company_id
+        if company.catchall_email:
+            return formataddr((f"{company.name} - {self.name}", company.catchall_email))
         if self.collector_id.email:
             return self.collector_id.email_formatted
         return self._dunning_email_from()
+
+    def _dunning_mail_headers(self):
+        """List-Unsubscribe (RFC 2369) with one-click (RFC 8058): the mailbox
+        provider's "unsubscribe" button switches the customer to letters
+        instead of the customer marking the reminder as spam."""
+        self.ensure_one()
+        url = f"{self._dunning_channel_preference_url()}/unsubscribe"
+        return {
+            "List-Unsubscribe": f"<{url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
 
     def _dunning_channel_token(self):
         """Signed link token of the customer in the reminder's company, valid
@@ -1191,6 +1223,7 @@ SELECT line.id,
                 values = rendered[comm.id]
                 mail_values.append(comm._dunning_mail_values(values))
                 mail_comms.append(comm)
+                errors.setdefault(comm, {})["mail_template_id"] = template.id
         attachments, missing = self.browse(
             [c.id for c in mail_comms]
         )._dunning_invoice_attachments()
@@ -1256,6 +1289,10 @@ SELECT line.id,
             # Kept after sending: the queued email is the evidence of the notice.
             "auto_delete": False,
             "dunning_communication_id": self.id,
+            "headers": repr(self._dunning_mail_headers()),
+            "dunning_recipient_domain": (
+                (contact.email_normalized or "").rpartition("@")[2] or False
+            ),
         }
 
     def _dunning_log_on_invoices(self, title):
@@ -1854,10 +1891,11 @@ SELECT line.id,
         self.sudo().write({"email_state": "done"})
         self._dunning_mark_sent()
 
-    def _dunning_mail_failed(self, reason):
+    def _dunning_mail_failed(self, reason, bounced=False):
         """The email could not be delivered for good: the reminder goes by
         letter instead when the customer has a postal address (as when it has
-        no email address), else it failed; the collector gets a to-do."""
+        no email address), else it failed; the collector gets a to-do.
+        ``bounced``: refused by the recipient's side (bounce rate)."""
         comms = self.filtered(lambda c: c.state not in ("cancelled", "rejected"))
         if not comms:
             return
@@ -1870,6 +1908,7 @@ SELECT line.id,
             values = {
                 "state": "queued" if comm in by_letter else "failed",
                 "email_state": "failed",
+                "email_bounced": bounced or comm.email_bounced,
                 "error_message": (
                     (comm.error_message or "")
                     + "\n"
@@ -1900,6 +1939,62 @@ SELECT line.id,
                 for comm in comms
             }
         )
+
+    # ------------------------------------------------------------------
+    # Replies (Odoo's mail gateway)
+    # ------------------------------------------------------------------
+    def message_update(self, msg_dict, update_vals=None):
+        """A customer's reply to the reminder email (routed here by
+        ``mail.thread.message_route``); the gateway posts it right after."""
+        res = super().message_update(msg_dict, update_vals=update_vals)
+        # Odoo's mail gateway: a problem with the reminders never stops it
+        try:
+            with self.env.cr.savepoint():
+                self._dunning_reply_received(msg_dict)
+        except Exception:  # noqa: BLE001 - logged, the reply is still posted
+            _logger.exception("Dunning: recording the reply to %s failed", self.ids)
+        return res
+
+    def _dunning_reply_received(self, msg_dict):
+        """The collector follows the reminder (the reply posted next notifies
+        them), the customer's chatter says a reply came, and the reply counts
+        as the customer's response to this reminder."""
+        comms = self.sudo()
+        responses = []
+        for comm in comms:
+            collector = comm.collector_id
+            if not is_assignable(collector):
+                collector = comm._dunning_responsible()
+            if collector:
+                comm.message_subscribe(partner_ids=collector.partner_id.ids)
+            sender = msg_dict.get("email_from") or ""
+            comm.partner_id.with_company(comm.company_id)._dunning_log_notes(
+                {
+                    comm.partner_id.id: Markup(
+                        "<p>%s <a href='#' data-oe-model='%s' data-oe-id='%s'>"
+                        "%s</a></p>"
+                    )
+                    % (
+                        self.env._("Reply from %(sender)s to reminder", sender=sender),
+                        comm._name,
+                        comm.id,
+                        comm.name,
+                    )
+                }
+            )
+            responses.append(
+                {
+                    "partner_id": comm.partner_id.id,
+                    "company_id": comm.company_id.id,
+                    "communication_id": comm.id,
+                    "kind": "reply",
+                    "source": "email",
+                    "res_model": comm._name,
+                    "res_id": comm.id,
+                    "note": (msg_dict.get("subject") or "")[:200],
+                }
+            )
+        self.env["dunning.response"]._dunning_register(responses)
 
     # ------------------------------------------------------------------
     # SMS queue and call activity feedback

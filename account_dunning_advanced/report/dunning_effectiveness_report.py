@@ -14,7 +14,8 @@ CHANNELS = [
 
 
 class DunningEffectivenessReport(models.Model):
-    """One row per sent reminder, with what was paid after it.
+    """One row per sent reminder, with what was paid after it (and one per
+    reminder that failed because its email bounced, for the bounce rate).
 
     A payment is a partial reconciliation of a reminded item whose
     ``max_date`` is after the reminder date. It is credited to the latest
@@ -84,10 +85,25 @@ class DunningEffectivenessReport(models.Model):
     )
     reply_count = fields.Integer(string="Customer Replies", readonly=True)
     replied_count = fields.Integer(string="Reminders Replied To", readonly=True)
+    mail_template_id = fields.Many2one(
+        "mail.template", string="Email Template", readonly=True
+    )
+    emailed_count = fields.Integer(string="Reminders Emailed", readonly=True)
+    bounced_count = fields.Integer(string="Emails Bounced", readonly=True)
+    bounce_rate = fields.Float(
+        string="Bounce Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Emails refused for good by the recipient's side (bounce report or "
+        "5xx refusal) / reminders emailed.",
+    )
 
     @api.model
     def _ratio_measures(self):
-        return {"payment_rate": ("amount_paid_30", "amount_reminded", 100.0)}
+        return {
+            "payment_rate": ("amount_paid_30", "amount_reminded", 100.0),
+            "bounce_rate": ("bounced_count", "emailed_count", 100.0),
+        }
 
     def init(self):
         # Payments are looked up by the reminded item; incoming emails by
@@ -177,7 +193,8 @@ class DunningEffectivenessReport(models.Model):
                         ELSE 'email' END AS channel,
                    dc.channel_email, dc.channel_letter, dc.channel_sms,
                    dc.channel_call,
-                   1 AS reminder_count,
+                   CASE WHEN dc.state = 'sent' THEN 1 ELSE 0 END
+                       AS reminder_count,
                    COALESCE(r.amount, 0) AS amount_reminded,
                    COALESCE(p.paid_7, 0) AS amount_paid_7,
                    COALESCE(p.paid_15, 0) AS amount_paid_15,
@@ -189,12 +206,19 @@ class DunningEffectivenessReport(models.Model):
                    CASE WHEN p.paid > 0 THEN 1 ELSE 0 END AS paid_count,
                    p.days_to_payment,
                    COALESCE(rp.n, 0) AS reply_count,
-                   CASE WHEN rp.n > 0 THEN 1 ELSE 0 END AS replied_count
+                   CASE WHEN rp.n > 0 THEN 1 ELSE 0 END AS replied_count,
+                   dc.mail_template_id,
+                   CASE WHEN dc.email_state IN ('done', 'failed')
+                        THEN 1 ELSE 0 END AS emailed_count,
+                   CASE WHEN dc.email_bounced THEN 1 ELSE 0 END AS bounced_count,
+                   CASE WHEN dc.email_bounced THEN 100.0 ELSE 0 END AS bounce_rate
               FROM dunning_communication dc
               JOIN res_company company ON company.id = dc.company_id
               LEFT JOIN reminded r ON r.communication_id = dc.id
               LEFT JOIN payments p ON p.communication_id = dc.id
               LEFT JOIN replies rp ON rp.communication_id = dc.id
-             WHERE dc.state = 'sent'
+             -- a bounced email with nothing else to send the reminder by
+             -- leaves it failed: still counts in its level's bounce rate
+             WHERE dc.state = 'sent' OR dc.email_bounced
             """
         )

@@ -33,3 +33,4 @@ from . import test_dunning_rpc_security
 from . import test_dunning_company_walls
 from . import test_dunning_smtp_delivery
 from . import test_dunning_recheck
+from . import test_dunning_deliverability
