@@ -1943,22 +1943,12 @@ SELECT line.id,
     # ------------------------------------------------------------------
     # Replies (Odoo's mail gateway)
     # ------------------------------------------------------------------
-    def message_update(self, msg_dict, update_vals=None):
-        """A customer's reply to the reminder email (routed here by
-        ``mail.thread.message_route``); the gateway posts it right after."""
-        res = super().message_update(msg_dict, update_vals=update_vals)
-        # Odoo's mail gateway: a problem with the reminders never stops it
-        try:
-            with self.env.cr.savepoint():
-                self._dunning_reply_received(msg_dict)
-        except Exception:  # noqa: BLE001 - logged, the reply is still posted
-            _logger.exception("Dunning: recording the reply to %s failed", self.ids)
-        return res
-
-    def _dunning_reply_received(self, msg_dict):
-        """The collector follows the reminder (the reply posted next notifies
-        them), the customer's chatter says a reply came, and the reply counts
-        as the customer's response to this reminder."""
+    def _dunning_reply_received(self, msg_dict, auto_reply=False):
+        """A reply to the reminder email, which Odoo's mail gateway posts on
+        the reminder right after (``mail.thread.message_route``): the
+        collector follows the reminder, so the reply notifies them; unless it
+        is an automatic reply (out of office), the customer's chatter says a
+        reply came and it counts as the customer's response to the reminder."""
         comms = self.sudo()
         responses = []
         for comm in comms:
@@ -1967,6 +1957,8 @@ SELECT line.id,
                 collector = comm._dunning_responsible()
             if collector:
                 comm.message_subscribe(partner_ids=collector.partner_id.ids)
+            if auto_reply:
+                continue
             sender = msg_dict.get("email_from") or ""
             comm.partner_id.with_company(comm.company_id)._dunning_log_notes(
                 {

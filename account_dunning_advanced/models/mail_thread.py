@@ -7,6 +7,19 @@ from odoo import _, api, models
 _logger = logging.getLogger(__name__)
 
 
+def is_auto_reply(message):
+    """Whether an incoming email says it was sent by a program (an absence
+    notice): RFC 3834 ``Auto-Submitted``, or the headers of common
+    autoresponders."""
+    auto_submitted = (message.get("Auto-Submitted") or "no").strip().lower()
+    precedence = (message.get("Precedence") or "").strip().lower()
+    return (
+        auto_submitted != "no"
+        or precedence == "auto_reply"
+        or bool(message.get("X-Autoreply") or message.get("X-Autorespond"))
+    )
+
+
 class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
 
@@ -27,12 +40,14 @@ class MailThread(models.AbstractModel):
         # Odoo's mail gateway: a problem with the reminders never stops it
         try:
             with self.env.cr.savepoint():
-                return self._dunning_reply_routes(message_dict, routes)
+                return self._dunning_reply_routes(message, message_dict, routes)
         except Exception:  # noqa: BLE001 - logged, the email is routed as usual
-            _logger.exception("Dunning: routing the reply %s failed", message_dict)
+            _logger.exception(
+                "Dunning: routing the reply %s failed", message_dict.get("message_id")
+            )
         return routes
 
-    def _dunning_reply_routes(self, message_dict, routes):
+    def _dunning_reply_routes(self, message, message_dict, routes):
         parent = self.env["mail.message"].sudo().browse(message_dict.get("parent_id"))
         if not routes or not parent.exists():
             return routes
@@ -48,10 +63,13 @@ class MailThread(models.AbstractModel):
             model, thread_id, custom_values, user_id, alias = route
             if (model, thread_id) == (parent.model, parent.res_id):
                 route = (comm._name, comm.id, custom_values, user_id, alias)
-                # the reminder is logged as a dunning note: its reply is the
-                # customer's email, not a note, and notifies the followers
-                message_dict["is_internal"] = False
             rerouted.append(route)
+        if rerouted == routes:
+            return routes
+        comm._dunning_reply_received(message_dict, is_auto_reply(message))
+        # the reminder is logged as a dunning note: its reply is the customer's
+        # email, not a note, and notifies the reminder's followers
+        message_dict["is_internal"] = False
         return rerouted
 
     def _routing_handle_bounce(self, email_message, message_dict):

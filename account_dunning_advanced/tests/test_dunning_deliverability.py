@@ -142,9 +142,12 @@ class TestDunningDeliverability(DunningDispatchCommon):
     # ------------------------------------------------------------------
     # Replies
     # ------------------------------------------------------------------
-    def _reply(self, comm, sender="ap@smith.example", body="We paid yesterday."):
+    def _reply(
+        self, comm, sender="ap@smith.example", body="We paid yesterday.", headers=""
+    ):
         raw = (
             f"From: Smith AP <{sender}>\r\n"
+            f"{headers}"
             f"To: {comm.mail_id.reply_to}\r\n"
             f"Subject: Re: {comm.mail_id.subject}\r\n"
             f"Message-Id: {make_msgid(domain='smith.example')}\r\n"
@@ -197,6 +200,22 @@ class TestDunningDeliverability(DunningDispatchCommon):
                     "company_id": self.company.id,
                 }
             ],
+        )
+
+    def test_absence_notice_lands_but_does_not_count(self):
+        comm = self._communication(self.customer_en, "friendly")
+        comm._dispatch_email()
+        thread_id = self._reply(
+            comm,
+            body="I am out of the office until Monday.",
+            headers="Auto-Submitted: auto-replied\r\n",
+        )
+        self.assertEqual(thread_id, comm.id)
+        self.assertIn(self.collector.partner_id, comm.message_partner_ids)
+        self.assertFalse(
+            self.env["dunning.response"].search(
+                [("partner_id", "=", self.customer_en.id)]
+            )
         )
 
     def test_reply_to_another_message_is_not_a_reminder_response(self):
