@@ -177,7 +177,10 @@ class DunningCommunication(models.Model):
     approved_by_id = fields.Many2one("res.users", readonly=True)
     approved_datetime = fields.Datetime(readonly=True)
     mail_id = fields.Many2one("mail.mail", string="Queued Email", readonly=True)
-    mail_message_id = fields.Many2one("mail.message", string="Message", readonly=True)
+    # looked up by Odoo's mail gateway for each reply and bounce
+    mail_message_id = fields.Many2one(
+        "mail.message", string="Message", readonly=True, index="btree_not_null"
+    )
     letter_attachment_id = fields.Many2one(
         "ir.attachment", string="Letter PDF", readonly=True
     )
