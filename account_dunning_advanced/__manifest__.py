@@ -66,6 +66,8 @@
         "report/dunning_letter_report.xml",
     ],
     "demo": [
+        # before the past runs of dunning_demo.xml, which use the variants
+        "demo/dunning_variant_demo.xml",
         "demo/dunning_demo.xml",
     ],
     "assets": {

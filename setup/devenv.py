@@ -653,7 +653,8 @@ class Project:
                 " WHERE datname = %s",
                 (db,),
             )
-            self.pg.sql(f'DROP DATABASE "{db}"')
+            # IF EXISTS: a concurrent run may be dropping the same stale database
+            self.pg.sql(f'DROP DATABASE IF EXISTS "{db}"')
         shutil.rmtree(self.filestore(db), ignore_errors=True)
 
     def copy_db(self, src, dst):
@@ -876,12 +877,39 @@ def install_addon(project, run_id):
     return db, rc, log
 
 
-def pytest_paths(pytest_args):
-    """The addon's tests and tests/, unless the arguments name test paths already."""
+# Odoo's own tests of what the addon extends: invoices, payments, reconciliation,
+# partners, the customer portal and invoice sending (--odoo-tests, on in CI)
+ODOO_ACCOUNT_TESTS = [
+    "test_account_move_out_invoice.py",
+    "test_account_payment.py",
+    "test_account_payment_register.py",
+    "test_account_move_reconcile.py",
+    "test_account_partner.py",
+    "test_res_partner_merge.py",
+    "test_portal_invoice.py",
+    "test_portal_attachment.py",
+    "test_account_move_send.py",
+]
+
+
+def odoo_account_tests():
+    """The paths of ODOO_ACCOUNT_TESTS in the Odoo this runs on."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("odoo.addons.account")
+    if not spec or not spec.submodule_search_locations:
+        raise SetupError("Odoo's account addon not found: cannot run its tests")
+    tests = Path(list(spec.submodule_search_locations)[0]) / "tests"
+    return [str(tests / name) for name in ODOO_ACCOUNT_TESTS]
+
+
+def pytest_paths(pytest_args, odoo_tests=False):
+    """The addon's tests and tests/ (and the subset of Odoo's account tests),
+    unless the arguments name test paths already."""
     named = [a for a in pytest_args if not a.startswith("-")]
     if any((REPO / a.split("::")[0]).exists() for a in named):
         return []
-    return [f"{ADDON}/tests", "tests"]
+    return [f"{ADDON}/tests", "tests", *(odoo_account_tests() if odoo_tests else [])]
 
 
 @with_server
@@ -889,13 +917,15 @@ def cmd_test(project, args):
     check_browser()
     run_id = os.getpid()
     drop_stale_test_dbs(project)
+    # the logs of the last runs stay, and those of runs still going (their pid)
     runs = sorted(project.logs.glob("test-*"))
     for old in runs[:-4]:
-        shutil.rmtree(old, ignore_errors=True)
+        if not Path(f"/proc/{old.name.rsplit('-', 1)[-1]}").exists():
+            shutil.rmtree(old, ignore_errors=True)
     project.logs = project.logs / time.strftime(f"test-%Y%m%d-%H%M%S-{run_id}")
     project.logs.mkdir(parents=True)
     installed, install_rc, install_log = install_addon(project, run_id)
-    paths = pytest_paths(args.pytest_args)
+    paths = pytest_paths(args.pytest_args, args.odoo_tests)
     # pytest-odoo runs the addon's tests in-process on a copy; the installed database
     # stays idle so that tests/ can copy it (CREATE DATABASE ... TEMPLATE needs that).
     test_db = run_db_name("addon", run_id)
@@ -1077,6 +1107,14 @@ def parse_args(argv):
         "--port", type=int, default=int(os.environ.get("DUNNING_HTTP_PORT") or 8069)
     )
     test = sub.add_parser("test", help="run the whole test suite")
+    test.add_argument(
+        "--odoo-tests",
+        action=argparse.BooleanOptionalAction,
+        default=os.environ.get("CI") == "true",
+        help="also run Odoo's own account tests on invoices, payments, "
+        "reconciliation, partners, portal and invoice sending with the addon "
+        "installed (default: on when CI=true)",
+    )
     test.add_argument(
         "pytest_args", nargs="*", help="extra pytest arguments (after --)"
     )

@@ -2,10 +2,12 @@
 
 Each worker is an ``odoo shell`` process calling the scheduled action
 (``dunning.run._cron_run``) the way Odoo's cron runner does, until the day's run is
-done; it commits per batch of customers. One process is killed with SIGKILL in the
-middle of the run, then the run is resumed by a new one; and three workers run the
-same day at once. Either way each customer gets exactly one reminder, the day has one
-finished run per company, and no worker logs an error.
+done; it commits per batch of customers. One process is killed with SIGKILL at
+several moments of the run (after its first batch, half-way), then the run is
+resumed by a new one; three workers run the same day at once; and the letter queue's
+worker is killed while it renders, then resumed. Each customer gets exactly one
+reminder (one letter), the day has one finished run per company whose counters are
+right, and no worker logs an error (no false "duplicate key" either).
 """
 
 import os
@@ -23,6 +25,8 @@ from datetime import timedelta
 from odoo import Command, fields
 
 company = env.ref("base.main_company")
+company.partner_id.write({"street": "1 Main Street", "city": "Springfield",
+                          "zip": "12345"})
 standard = env.ref("account_dunning_advanced.dunning_scenario_standard")
 standard.business_days_only = False
 standard.level_ids.write({"attach_invoices": False})
@@ -30,7 +34,9 @@ company.write({"dunning_scenario_id": standard.id, "dunning_batch_size": 5})
 today = fields.Date.context_today(env["dunning.run"].with_company(company))
 partners = env["res.partner"].create([
     {"name": f"Worker customer {i:03d}", "is_company": True,
-     "email": f"worker{i:03d}@example.com"}
+     # without email: a letter
+     "email": %(with_email)s and f"worker{i:03d}@example.com",
+     "street": f"{i} Main Street", "city": "Springfield", "zip": "12345"}
     for i in range(%(customers)d)
 ])
 moves = env["account.move"].with_company(company).create([
@@ -70,11 +76,40 @@ print("WORKER-DONE")
 """
 
 
+# the letter queue's scheduled action, called again while letters are pending
+LETTER_WORKER_SCRIPT = """
+Communication = env["dunning.communication"]
+env["ir.config_parameter"].set_param(
+    "account_dunning_advanced.letter_batch_size", "1"
+)
+env.cr.commit()
+for _call in range(200):
+    Communication._cron_produce_documents()
+    env.cr.commit()
+    if not Communication.search_count([("letter_state", "=", "pending")]):
+        break
+print("WORKER-DONE")
+"""
+LETTERS = 6
+
+
+def _setup(project, db, customers, with_email):
+    script = SETUP_SCRIPT % {"customers": customers, "with_email": with_email}
+    setup = shell(project, db, script, "setup")
+    assert setup.wait(600) == 0, f"see {setup.log_path}"
+
+
 @pytest.fixture
 def worker_db(installed_db, db_copy, project):
     db = db_copy(installed_db, "workers")
-    setup = shell(project, db, SETUP_SCRIPT % {"customers": CUSTOMERS}, "setup")
-    assert setup.wait(600) == 0
+    _setup(project, db, CUSTOMERS, True)
+    return db
+
+
+@pytest.fixture
+def letter_db(installed_db, db_copy, project):
+    db = db_copy(installed_db, "letters")
+    _setup(project, db, LETTERS, False)
     return db
 
 
@@ -122,6 +157,20 @@ def assert_one_reminder_each_and_one_run(project, db):
         "WHERE trigger = 'scheduled' AND date = CURRENT_DATE GROUP BY company_id",
     )
     assert runs and all(count == 1 and states == ["done"] for _c, count, states in runs)
+    # the counters of a run resumed after a kill count what it did (the
+    # database's demo customers are reminded too)
+    counters = sql(
+        project,
+        db,
+        "SELECT r.communication_count, r.partner_count, r.error_count, "
+        "(SELECT count(*) FROM dunning_communication c WHERE c.run_id = r.id), "
+        "(SELECT count(DISTINCT partner_id) FROM dunning_communication c "
+        " WHERE c.run_id = r.id) "
+        "FROM dunning_run r WHERE r.trigger = 'scheduled' AND r.date = CURRENT_DATE",
+    )
+    for reminders, customers, errors, real_reminders, real_customers in counters:
+        assert (reminders, customers, errors) == (real_reminders, real_customers, 0)
+        assert reminders >= CUSTOMERS
 
 
 def assert_clean(proc):
@@ -130,24 +179,69 @@ def assert_clean(proc):
     assert error_lines(proc.log_path) == [], f"see {proc.log_path}"
 
 
-def test_killed_worker_then_rerun(project, worker_db):
-    db = worker_db
-    first = shell(project, db, WORKER_SCRIPT, "killed")
-    deadline = time.monotonic() + 300
+def _kill_when(proc, reached, timeout=300):
+    """SIGKILL the worker's process group once ``reached()`` is true."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        done = sum(count for _partner, count in reminders_today(project, db))
-        if done > 0 or first.poll() is not None:
+        if reached() or proc.poll() is not None:
             break
         time.sleep(0.05)
-    assert first.poll() is None, "the run ended before it could be killed"
-    assert 0 < done < CUSTOMERS
-    os.killpg(first.pid, signal.SIGKILL)
-    first.wait()
-    partial = sum(count for _partner, count in reminders_today(project, db))
-    assert partial < CUSTOMERS
-    second = shell(project, db, WORKER_SCRIPT, "rerun")
+    assert (
+        proc.poll() is None
+    ), f"the worker ended before it could be killed: {proc.log_path}"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _reminded(project, db):
+    return sum(count for _partner, count in reminders_today(project, db))
+
+
+@pytest.mark.parametrize(
+    "moment, done_at_least",
+    [("after-first-batch", 1), ("half-way", CUSTOMERS // 2)],
+)
+def test_killed_worker_then_rerun(project, worker_db, moment, done_at_least):
+    db = worker_db
+    first = shell(project, db, WORKER_SCRIPT, f"killed-{moment}")
+    _kill_when(first, lambda: _reminded(project, db) >= done_at_least)
+    partial = _reminded(project, db)
+    assert done_at_least <= partial < CUSTOMERS
+    second = shell(project, db, WORKER_SCRIPT, f"rerun-{moment}")
     assert_clean(second)
     assert_one_reminder_each_and_one_run(project, db)
+
+
+def _letters(project, db):
+    """[(reminder, letter state, letters attached to it)] of today's reminders."""
+    return sql(
+        project,
+        db,
+        "SELECT c.id, c.letter_state, count(a.id) FROM dunning_communication c "
+        "JOIN res_partner p ON p.id = c.partner_id "
+        "LEFT JOIN ir_attachment a ON a.res_model = 'dunning.communication' "
+        "AND a.res_id = c.id AND a.mimetype = 'application/pdf' "
+        "WHERE c.date = CURRENT_DATE AND p.name LIKE 'Worker customer %%' "
+        "GROUP BY c.id, c.letter_state ORDER BY c.id",
+    )
+
+
+def test_killed_letter_worker_then_rerun(project, letter_db):
+    """The letter queue's worker dies while rendering: the rerun renders the
+    letters left, none twice."""
+    db = letter_db
+    assert_clean(shell(project, db, WORKER_SCRIPT, "letter-run"))
+    assert {state for _c, state, _n in _letters(project, db)} == {"pending"}
+    first = shell(project, db, LETTER_WORKER_SCRIPT, "letters-killed")
+    _kill_when(
+        first,
+        lambda: any(state == "done" for _c, state, _n in _letters(project, db)),
+    )
+    letters = _letters(project, db)
+    assert len(letters) == LETTERS
+    assert any(state == "pending" for _c, state, _n in letters), "killed too late"
+    assert_clean(shell(project, db, LETTER_WORKER_SCRIPT, "letters-rerun"))
+    assert _letters(project, db) == [(comm, "done", 1) for comm, _s, _n in letters]
 
 
 def test_three_workers_at_once(project, worker_db):

@@ -27,4 +27,5 @@ from . import mail_activity
 from . import mail_mail
 from . import mail_thread
 from . import sms_sms
+from . import dunning_level_variant
 from . import ir_mail_server

@@ -46,8 +46,8 @@ LOCKED_FIELDS = frozenset(
         "approved_by_id", "approved_datetime", "mail_id", "mail_message_id",
         "letter_attachment_id", "activity_id", "sms_id", "error_message",
         "skipped_channels", "email_state", "letter_state", "sms_state", "call_state",
-        "letter_error", "letter_attempts",
-        "email_bounced", "mail_template_id",
+        "letter_error", "letter_attempts", "variant_id",
+        "email_bounced",
     }
 )  # fmt: skip
 
@@ -131,6 +131,16 @@ class DunningCommunication(models.Model):
         related="level_id.scenario_id", store=True, string="Scenario"
     )
     tone = fields.Selection(TONES, readonly=True)
+    variant_id = fields.Many2one(
+        "dunning.level.variant",
+        string="Variant",
+        readonly=True,
+        index="btree_not_null",
+        # the variant a reminder was sent with stays known: archive it instead
+        ondelete="restrict",
+        help="The level's variant drawn for the customer: its email template "
+        "is the one sent.",
+    )
     typology_id = fields.Many2one("dunning.typology", readonly=True)
     channel_email = fields.Boolean(string="Email", readonly=True)
     channel_letter = fields.Boolean(string="Letter", readonly=True)
@@ -203,12 +213,6 @@ class DunningCommunication(models.Model):
         readonly=True,
         help="The recipient's side refused the email for good: a bounce report "
         "came back, or its server refused it (5xx).",
-    )
-    mail_template_id = fields.Many2one(
-        "mail.template",
-        string="Email Template",
-        readonly=True,
-        help="The template the email was rendered with.",
     )
     letter_state = fields.Selection(
         CHANNEL_STATES,
@@ -333,11 +337,38 @@ class DunningCommunication(models.Model):
             self._dispatch_call()
         if waiting:
             self._dunning_trigger_documents()
+        self._dunning_fail_unreachable()
         # Without email nor letter nothing reports back later: done now.
         # Letters stay queued until printed for posting.
         self.filtered(
             lambda c: c.state == "queued" and not (c.channel_email or c.channel_letter)
         ).write({"state": "sent", "sent_datetime": fields.Datetime.now()})
+
+    def _dunning_fail_unreachable(self):
+        """A reminder none of whose channels could go (a template broken by
+        its data, no valid address left) failed: it says why, and its
+        collector gets a to-do; it is never left queued with nothing sent."""
+        dead = self.filtered(
+            lambda c: c.state == "queued"
+            and c._channels()
+            and all(c[f"{ch}_state"] == "failed" for ch in c._channels())
+        )
+        if not dead:
+            return
+        dead.sudo().write({"state": "failed"})
+        dead._dunning_schedule_todo(
+            {
+                comm: (
+                    self.env._("Reminder %(name)s not sent", name=comm.name),
+                    Markup("<p>%s</p>")
+                    % self.env._(
+                        "No channel of this reminder could be sent: %(reason)s",
+                        reason=comm.error_message or comm.skipped_channels or "",
+                    ),
+                )
+                for comm in dead
+            }
+        )
 
     # ------------------------------------------------------------------
     # What a level does after sending
@@ -1160,6 +1191,8 @@ SELECT line.id,
     # ------------------------------------------------------------------
     def _dunning_mail_template(self):
         self.ensure_one()
+        if self.variant_id.mail_template_id.active:
+            return self.variant_id.mail_template_id
         return self.level_id.mail_template_id or self.env.ref(
             DEFAULT_TEMPLATES.get(self.tone or self.level_id.tone, ""),
             raise_if_not_found=False,
@@ -1207,13 +1240,9 @@ SELECT line.id,
                     errors, "error_message", _("Email: no email template.")
                 )
                 continue
-            try:
-                rendered = template._generate_template(
-                    group.ids, ("subject", "body_html", "email_from", "reply_to")
-                )
-            except Exception as error:  # noqa: BLE001 - reported on the reminder
-                _logger.exception("Dunning email rendering failed")
-                group._dunning_append(
+            rendered, failures = group._dunning_render_mail(template)
+            for comm, error in failures.items():
+                comm._dunning_append(
                     errors,
                     "error_message",
                     _(
@@ -1221,12 +1250,12 @@ SELECT line.id,
                         error=error,
                     ),
                 )
-                continue
             for comm in group:
-                values = rendered[comm.id]
+                values = rendered.get(comm.id)
+                if values is None:
+                    continue
                 mail_values.append(comm._dunning_mail_values(values))
                 mail_comms.append(comm)
-                errors.setdefault(comm, {})["mail_template_id"] = template.id
         attachments, missing = self.browse(
             [c.id for c in mail_comms]
         )._dunning_invoice_attachments()
@@ -1251,6 +1280,34 @@ SELECT line.id,
             )
         self._dunning_write_values(errors)
         return mails
+
+    def _dunning_render_mail(self, template):
+        """({reminder id: rendered values}, {reminder: error}): the batch in
+        one render; when it raises (one customer's data breaks the template),
+        each reminder again on its own, so that only the broken ones fail."""
+        render_fields = ("subject", "body_html", "email_from", "reply_to")
+        try:
+            with self.env.cr.savepoint():
+                return template._generate_template(self.ids, render_fields), {}
+        except Exception:  # noqa: BLE001 - retried reminder by reminder below
+            _logger.info(
+                "Dunning email batch of %s failed, rendering one by one",
+                template.display_name,
+                exc_info=True,
+            )
+        rendered, failures = {}, {}
+        for comm in self:
+            try:
+                with self.env.cr.savepoint():
+                    rendered.update(
+                        template._generate_template(comm.ids, render_fields)
+                    )
+            except Exception as error:  # noqa: BLE001 - reported on the reminder
+                _logger.warning(
+                    "Dunning email of %s not rendered: %s", comm.name, error
+                )
+                failures[comm] = error
+        return rendered, failures
 
     def _dunning_chatter_summary(self, contact):
         """One line for the customer's chatter: reminder, level, recipient,
@@ -1946,50 +2003,66 @@ SELECT line.id,
     # ------------------------------------------------------------------
     # Replies (Odoo's mail gateway)
     # ------------------------------------------------------------------
-    def _dunning_reply_received(self, msg_dict, auto_reply=False):
-        """A reply to the reminder email, which Odoo's mail gateway posts on
-        the reminder right after (``mail.thread.message_route``): the
-        collector follows the reminder, so the reply notifies them; unless it
-        is an automatic reply (out of office), the customer's chatter says a
-        reply came and it counts as the customer's response to the reminder."""
-        comms = self.sudo()
-        responses = []
-        for comm in comms:
+    def _dunning_follow_replies(self):
+        """The collector follows the reminder: the reply Odoo's mail gateway
+        posts on it (``mail.thread.message_route``) notifies them."""
+        for comm in self.sudo():
             collector = comm.collector_id
             if not is_assignable(collector):
                 collector = comm._dunning_responsible()
             if collector:
                 comm.message_subscribe(partner_ids=collector.partner_id.ids)
-            if auto_reply:
-                continue
-            sender = msg_dict.get("email_from") or ""
-            comm.partner_id.with_company(comm.company_id)._dunning_log_notes(
-                {
-                    comm.partner_id.id: Markup(
-                        "<p>%s <a href='#' data-oe-model='%s' data-oe-id='%s'>"
-                        "%s</a></p>"
-                    )
-                    % (
-                        self.env._("Reply from %(sender)s to reminder", sender=sender),
-                        comm._name,
-                        comm.id,
-                        comm.name,
-                    )
-                }
-            )
-            responses.append(
+
+    def message_post(self, **kwargs):
+        # set by mail.thread.message_route on a customer's reply to the email
+        auto_reply = kwargs.pop("dunning_auto_reply", None)
+        message = super().message_post(**kwargs)
+        if auto_reply is False:
+            # Odoo's mail gateway: a problem with the reminders never stops it
+            try:
+                with self.env.cr.savepoint():
+                    self._dunning_reply_received(message)
+            except Exception:  # noqa: BLE001 - logged, the reply is posted
+                _logger.exception("Dunning: recording the reply %s failed", message)
+        return message
+
+    def _dunning_reply_received(self, message):
+        """A customer's reply (not an absence notice): the customer's chatter
+        says a reply came, with a link to the reminder, and it counts as the
+        customer's response to the reminder."""
+        self.ensure_one()
+        comm = self.sudo()
+        comm.partner_id.with_company(comm.company_id)._dunning_log_notes(
+            {
+                comm.partner_id.id: Markup(
+                    "<p>%s <a href='#' data-oe-model='%s' data-oe-id='%s'>%s</a></p>"
+                )
+                % (
+                    self.env._(
+                        "Reply from %(sender)s to reminder",
+                        sender=message.email_from or "",
+                    ),
+                    comm._name,
+                    comm.id,
+                    comm.name,
+                )
+            }
+        )
+        self.env["dunning.response"]._dunning_register(
+            [
                 {
                     "partner_id": comm.partner_id.id,
                     "company_id": comm.company_id.id,
                     "communication_id": comm.id,
                     "kind": "reply",
                     "source": "email",
-                    "res_model": comm._name,
-                    "res_id": comm.id,
-                    "note": (msg_dict.get("subject") or "")[:200],
+                    # the report counts this email once, as this response
+                    "res_model": "mail.message",
+                    "res_id": message.id,
+                    "note": (message.subject or "")[:200],
                 }
-            )
-        self.env["dunning.response"]._dunning_register(responses)
+            ]
+        )
 
     # ------------------------------------------------------------------
     # SMS queue and call activity feedback

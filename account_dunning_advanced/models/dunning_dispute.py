@@ -71,6 +71,7 @@ class DunningDispute(models.Model):
         disputes = super(
             DunningDispute, self.with_context(mail_create_nolog=True)
         ).create(vals_list)
+        self.env["dunning.response"]._dunning_register_records(disputes, "dispute")
         for dispute in disputes:
             dispute.move_id.message_post(
                 body=_(

@@ -50,6 +50,14 @@ class DunningLevel(models.Model):
         string="Email Template",
         domain=[("model", "=", "dunning.communication")],
     )
+    variant_ids = fields.One2many(
+        "dunning.level.variant",
+        "level_id",
+        string="Variants",
+        help="Two or more email templates to compare: each customer gets one "
+        "of the active variants, always the same, instead of the level's "
+        "template.",
+    )
     letter_report_id = fields.Many2one(
         "ir.actions.report",
         string="Letter Report",

@@ -82,6 +82,7 @@ class DunningPromise(models.Model):
             DunningPromise, self.with_context(mail_create_nolog=True)
         ).create(vals_list)
         promises._set_paused_until()
+        self.env["dunning.response"]._dunning_register_records(promises, "promise")
         for promise in promises:
             promise.partner_id._dunning_post(
                 _(

@@ -112,3 +112,29 @@ class DunningResponse(models.Model):
                         vals["communication_id"] = comm_id
                         break
         return self.sudo().create(prepared)
+
+    @api.model
+    def _dunning_register_records(self, records, kind):
+        """Record the creation of promises or disputes as responses, in one
+        batch. The source is the context's ``dunning_response_source``
+        (``collector`` by default: a collector or a wizard logged what the
+        customer said); a caller that records the response itself passes
+        ``dunning_response_source=False``."""
+        source = self.env.context.get("dunning_response_source", "collector")
+        if not source:
+            return self.browse()
+        return self._dunning_register(
+            [
+                {
+                    "partner_id": record.partner_id.id,
+                    "company_id": record.company_id.id,
+                    "communication_id": record.communication_id.id or False,
+                    "kind": kind,
+                    "source": source,
+                    "res_model": record._name,
+                    "res_id": record.id,
+                }
+                for record in records
+                if record.partner_id
+            ]
+        )

@@ -492,12 +492,18 @@ class DunningRun(models.Model):
             )
         )
         names = self._next_names(len(planned))
-        communications = Communication.create(
-            [
-                self._communication_values(comm, name)
-                for comm, name in zip(planned, names, strict=True)
-            ]
+        values = [
+            self._communication_values(comm, name)
+            for comm, name in zip(planned, names, strict=True)
+        ]
+        variants = self.env["dunning.level.variant"]._dunning_assign(
+            {(vals["partner_id"], vals["level_id"]) for vals in values}
         )
+        for vals in values:
+            variant = variants.get((vals["partner_id"], vals["level_id"]))
+            if variant:
+                vals["variant_id"] = variant.id
+        communications = Communication.create(values)
         self.env["dunning.communication.line"].sudo().create(
             [
                 self._line_values(communication, line)

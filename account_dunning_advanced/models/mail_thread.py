@@ -66,10 +66,13 @@ class MailThread(models.AbstractModel):
             rerouted.append(route)
         if rerouted == routes:
             return routes
-        comm._dunning_reply_received(message_dict, is_auto_reply(message))
+        comm._dunning_follow_replies()
         # the reminder is logged as a dunning note: its reply is the customer's
         # email, not a note, and notifies the reminder's followers
         message_dict["is_internal"] = False
+        # read (and removed) by the reminder's message_post: one route only,
+        # the reply's
+        message_dict["dunning_auto_reply"] = is_auto_reply(message)
         return rerouted
 
     def _routing_handle_bounce(self, email_message, message_dict):

@@ -1,5 +1,7 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import math
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -12,10 +14,35 @@ CHANNELS = [
     ("email", "Email"),
 ]
 
+# days after a reminder during which what the customer does is its response
+RESPONSE_DAYS = 30
+
+# 95 % two-sided normal quantile of the Wilson score interval
+WILSON_Z = 1.96
+
+# {bound field: (successes, trials, -1 lower / +1 upper)}
+WILSON_BOUNDS = {
+    "response_rate_low": ("responded_count", "reminder_count", -1),
+    "response_rate_high": ("responded_count", "reminder_count", 1),
+    "paid_30_rate_low": ("paid_30_count", "reminder_count", -1),
+    "paid_30_rate_high": ("paid_30_count", "reminder_count", 1),
+}
+
+
+def wilson_bound(successes, trials, sign, z=WILSON_Z):
+    """Lower (sign -1) or upper (+1) bound of the Wilson score interval of a
+    proportion, between 0 and 1 (0 without trials)."""
+    if not trials:
+        return 0.0
+    p = successes / trials
+    z2 = z * z
+    centre = p + z2 / (2 * trials)
+    margin = z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials))
+    return min(1.0, max(0.0, (centre + sign * margin) / (1 + z2 / trials)))
+
 
 class DunningEffectivenessReport(models.Model):
-    """One row per sent reminder, with what was paid after it (and one per
-    reminder that failed because its email bounced, for the bounce rate).
+    """One row per sent reminder, with what was paid and answered after it.
 
     A payment is a partial reconciliation of a reminded item whose
     ``max_date`` is after the reminder date. It is credited to the latest
@@ -23,10 +50,36 @@ class DunningEffectivenessReport(models.Model):
     item's next reminder), so one payment never counts for two levels: this is
     what makes "which step works" readable. Amounts in company currency.
 
-    Customer reply: an incoming email (``mail.message`` of type ``email``)
-    written by the customer or one of its contacts on the reminder, the
-    customer or one of its contacts, or a reminded invoice, in the 30 days
-    after the reminder was sent and before the customer's next reminder.
+    Responses, in the response window of a reminder (from its sending to 30
+    days later or the customer's next reminder in the company, whichever
+    comes first):
+
+    * the ``dunning.response`` rows credited to it, of its company (replies,
+      portal actions, promises, disputes...), except those of kind
+      ``payment``: a payment is counted once, from the accounting below;
+    * the payments credited to it within 30 days, one per customer payment
+      (the payment's journal item), whatever the number of invoices it
+      settles;
+    * incoming emails not recorded as a response (no ``dunning.response``
+      with ``res_model = 'mail.message'`` and that message's id): a
+      ``mail.message`` of type ``email`` written by the customer or one of its
+      contacts on the reminder, the customer or one of its contacts, or a
+      reminded invoice. A reply recorded as a response by the mail gateway
+      counts once, as a response row.
+
+    Customer replies (``reply_count``) are the responses of kind ``reply``
+    plus these emails: the meaning the report always gave them.
+
+    Rates of a group are sums over sums (the mixin): the response rate is the
+    reminders responded to / the reminders, not an average of row rates. The
+    ``*_low``/``*_high`` columns are the 95 % Wilson score interval of the
+    response rate and of the share of reminders followed by a payment within
+    30 days, recomputed from the group's counts.
+
+    The query is built from :meth:`_with` (named sub-queries),
+    :meth:`_select`, :meth:`_from` and :meth:`_where`, so an extension adds
+    a sub-query, columns and joins without rewriting it (``dc`` is the
+    reminder, ``s`` its sending).
     """
 
     _name = "dunning.effectiveness.report"
@@ -48,6 +101,14 @@ class DunningEffectivenessReport(models.Model):
     scenario_id = fields.Many2one("dunning.scenario", readonly=True)
     typology_id = fields.Many2one("dunning.typology", readonly=True)
     tone = fields.Selection(TONES, readonly=True)
+    variant_id = fields.Many2one("dunning.level.variant", readonly=True)
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Email Template",
+        readonly=True,
+        help="The template of the reminder's email: its variant's, else its "
+        "level's, else the default one of its tone.",
+    )
     channel = fields.Selection(
         CHANNELS,
         string="Main Channel",
@@ -69,6 +130,18 @@ class DunningEffectivenessReport(models.Model):
         readonly=True,
         help="Paid after this reminder, until the next reminder of the item.",
     )
+    payment_rate_7 = fields.Float(
+        string="Payment Rate 7 Days (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Paid within 7 days / amount reminded.",
+    )
+    payment_rate_15 = fields.Float(
+        string="Payment Rate 15 Days (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Paid within 15 days / amount reminded.",
+    )
     payment_rate = fields.Float(
         string="Payment Rate 30 Days (%)",
         readonly=True,
@@ -76,6 +149,27 @@ class DunningEffectivenessReport(models.Model):
         help="Paid within 30 days / amount reminded.",
     )
     paid_count = fields.Integer(string="Reminders Followed by Payment", readonly=True)
+    paid_30_count = fields.Integer(
+        string="Reminders Paid Within 30 Days",
+        readonly=True,
+        help="Reminders followed by a payment within 30 days.",
+    )
+    paid_30_rate = fields.Float(
+        string="Paid Within 30 Days (% of Reminders)",
+        readonly=True,
+        aggregator="avg",
+        help="Reminders followed by a payment within 30 days / reminders.",
+    )
+    paid_30_rate_low = fields.Float(
+        string="Paid Within 30 Days: 95% CI Low",
+        readonly=True,
+        aggregator="avg",
+    )
+    paid_30_rate_high = fields.Float(
+        string="Paid Within 30 Days: 95% CI High",
+        readonly=True,
+        aggregator="avg",
+    )
     days_to_payment = fields.Float(
         string="Days to First Payment",
         readonly=True,
@@ -84,10 +178,6 @@ class DunningEffectivenessReport(models.Model):
         "averaged over the reminders followed by a payment.",
     )
     reply_count = fields.Integer(string="Customer Replies", readonly=True)
-    replied_count = fields.Integer(string="Reminders Replied To", readonly=True)
-    mail_template_id = fields.Many2one(
-        "mail.template", string="Email Template", readonly=True
-    )
     emailed_count = fields.Integer(string="Reminders Emailed", readonly=True)
     bounced_count = fields.Integer(string="Emails Bounced", readonly=True)
     bounce_rate = fields.Float(
@@ -97,35 +187,123 @@ class DunningEffectivenessReport(models.Model):
         help="Emails refused for good by the recipient's side (bounce report or "
         "5xx refusal) / reminders emailed.",
     )
+    replied_count = fields.Integer(string="Reminders Replied To", readonly=True)
+    response_count = fields.Integer(
+        string="Responses",
+        readonly=True,
+        help="Replies, portal actions, promises, disputes and payments in the "
+        "30 days after the reminder, until the next one.",
+    )
+    responded = fields.Boolean(string="Responded", readonly=True)
+    responded_count = fields.Integer(string="Reminders Responded To", readonly=True)
+    response_rate = fields.Float(
+        string="Response Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Reminders responded to / reminders.",
+    )
+    response_rate_low = fields.Float(
+        string="Response Rate: 95% CI Low", readonly=True, aggregator="avg"
+    )
+    response_rate_high = fields.Float(
+        string="Response Rate: 95% CI High", readonly=True, aggregator="avg"
+    )
+    response_delay = fields.Float(
+        string="Days to First Response",
+        readonly=True,
+        aggregator="avg",
+        help="Days from the sending to the first response; averaged over the "
+        "reminders responded to.",
+    )
 
     @api.model
     def _ratio_measures(self):
         return {
+            "payment_rate_7": ("amount_paid_7", "amount_reminded", 100.0),
+            "payment_rate_15": ("amount_paid_15", "amount_reminded", 100.0),
             "payment_rate": ("amount_paid_30", "amount_reminded", 100.0),
+            "response_rate": ("responded_count", "reminder_count", 100.0),
+            "paid_30_rate": ("paid_30_count", "reminder_count", 100.0),
             "bounce_rate": ("bounced_count", "emailed_count", 100.0),
+            **{
+                bound: (successes, trials, 100.0)
+                for bound, (successes, trials, _sign) in WILSON_BOUNDS.items()
+            },
         }
+
+    @api.model
+    def _ratio_value(self, group, ratio, numerator, denominator, factor):
+        if ratio in WILSON_BOUNDS:
+            return factor * wilson_bound(
+                group.get(numerator) or 0,
+                group.get(denominator) or 0,
+                WILSON_BOUNDS[ratio][2],
+            )
+        return super()._ratio_value(group, ratio, numerator, denominator, factor)
 
     def init(self):
         # Payments are looked up by the reminded item; incoming emails by
-        # type and author.
+        # type and author, then among the recorded responses.
         self.env.cr.execute(
             """
             CREATE INDEX IF NOT EXISTS dunning_mail_message_email_author_idx
             ON mail_message (author_id, date) WHERE message_type = 'email'
             """
         )
+        # an email recorded as a response is counted once, as the response
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS dunning_response_mail_message_idx
+            ON dunning_response (res_id) WHERE res_model = 'mail.message'
+            """
+        )
 
     @property
     def _table_query(self):
         return SQL(
+            "WITH %s %s %s %s",
+            SQL(", ").join(
+                SQL("%s AS (%s)", SQL.identifier(name), query)
+                for name, query in self._with().items()
+            ),
+            self._select(),
+            self._from(),
+            self._where(),
+        )
+
+    @api.model
+    def _wilson_sql(self, successes, trials, sign):
+        """The Wilson bound of :func:`wilson_bound` in SQL, in percent."""
+        return SQL(
             """
-            WITH sent AS (
-                SELECT dc.id, dc.date, dc.partner_id,
+            100.0 * GREATEST(0, LEAST(1,
+                ((%(k)s)::float / %(n)s + %(z2)s / (2.0 * %(n)s)
+                 %(sign)s %(z)s * SQRT(
+                     (%(k)s)::float / %(n)s * (1 - (%(k)s)::float / %(n)s) / %(n)s
+                     + %(z2)s / (4.0 * %(n)s * %(n)s)))
+                / (1 + %(z2)s / %(n)s)))
+            """,
+            k=successes,
+            n=trials,
+            z=WILSON_Z,
+            z2=WILSON_Z * WILSON_Z,
+            sign=SQL("+" if sign > 0 else "-"),
+        )
+
+    @api.model
+    def _with(self):
+        """{name: query} of the sub-queries, in dependency order."""
+        return {
+            "sent": SQL(
+                """
+                SELECT dc.id, dc.date, dc.partner_id, dc.company_id,
                        COALESCE(dc.sent_datetime, dc.date::timestamp) AS sent_at
                   FROM dunning_communication dc
                  WHERE dc.state = 'sent'
+                """
             ),
-            items AS (
+            "items": SQL(
+                """
                 SELECT dcl.communication_id, dcl.move_line_id, dcl.move_id,
                        dcl.amount_residual, s.date,
                        LEAD(s.date) OVER (
@@ -133,13 +311,17 @@ class DunningEffectivenessReport(models.Model):
                        ) AS next_date
                   FROM dunning_communication_line dcl
                   JOIN sent s ON s.id = dcl.communication_id
+                """
             ),
-            reminded AS (
+            "reminded": SQL(
+                """
                 SELECT communication_id, SUM(amount_residual) AS amount
                   FROM items
                  GROUP BY communication_id
+                """
             ),
-            payments AS (
+            "payments": SQL(
+                """
                 SELECT i.communication_id,
                        SUM(apr.amount) FILTER (WHERE apr.max_date <= i.date + 7)
                            AS paid_7,
@@ -148,26 +330,54 @@ class DunningEffectivenessReport(models.Model):
                        SUM(apr.amount) FILTER (WHERE apr.max_date <= i.date + 30)
                            AS paid_30,
                        SUM(apr.amount) AS paid,
-                       MIN(apr.max_date) - MIN(i.date) AS days_to_payment
+                       MIN(apr.max_date) - MIN(i.date) AS days_to_payment,
+                       COUNT(DISTINCT apr.credit_move_id)
+                           FILTER (WHERE apr.max_date <= i.date + %(days)s)
+                           AS payment_responses,
+                       MIN(apr.max_date)
+                           FILTER (WHERE apr.max_date <= i.date + %(days)s)
+                           AS first_payment
                   FROM items i
                   JOIN account_partial_reconcile apr
                     ON apr.debit_move_id = i.move_line_id
                  WHERE apr.max_date > i.date
                    AND (i.next_date IS NULL OR apr.max_date <= i.next_date)
                  GROUP BY i.communication_id
+                """,
+                days=RESPONSE_DAYS,
             ),
-            windows AS (
-                SELECT s.id, s.partner_id, s.sent_at,
+            "windows": SQL(
+                """
+                SELECT s.id, s.partner_id, s.company_id, s.sent_at,
                        LEAST(
-                           s.sent_at + INTERVAL '30 days',
+                           s.sent_at + make_interval(days => %(days)s),
                            LEAD(s.sent_at) OVER (
-                               PARTITION BY s.partner_id ORDER BY s.sent_at, s.id
+                               PARTITION BY s.partner_id, s.company_id
+                               ORDER BY s.sent_at, s.id
                            )
                        ) AS until
                   FROM sent s
+                """,
+                days=RESPONSE_DAYS,
             ),
-            replies AS (
-                SELECT w.id AS communication_id, COUNT(*) AS n
+            "responses": SQL(
+                """
+                SELECT w.id AS communication_id, COUNT(*) AS n,
+                       COUNT(*) FILTER (WHERE r.kind = 'reply') AS replies,
+                       MIN(r.date) AS first_at
+                  FROM windows w
+                  JOIN dunning_response r
+                    ON r.communication_id = w.id
+                   AND r.company_id = w.company_id
+                   AND r.date >= w.sent_at AND r.date <= w.until
+                 WHERE r.kind != 'payment'
+                 GROUP BY w.id
+                """
+            ),
+            "mail_replies": SQL(
+                """
+                SELECT w.id AS communication_id, COUNT(*) AS n,
+                       MIN(mm.date) AS first_at
                   FROM windows w
                   JOIN res_partner author ON author.commercial_partner_id = w.partner_id
                   JOIN mail_message mm
@@ -176,49 +386,123 @@ class DunningEffectivenessReport(models.Model):
                    AND mm.date > w.sent_at AND mm.date <= w.until
                   LEFT JOIN res_partner rec
                     ON mm.model = 'res.partner' AND rec.id = mm.res_id
-                 WHERE (mm.model = 'dunning.communication' AND mm.res_id = w.id)
-                    OR rec.commercial_partner_id = w.partner_id
-                    OR (mm.model = 'account.move' AND EXISTS (
-                            SELECT 1 FROM dunning_communication_line dcl
-                             WHERE dcl.communication_id = w.id
-                               AND dcl.move_id = mm.res_id))
+                 WHERE ((mm.model = 'dunning.communication' AND mm.res_id = w.id)
+                        OR rec.commercial_partner_id = w.partner_id
+                        OR (mm.model = 'account.move' AND EXISTS (
+                                SELECT 1 FROM dunning_communication_line dcl
+                                 WHERE dcl.communication_id = w.id
+                                   AND dcl.move_id = mm.res_id)))
+                   AND NOT EXISTS (
+                           SELECT 1 FROM dunning_response r
+                            WHERE r.res_model = 'mail.message'
+                              AND r.res_id = mm.id)
                  GROUP BY w.id
+                """
+            ),
+            "answered": SQL(
+                """
+                SELECT s.id AS communication_id,
+                       COALESCE(rs.n, 0) + COALESCE(mr.n, 0)
+                           + COALESCE(p.payment_responses, 0) AS n,
+                       COALESCE(rs.replies, 0) + COALESCE(mr.n, 0) AS replies,
+                       GREATEST(0, EXTRACT(EPOCH FROM LEAST(
+                           rs.first_at, mr.first_at, p.first_payment::timestamp
+                       ) - s.sent_at) / 86400.0) AS delay
+                  FROM sent s
+                  LEFT JOIN responses rs ON rs.communication_id = s.id
+                  LEFT JOIN mail_replies mr ON mr.communication_id = s.id
+                  LEFT JOIN payments p ON p.communication_id = s.id
+                """
+            ),
+        }
+
+    @api.model
+    def _select(self):
+        def rate(numerator, denominator):
+            return SQL(
+                "CASE WHEN %(den)s > 0 THEN 100.0 * COALESCE(%(num)s, 0) / %(den)s "
+                "ELSE 0 END",
+                num=numerator,
+                den=denominator,
             )
+
+        responded = SQL("(CASE WHEN a.n > 0 THEN 1 ELSE 0 END)")
+        paid_30 = SQL("(CASE WHEN p.paid_30 > 0 THEN 1 ELSE 0 END)")
+        return SQL(
+            """
             SELECT dc.id, dc.id AS communication_id, dc.date, dc.company_id,
                    company.currency_id, dc.partner_id, dc.collector_id,
                    dc.level_id, dc.scenario_id, dc.typology_id, dc.tone,
+                   dc.variant_id,
+                   CASE WHEN dc.channel_email THEN COALESCE(
+                            variant.mail_template_id, level.mail_template_id,
+                            default_template.res_id)
+                        END AS mail_template_id,
                    CASE WHEN dc.channel_call THEN 'call'
                         WHEN dc.channel_letter THEN 'letter'
                         WHEN dc.channel_sms THEN 'sms'
                         ELSE 'email' END AS channel,
                    dc.channel_email, dc.channel_letter, dc.channel_sms,
                    dc.channel_call,
-                   CASE WHEN dc.state = 'sent' THEN 1 ELSE 0 END
-                       AS reminder_count,
+                   1 AS reminder_count,
                    COALESCE(r.amount, 0) AS amount_reminded,
                    COALESCE(p.paid_7, 0) AS amount_paid_7,
                    COALESCE(p.paid_15, 0) AS amount_paid_15,
                    COALESCE(p.paid_30, 0) AS amount_paid_30,
                    COALESCE(p.paid, 0) AS amount_paid,
-                   CASE WHEN r.amount > 0
-                        THEN 100.0 * COALESCE(p.paid_30, 0) / r.amount
-                        ELSE 0 END AS payment_rate,
+                   %(rate_7)s AS payment_rate_7,
+                   %(rate_15)s AS payment_rate_15,
+                   %(rate_30)s AS payment_rate,
                    CASE WHEN p.paid > 0 THEN 1 ELSE 0 END AS paid_count,
+                   %(paid_30)s AS paid_30_count,
+                   100.0 * %(paid_30)s AS paid_30_rate,
+                   %(paid_30_low)s AS paid_30_rate_low,
+                   %(paid_30_high)s AS paid_30_rate_high,
                    p.days_to_payment,
-                   COALESCE(rp.n, 0) AS reply_count,
-                   CASE WHEN rp.n > 0 THEN 1 ELSE 0 END AS replied_count,
-                   dc.mail_template_id,
+                   a.replies AS reply_count,
+                   CASE WHEN a.replies > 0 THEN 1 ELSE 0 END AS replied_count,
+                   a.n AS response_count,
+                   a.n > 0 AS responded,
+                   %(responded)s AS responded_count,
+                   100.0 * %(responded)s AS response_rate,
+                   %(responded_low)s AS response_rate_low,
+                   %(responded_high)s AS response_rate_high,
+                   a.delay AS response_delay,
                    CASE WHEN dc.email_state IN ('done', 'failed')
                         THEN 1 ELSE 0 END AS emailed_count,
                    CASE WHEN dc.email_bounced THEN 1 ELSE 0 END AS bounced_count,
                    CASE WHEN dc.email_bounced THEN 100.0 ELSE 0 END AS bounce_rate
+            """,
+            rate_7=rate(SQL("p.paid_7"), SQL("r.amount")),
+            rate_15=rate(SQL("p.paid_15"), SQL("r.amount")),
+            rate_30=rate(SQL("p.paid_30"), SQL("r.amount")),
+            paid_30=paid_30,
+            paid_30_low=self._wilson_sql(paid_30, SQL("1"), -1),
+            paid_30_high=self._wilson_sql(paid_30, SQL("1"), 1),
+            responded=responded,
+            responded_low=self._wilson_sql(responded, SQL("1"), -1),
+            responded_high=self._wilson_sql(responded, SQL("1"), 1),
+        )
+
+    @api.model
+    def _from(self):
+        return SQL(
+            """
               FROM dunning_communication dc
+              JOIN sent s ON s.id = dc.id
               JOIN res_company company ON company.id = dc.company_id
+              JOIN dunning_level level ON level.id = dc.level_id
+              JOIN answered a ON a.communication_id = dc.id
+              LEFT JOIN dunning_level_variant variant ON variant.id = dc.variant_id
+              LEFT JOIN ir_model_data default_template
+                ON default_template.module = 'account_dunning_advanced'
+               AND default_template.model = 'mail.template'
+               AND default_template.name = 'mail_template_dunning_' || dc.tone
               LEFT JOIN reminded r ON r.communication_id = dc.id
               LEFT JOIN payments p ON p.communication_id = dc.id
-              LEFT JOIN replies rp ON rp.communication_id = dc.id
-             -- a bounced email with nothing else to send the reminder by
-             -- leaves it failed: still counts in its level's bounce rate
-             WHERE dc.state = 'sent' OR dc.email_bounced
             """
         )
+
+    @api.model
+    def _where(self):
+        return SQL("WHERE dc.state = 'sent'")

@@ -33,4 +33,8 @@ from . import test_dunning_rpc_security
 from . import test_dunning_company_walls
 from . import test_dunning_smtp_delivery
 from . import test_dunning_recheck
+from . import test_dunning_response
+from . import test_dunning_channel_isolation
+from . import test_dunning_variants
+from . import test_dunning_response_report
 from . import test_dunning_deliverability

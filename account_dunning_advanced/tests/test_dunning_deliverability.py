@@ -198,8 +198,17 @@ class TestDunningDeliverability(DunningDispatchCommon):
                     "source": "email",
                     "communication_id": comm.id,
                     "company_id": self.company.id,
+                    "res_model": "mail.message",
+                    "res_id": reply.id,
                 }
             ],
+        )
+        # the effectiveness report counts it, once
+        row = self.env["dunning.effectiveness.report"].search(
+            [("communication_id", "=", comm.id)]
+        )
+        self.assertRecordValues(
+            row, [{"reply_count": 1, "response_count": 1, "responded": True}]
         )
 
     def test_absence_notice_lands_but_does_not_count(self):
@@ -377,12 +386,6 @@ class TestDunningDeliverability(DunningDispatchCommon):
             comm.mail_id.send()
         self.assertRecordValues(
             comm, [{"state": "failed", "email_state": "failed", "email_bounced": True}]
-        )
-        row = self.env["dunning.effectiveness.report"].search(
-            [("communication_id", "=", comm.id)]
-        )
-        self.assertRecordValues(
-            row, [{"reminder_count": 0, "emailed_count": 1, "bounced_count": 1}]
         )
 
 
