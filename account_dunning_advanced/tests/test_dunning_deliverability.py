@@ -204,6 +204,7 @@ class TestDunningDeliverability(DunningDispatchCommon):
             ],
         )
         # the effectiveness report counts it, once
+        self.env.flush_all()
         row = self.env["dunning.effectiveness.report"].search(
             [("communication_id", "=", comm.id)]
         )
@@ -363,7 +364,11 @@ class TestDunningDeliverability(DunningDispatchCommon):
         )
         self.assertIn("bounced", comm.error_message)
         self.assertEqual(self.customer_en.activity_ids.user_id, self.collector)
+        # the collector prints the letter: the reminder is sent, by post
+        comm.action_print_letters()
+        self.assertRecordValues(comm, [{"letter_state": "done", "state": "sent"}])
         # the level's bounce rate: one of its two emails bounced
+        self.env.flush_all()
         [group] = self.env["dunning.effectiveness.report"].read_group(
             [("communication_id", "in", (comm | delivered).ids)],
             ["emailed_count:sum", "bounced_count:sum", "bounce_rate"],
