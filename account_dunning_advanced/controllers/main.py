@@ -98,3 +98,31 @@ class DunningChannelPreference(http.Controller):
         # a replayed request sets what is already set: nothing changes or is logged
         partner._dunning_set_preferred_channel(channel, "customer")
         return request.redirect(f"/dunning/channel/{token}?saved=1")
+
+    @http.route(
+        "/dunning/channel/<string:token>/unsubscribe",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        csrf=False,
+        sitemap=False,
+    )
+    def channel_preference_unsubscribe(self, token, **kwargs):
+        """The List-Unsubscribe address of the reminder emails. The mailbox
+        provider's one-click POST (RFC 8058: ``List-Unsubscribe=One-Click``,
+        no session, so no CSRF token; the signed token is the proof) switches
+        the customer to letters for the token's company; a GET (a person
+        following the link) only shows the preference page."""
+        partner, company = self._partner_from_token(token)
+        if not partner:
+            return self._invalid()
+        if request.httprequest.method != "POST":
+            return request.redirect(f"/dunning/channel/{token}")
+        if kwargs.get("List-Unsubscribe") != "One-Click":
+            return request.make_response(
+                "Expected List-Unsubscribe=One-Click", status=400
+            )
+        partner._dunning_unsubscribe_one_click(company)
+        return request.make_response(
+            "OK", headers=[("Content-Type", "text/plain; charset=utf-8")]
+        )

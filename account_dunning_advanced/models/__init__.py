@@ -33,3 +33,4 @@ from . import account_move_einvoice
 from . import dunning_communication_einvoice
 from . import dunning_litigation
 from . import dunning_payment_declaration
+from . import ir_mail_server

@@ -47,6 +47,7 @@ LOCKED_FIELDS = frozenset(
         "letter_attachment_id", "activity_id", "sms_id", "error_message",
         "skipped_channels", "email_state", "letter_state", "sms_state", "call_state",
         "letter_error", "letter_attempts", "variant_id",
+        "email_bounced",
     }
 )  # fmt: skip
 
@@ -192,7 +193,10 @@ class DunningCommunication(models.Model):
     approved_by_id = fields.Many2one("res.users", readonly=True)
     approved_datetime = fields.Datetime(readonly=True)
     mail_id = fields.Many2one("mail.mail", string="Queued Email", readonly=True)
-    mail_message_id = fields.Many2one("mail.message", string="Message", readonly=True)
+    # looked up by Odoo's mail gateway for each reply and bounce
+    mail_message_id = fields.Many2one(
+        "mail.message", string="Message", readonly=True, index="btree_not_null"
+    )
     letter_attachment_id = fields.Many2one(
         "ir.attachment", string="Letter PDF", readonly=True
     )
@@ -210,6 +214,11 @@ class DunningCommunication(models.Model):
         CHANNEL_STATES,
         readonly=True,
         help="Pending: waiting for its invoice PDFs or in the mail queue.",
+    )
+    email_bounced = fields.Boolean(
+        readonly=True,
+        help="The recipient's side refused the email for good: a bounce report "
+        "came back, or its server refused it (5xx).",
     )
     letter_state = fields.Selection(
         CHANNEL_STATES,
@@ -734,20 +743,40 @@ SELECT line.id,
         return ", ".join(names)
 
     def _dunning_email_from(self):
-        """The company's reminder address, else the collector, else the company."""
+        """One sender per company, whoever the collector (mailbox providers
+        judge a sender by its address; SPF, DKIM and DMARC are set up for the
+        company's domain): the company's reminder address, else the company's
+        address; the collector only when the company has neither."""
         self.ensure_one()
         company = self.company_id
         if company.dunning_email:
             return formataddr((company.name, company.dunning_email))
-        if self.collector_id.email:
-            return self.collector_id.email_formatted
-        return company.email_formatted or self.env.user.email_formatted
+        if company.email:
+            return company.email_formatted
+        return self.collector_id.email_formatted or self.env.user.email_formatted
 
     def _dunning_reply_to(self):
+        """The company's catchall, named after the reminder: Odoo's mail
+        gateway brings the reply back onto the reminder (by the Message-Id it
+        answers). Without an alias domain, replies go to the collector."""
         self.ensure_one()
+        company = self.company_id
+        if company.catchall_email:
+            return formataddr((f"{company.name} - {self.name}", company.catchall_email))
         if self.collector_id.email:
             return self.collector_id.email_formatted
         return self._dunning_email_from()
+
+    def _dunning_mail_headers(self):
+        """List-Unsubscribe (RFC 2369) with one-click (RFC 8058): the mailbox
+        provider's "unsubscribe" button switches the customer to letters
+        instead of the customer marking the reminder as spam."""
+        self.ensure_one()
+        url = f"{self._dunning_channel_preference_url()}/unsubscribe"
+        return {
+            "List-Unsubscribe": f"<{url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
 
     def _dunning_channel_token(self):
         """Signed link token of the customer in the reminder's company, valid
@@ -1363,6 +1392,10 @@ SELECT line.id,
             # Kept after sending: the queued email is the evidence of the notice.
             "auto_delete": False,
             "dunning_communication_id": self.id,
+            "headers": repr(self._dunning_mail_headers()),
+            "dunning_recipient_domain": (
+                (contact.email_normalized or "").rpartition("@")[2] or False
+            ),
         }
 
     def _dunning_log_on_invoices(self, title):
@@ -1961,10 +1994,11 @@ SELECT line.id,
         self.sudo().write({"email_state": "done"})
         self._dunning_mark_sent()
 
-    def _dunning_mail_failed(self, reason):
+    def _dunning_mail_failed(self, reason, bounced=False):
         """The email could not be delivered for good: the reminder goes by
         letter instead when the customer has a postal address (as when it has
-        no email address), else it failed; the collector gets a to-do."""
+        no email address), else it failed; the collector gets a to-do.
+        ``bounced``: refused by the recipient's side (bounce rate)."""
         comms = self.filtered(lambda c: c.state not in ("cancelled", "rejected"))
         if not comms:
             return
@@ -1977,6 +2011,7 @@ SELECT line.id,
             values = {
                 "state": "queued" if comm in by_letter else "failed",
                 "email_state": "failed",
+                "email_bounced": bounced or comm.email_bounced,
                 "error_message": (
                     (comm.error_message or "")
                     + "\n"
@@ -2006,6 +2041,70 @@ SELECT line.id,
                 )
                 for comm in comms
             }
+        )
+
+    # ------------------------------------------------------------------
+    # Replies (Odoo's mail gateway)
+    # ------------------------------------------------------------------
+    def _dunning_follow_replies(self):
+        """The collector follows the reminder: the reply Odoo's mail gateway
+        posts on it (``mail.thread.message_route``) notifies them."""
+        for comm in self.sudo():
+            collector = comm.collector_id
+            if not is_assignable(collector):
+                collector = comm._dunning_responsible()
+            if collector:
+                comm.message_subscribe(partner_ids=collector.partner_id.ids)
+
+    def message_post(self, **kwargs):
+        # set by mail.thread.message_route on a customer's reply to the email
+        auto_reply = kwargs.pop("dunning_auto_reply", None)
+        message = super().message_post(**kwargs)
+        if auto_reply is False:
+            # Odoo's mail gateway: a problem with the reminders never stops it
+            try:
+                with self.env.cr.savepoint():
+                    self._dunning_reply_received(message)
+            except Exception:  # noqa: BLE001 - logged, the reply is posted
+                _logger.exception("Dunning: recording the reply %s failed", message)
+        return message
+
+    def _dunning_reply_received(self, message):
+        """A customer's reply (not an absence notice): the customer's chatter
+        says a reply came, with a link to the reminder, and it counts as the
+        customer's response to the reminder."""
+        self.ensure_one()
+        comm = self.sudo()
+        comm.partner_id.with_company(comm.company_id)._dunning_log_notes(
+            {
+                comm.partner_id.id: Markup(
+                    "<p>%s <a href='#' data-oe-model='%s' data-oe-id='%s'>%s</a></p>"
+                )
+                % (
+                    self.env._(
+                        "Reply from %(sender)s to reminder",
+                        sender=message.email_from or "",
+                    ),
+                    comm._name,
+                    comm.id,
+                    comm.name,
+                )
+            }
+        )
+        self.env["dunning.response"]._dunning_register(
+            [
+                {
+                    "partner_id": comm.partner_id.id,
+                    "company_id": comm.company_id.id,
+                    "communication_id": comm.id,
+                    "kind": "reply",
+                    "source": "email",
+                    # the report counts this email once, as this response
+                    "res_model": "mail.message",
+                    "res_id": message.id,
+                    "note": (message.subject or "")[:200],
+                }
+            ]
         )
 
     # ------------------------------------------------------------------

@@ -2,13 +2,78 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
 
-from odoo import _, models
+from odoo import _, api, models
 
 _logger = logging.getLogger(__name__)
 
 
+def is_auto_reply(message):
+    """Whether an incoming email says it was sent by a program (an absence
+    notice): RFC 3834 ``Auto-Submitted``, or the headers of common
+    autoresponders."""
+    auto_submitted = (message.get("Auto-Submitted") or "no").strip().lower()
+    precedence = (message.get("Precedence") or "").strip().lower()
+    return (
+        auto_submitted != "no"
+        or precedence == "auto_reply"
+        or bool(message.get("X-Autoreply") or message.get("X-Autorespond"))
+    )
+
+
 class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
+
+    @api.model
+    def message_route(
+        self, message, message_dict, model=None, thread_id=None, custom_values=None
+    ):
+        """A reply to a reminder email goes to the reminder, not to the
+        customer's chatter where the email was logged: the reminder keeps the
+        conversation, notifies its collector and counts the response."""
+        routes = super().message_route(
+            message,
+            message_dict,
+            model=model,
+            thread_id=thread_id,
+            custom_values=custom_values,
+        )
+        # Odoo's mail gateway: a problem with the reminders never stops it
+        try:
+            with self.env.cr.savepoint():
+                return self._dunning_reply_routes(message, message_dict, routes)
+        except Exception:  # noqa: BLE001 - logged, the email is routed as usual
+            _logger.exception(
+                "Dunning: routing the reply %s failed", message_dict.get("message_id")
+            )
+        return routes
+
+    def _dunning_reply_routes(self, message, message_dict, routes):
+        parent = self.env["mail.message"].sudo().browse(message_dict.get("parent_id"))
+        if not routes or not parent.exists():
+            return routes
+        comm = (
+            self.env["dunning.communication"]
+            .sudo()
+            .search([("mail_message_id", "=", parent.id)], limit=1)
+        )
+        if not comm:
+            return routes
+        rerouted = []
+        for route in routes:
+            model, thread_id, custom_values, user_id, alias = route
+            if (model, thread_id) == (parent.model, parent.res_id):
+                route = (comm._name, comm.id, custom_values, user_id, alias)
+            rerouted.append(route)
+        if rerouted == routes:
+            return routes
+        comm._dunning_follow_replies()
+        # the reminder is logged as a dunning note: its reply is the customer's
+        # email, not a note, and notifies the reminder's followers
+        message_dict["is_internal"] = False
+        # read (and removed) by the reminder's message_post: one route only,
+        # the reply's
+        message_dict["dunning_auto_reply"] = is_auto_reply(message)
+        return rerouted
 
     def _routing_handle_bounce(self, email_message, message_dict):
         """A reminder bounced days after it left the queue: it failed."""
@@ -29,7 +94,8 @@ class MailThread(models.AbstractModel):
                         _(
                             "bounced by the recipient's server (%(email)s)",
                             email=message_dict.get("bounced_email") or "",
-                        )
+                        ),
+                        bounced=True,
                     )
         except Exception:  # noqa: BLE001 - logged, the gateway goes on
             _logger.exception("Dunning: recording the bounce of %s failed", message)

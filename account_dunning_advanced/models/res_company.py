@@ -29,7 +29,8 @@ class ResCompany(models.Model):
     )
     dunning_email = fields.Char(
         string="Reminder Email Address",
-        help="Sender of the reminders. Empty: the collector, else the company.",
+        help="Sender of the reminders, the same whoever the collector. Empty: "
+        "the company's email address.",
     )
     dunning_penalty_rate = fields.Float(
         string="Reference Rate (%)",

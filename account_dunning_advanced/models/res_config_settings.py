@@ -41,3 +41,10 @@ class ResConfigSettings(models.TransientModel):
     dunning_manager_id = fields.Many2one(
         related="company_id.dunning_manager_id", readonly=False
     )
+    dunning_email_domain_hourly_limit = fields.Integer(
+        string="Reminder Emails per Domain and Hour",
+        config_parameter="account_dunning_advanced.email_domain_hourly_limit",
+        help="At most this many reminder emails to one recipient domain (the "
+        "part after @) per hour; the others wait in the mail queue and leave "
+        "on its next passes, in order. 0: no limit.",
+    )

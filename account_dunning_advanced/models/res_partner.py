@@ -169,6 +169,26 @@ class ResPartner(models.Model):
             changed._dunning_log_channel_change(channel)
         return changed
 
+    def _dunning_unsubscribe_one_click(self, company):
+        """The customer's "unsubscribe" from a reminder email (the mailbox
+        provider's one-click button): letters instead of emails in
+        ``company``, logged on the customer and counted as a response; a
+        repeated click changes and counts nothing."""
+        self.ensure_one()
+        partner = self.with_company(company)
+        if partner._dunning_set_preferred_channel("letter", "customer"):
+            self.env["dunning.response"]._dunning_register(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "kind": "preference",
+                        "source": "email",
+                        "note": self.env._("Unsubscribed from the reminder emails"),
+                    }
+                ]
+            )
+
     def _dunning_log_channel_change(self, channel):
         labels = dict(
             self._fields["dunning_preferred_channel"]._description_selection(self.env)

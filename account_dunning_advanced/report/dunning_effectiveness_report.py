@@ -179,6 +179,15 @@ class DunningEffectivenessReport(models.Model):
         "averaged over the reminders followed by a payment.",
     )
     reply_count = fields.Integer(string="Customer Replies", readonly=True)
+    emailed_count = fields.Integer(string="Reminders Emailed", readonly=True)
+    bounced_count = fields.Integer(string="Emails Bounced", readonly=True)
+    bounce_rate = fields.Float(
+        string="Bounce Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Emails refused for good by the recipient's side (bounce report or "
+        "5xx refusal) / reminders emailed.",
+    )
     replied_count = fields.Integer(string="Reminders Replied To", readonly=True)
     response_count = fields.Integer(
         string="Responses",
@@ -223,6 +232,7 @@ class DunningEffectivenessReport(models.Model):
             "payment_rate": ("amount_paid_30", "amount_reminded", 100.0),
             "response_rate": ("responded_count", "reminder_count", 100.0),
             "paid_30_rate": ("paid_30_count", "reminder_count", 100.0),
+            "bounce_rate": ("bounced_count", "emailed_count", 100.0),
             **{
                 bound: (successes, trials, 100.0)
                 for bound, (successes, trials, _sign) in WILSON_BOUNDS.items()
@@ -472,7 +482,11 @@ class DunningEffectivenessReport(models.Model):
                         ON stl.move_id = st.move_id
                      WHERE stl.communication_id = dc.id AND st.date <= dc.date
                      ORDER BY st.date DESC, st.id DESC
-                     LIMIT 1) AS einvoice_status
+                     LIMIT 1) AS einvoice_status,
+                   CASE WHEN dc.email_state IN ('done', 'failed')
+                        THEN 1 ELSE 0 END AS emailed_count,
+                   CASE WHEN dc.email_bounced THEN 1 ELSE 0 END AS bounced_count,
+                   CASE WHEN dc.email_bounced THEN 100.0 ELSE 0 END AS bounce_rate
             """,
             rate_7=rate(SQL("p.paid_7"), SQL("r.amount")),
             rate_15=rate(SQL("p.paid_15"), SQL("r.amount")),
