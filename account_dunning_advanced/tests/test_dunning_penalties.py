@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import date, timedelta
 
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.tests import tagged
 
 from .dunning_engine_common import DUE, DunningEngineCommon
@@ -9,10 +10,15 @@ from .dunning_engine_common import DUE, DunningEngineCommon
 
 @tagged("post_install", "-at_install")
 class TestDunningPenalties(DunningEngineCommon):
+    """A French company (EUR) under the French B2B regime."""
+
     @classmethod
+    @AccountTestInvoicingCommon.setup_country("fr")
+    @AccountTestInvoicingCommon.setup_chart_template("generic_coa")
     def setUpClass(cls):
         super().setUpClass()
         cls.standard.business_days_only = False
+        cls.standard.legal_regime = "french_b2b"
         cls.company.write(
             {
                 "dunning_penalty_rate": 2.15,
