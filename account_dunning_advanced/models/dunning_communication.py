@@ -979,21 +979,6 @@ SELECT line.id,
                     )
                 )
             if indemnity:
-                label = (
-                    env._(
-                        "Fixed recovery indemnity: %(unit)s per late invoice "
-                        "× %(count)s invoice",
-                        unit=unit,
-                        count=count,
-                    )
-                    if count == 1
-                    else env._(
-                        "Fixed recovery indemnity: %(unit)s per late invoice "
-                        "× %(count)s invoices",
-                        unit=unit,
-                        count=count,
-                    )
-                )
                 amount = format_amount(env, indemnity, currency, lang)
                 if currency != unit_currency:
                     amount = env._(
@@ -1001,7 +986,23 @@ SELECT line.id,
                         amount=amount,
                         date=date_label,
                     )
-                lines.append(f"{label}: {amount}")
+                lines.append(
+                    env._(
+                        "Fixed recovery indemnity: %(unit)s per late invoice "
+                        "× %(count)s invoice: %(amount)s",
+                        unit=unit,
+                        count=count,
+                        amount=amount,
+                    )
+                    if count == 1
+                    else env._(
+                        "Fixed recovery indemnity: %(unit)s per late invoice "
+                        "× %(count)s invoices: %(amount)s",
+                        unit=unit,
+                        count=count,
+                        amount=amount,
+                    )
+                )
             currencies.append(
                 {
                     "currency": currency.name,
