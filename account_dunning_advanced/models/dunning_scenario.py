@@ -139,7 +139,9 @@ class DunningScenario(models.Model):
     @api.constrains("penalty_rate", "penalty_indemnity")
     def _check_penalty_terms(self):
         if any(s.penalty_rate < 0 or s.penalty_indemnity < 0 for s in self):
-            raise ValidationError(_("Penalty rates and indemnities cannot be negative."))
+            raise ValidationError(
+                _("Penalty rates and indemnities cannot be negative.")
+            )
 
     @api.constrains("level_ids")
     def _check_levels(self):
