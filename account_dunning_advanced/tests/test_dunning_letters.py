@@ -205,7 +205,7 @@ class TestDunningLetterLayout(DunningDispatchCommon):
         )
 
     def test_signature_without_collector(self):
-        comm = self._final(self.customer_fr, collector_id=False)
+        comm = self._final(self.customer_en, collector_id=False)
         signature = self._letter_html(comm).split('class="o_dunning_signature"', 1)[1]
         signature = signature.split("</div>")[0]
         self.assertIn("Credit Management Department", signature)
