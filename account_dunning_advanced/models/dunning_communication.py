@@ -18,6 +18,7 @@ from odoo.tools.pdf import merge_pdf
 
 from .dunning_level import TONES
 from .dunning_run import cron_deadline
+from .dunning_scenario import LEGAL_REGIMES
 from .res_company import is_assignable
 from .res_partner import DUNNING_NOTE_SUBTYPE
 
@@ -42,7 +43,7 @@ LOCKED_FIELDS = frozenset(
         "collector_id", "lang", "level_id", "tone", "typology_id",
         "channel_email", "channel_letter", "channel_sms", "channel_call",
         "line_ids", "amount_due", "penalty_interest", "penalty_indemnity",
-        "penalty_rate", "penalty_move_id", "state", "sent_datetime",
+        "penalty_rate", "penalty_move_id", "state", "sent_datetime", "legal_regime",
         "approved_by_id", "approved_datetime", "mail_id", "mail_message_id",
         "letter_attachment_id", "activity_id", "sms_id", "error_message",
         "skipped_channels", "email_state", "letter_state", "sms_state", "call_state",
@@ -186,6 +187,13 @@ class DunningCommunication(models.Model):
     penalty_move_id = fields.Many2one(
         "account.move", string="Penalty Invoice", readonly=True
     )
+    legal_regime = fields.Selection(
+        LEGAL_REGIMES,
+        string="Penalty Regime",
+        readonly=True,
+        help="The late-payment regime that applied to this customer when the "
+        "reminder was made: what its penalties and legal mentions follow.",
+    )
     state = fields.Selection(
         STATES, required=True, default="queued", readonly=True, index=True
     )
@@ -230,12 +238,25 @@ class DunningCommunication(models.Model):
     letter_error = fields.Text(
         readonly=True, help="Why the letter could not be rendered."
     )
+    letter_instructions = fields.Char(
+        compute="_compute_letter_instructions",
+        help="How to post the letter: for the collector, never printed.",
+    )
     sms_state = fields.Selection(CHANNEL_STATES, readonly=True)
     call_state = fields.Selection(
         CHANNEL_STATES,
         readonly=True,
         help="Pending: the call activity is open; done once marked done.",
     )
+
+    @api.depends("tone", "channel_letter")
+    def _compute_letter_instructions(self):
+        for comm in self:
+            comm.letter_instructions = (
+                _("Send by registered post with acknowledgement of receipt.")
+                if comm.channel_letter and comm.tone == "final"
+                else False
+            )
 
     @api.depends("line_ids.move_id")
     def _compute_move_ids(self):
@@ -429,8 +450,16 @@ class DunningCommunication(models.Model):
             return self.env["account.move"]
         values = []
         for comm in comms:
+            # in the currency of the invoices when they share one, as the
+            # reminder claimed it; else in company currency
+            groups = comm._dunning_penalty_groups()
+            currency, interest, indemnity = comm.company_id.currency_id, 0.0, 0.0
+            if len(groups) == 1:
+                currency, interest, indemnity, _count = groups[0]
+            else:
+                interest, indemnity = comm.penalty_interest, comm.penalty_indemnity
             lines = []
-            if comm.penalty_interest:
+            if interest:
                 lines.append(
                     Command.create(
                         {
@@ -440,18 +469,20 @@ class DunningCommunication(models.Model):
                                 name=comm.name,
                             ),
                             "quantity": 1,
-                            "price_unit": comm.penalty_interest,
+                            "price_unit": interest,
                             "tax_ids": [Command.clear()],
                         }
                     )
                 )
-            if comm.penalty_indemnity:
+            if indemnity:
                 lines.append(
                     Command.create(
                         {
-                            "name": _("Fixed recovery indemnity (art. D.441-5)"),
+                            "name": _("Fixed recovery indemnity (art. D.441-5)")
+                            if comm._dunning_legal_regime() == "french_b2b"
+                            else _("Fixed recovery indemnity"),
                             "quantity": 1,
-                            "price_unit": comm.penalty_indemnity,
+                            "price_unit": indemnity,
                             "tax_ids": [Command.clear()],
                         }
                     )
@@ -461,7 +492,7 @@ class DunningCommunication(models.Model):
                     "move_type": "out_invoice",
                     "company_id": comm.company_id.id,
                     "partner_id": comm.partner_id.id,
-                    "currency_id": comm.company_id.currency_id.id,
+                    "currency_id": currency.id,
                     "invoice_date": comm.date,
                     "invoice_origin": comm.name,
                     "invoice_line_ids": lines,
@@ -912,36 +943,9 @@ SELECT line.id,
             )
         amounts = comm._amounts_by_currency()
         totals = [format_amount(env, amount, cur, lang) for cur, amount in amounts]
-        company_currency = comm.company_id.currency_id
         penalties = False
-        if comm.tone in ("formal", "final") and (
-            comm.penalty_interest or comm.penalty_indemnity
-        ):
-            late_invoices = len(
-                comm.line_ids.filtered(lambda ln: ln.days_late > 0).move_id
-            )
-            penalties = {
-                "rate": f"{formatLang(env, comm.penalty_rate, digits=2)}\xa0%",
-                "interest": format_amount(
-                    env, comm.penalty_interest, company_currency, lang
-                ),
-                "indemnity": format_amount(
-                    env, comm.penalty_indemnity, company_currency, lang
-                ),
-                "indemnity_unit": format_amount(
-                    env,
-                    comm.company_id.dunning_penalty_indemnity,
-                    company_currency,
-                    lang,
-                ),
-                "late_invoices": late_invoices,
-                "total": format_amount(
-                    env,
-                    comm.penalty_interest + comm.penalty_indemnity,
-                    company_currency,
-                    lang,
-                ),
-            }
+        if comm.tone in ("formal", "final"):
+            penalties = comm._dunning_penalty_values(lang)
         next_level, next_date = comm._dunning_next_step()
         bank = comm._dunning_bank_account()
         qr_url = qr_image = False
@@ -980,6 +984,10 @@ SELECT line.id,
             if qr_url and qr_url.startswith("/")
             else qr_url,
             "qr_image": qr_image,
+            "greeting": comm._dunning_greeting(),
+            "signature": comm._dunning_signature(),
+            "legal_regime": comm._dunning_legal_regime(),
+            "letterhead": comm._dunning_letterhead(),
             "collector": {
                 "name": collector.name or comm.company_id.name,
                 "email": collector.email
@@ -991,6 +999,197 @@ SELECT line.id,
             "preference_url": comm._dunning_channel_preference_url(),
             "portal_url": comm._dunning_portal_url(),
             "prefers_letter": comm.partner_id.dunning_preferred_channel == "letter",
+        }
+
+    def _dunning_legal_regime(self):
+        """The regime frozen on the reminder; for reminders made before it was
+        frozen, the scenario's, for business customers."""
+        self.ensure_one()
+        if self.legal_regime:
+            return self.legal_regime
+        regime = self.scenario_id.legal_regime or "none"
+        if regime == "french_b2b" and not (
+            self.company_id._dunning_is_french() and self.partner_id.is_company
+        ):
+            return "none"
+        return regime
+
+    def _dunning_penalty_groups(self):
+        """[(currency, interest, indemnity, invoices charged)] of the
+        reminder's penalties in the currency of their invoices. Lines frozen
+        before the invoice-currency figures existed count in company
+        currency."""
+        self.ensure_one()
+        groups = {}
+        for line in self.line_ids:
+            if line.penalty_interest_currency or line.penalty_indemnity_currency:
+                currency = line.currency_id
+                interest = line.penalty_interest_currency
+                indemnity = line.penalty_indemnity_currency
+            else:
+                currency = line.company_currency_id
+                interest, indemnity = line.penalty_interest, line.penalty_indemnity
+            if not (interest or indemnity):
+                continue
+            group = groups.setdefault(currency, [0.0, 0.0, set()])
+            group[0] += interest
+            group[1] += indemnity
+            if indemnity:
+                group[2].add(line.move_id.id)
+        if not groups and (self.penalty_interest or self.penalty_indemnity):
+            late = self.line_ids.filtered(lambda ln: ln.days_late > 0).move_id
+            groups[self.company_id.currency_id] = [
+                self.penalty_interest,
+                self.penalty_indemnity,
+                set(late.ids) if self.penalty_indemnity else set(),
+            ]
+        return [
+            (currency, interest, indemnity, len(moves))
+            for currency, (interest, indemnity, moves) in sorted(
+                groups.items(), key=lambda kv: kv[0].name
+            )
+        ]
+
+    def _dunning_penalty_values(self, lang):
+        """What a reminder says of its penalties, in the customer's language:
+        the regime's terms and, per invoice currency, the interest, the fixed
+        indemnity as the law states it (per late invoice, times the invoices)
+        and the total. False without penalties."""
+        self.ensure_one()
+        env = self.with_context(lang=lang).env
+        groups = self._dunning_penalty_groups()
+        if not groups:
+            return False
+        terms = self.env["dunning.planner"]._penalty_terms(
+            {"company": self.company_id}, self.scenario_id
+        )
+        unit_currency = terms["indemnity_currency"]
+        unit_amount = terms["indemnity"]
+        unit = "{} {}".format(
+            unit_currency.name,
+            formatLang(
+                env,
+                unit_amount,
+                digits=0 if unit_amount == int(unit_amount) else 2,
+            ),
+        )
+        rate = f"{formatLang(env, self.penalty_rate, digits=2)}\xa0%"
+        date_label = format_date(env, self.date, lang_code=lang)
+        currencies = []
+        for currency, interest, indemnity, count in groups:
+            lines = []
+            if interest:
+                lines.append(
+                    env._(
+                        "Late-payment interest at %(rate)s per year, to date: "
+                        "%(amount)s",
+                        rate=rate,
+                        amount=format_amount(env, interest, currency, lang),
+                    )
+                )
+            if indemnity:
+                amount = format_amount(env, indemnity, currency, lang)
+                if currency != unit_currency:
+                    amount = env._(
+                        "%(amount)s (converted on %(date)s)",
+                        amount=amount,
+                        date=date_label,
+                    )
+                lines.append(
+                    env._(
+                        "Fixed recovery indemnity: %(unit)s per late invoice "
+                        "× %(count)s invoice: %(amount)s",
+                        unit=unit,
+                        count=count,
+                        amount=amount,
+                    )
+                    if count == 1
+                    else env._(
+                        "Fixed recovery indemnity: %(unit)s per late invoice "
+                        "× %(count)s invoices: %(amount)s",
+                        unit=unit,
+                        count=count,
+                        amount=amount,
+                    )
+                )
+            currencies.append(
+                {
+                    "currency": currency.name,
+                    "lines": lines,
+                    "total": format_amount(env, interest + indemnity, currency, lang),
+                }
+            )
+        return {
+            "rate": rate,
+            "indemnity_unit": unit if unit_amount else "",
+            "currencies": currencies,
+        }
+
+    def _dunning_greeting(self):
+        """The salutation of the reminder's contact, in the reminder's
+        language: by name (and title) for a person, the formal "Dear Sir or
+        Madam" for a company or a contact without a name."""
+        self.ensure_one()
+        contact = self._dunning_contact()
+        env = self.env
+        if contact.is_company or not contact.name:
+            return env._("Dear Sir or Madam,")
+        if contact.title:
+            return env._(
+                "Dear %(shortcut)s %(name)s,",
+                shortcut=contact.title.shortcut or contact.title.name,
+                title=contact.title.name,
+                name=contact.name,
+            )
+        return env._("Dear %(name)s,", name=contact.name)
+
+    def _dunning_signature(self):
+        """The lines signing the reminder: the collector's name, job title
+        and company; without a collector, the company's reminder signature
+        and name."""
+        self.ensure_one()
+        company = self.company_id
+        collector = self.collector_id
+        if collector:
+            title = collector.partner_id.function or self.env._("Credit Management")
+            return [collector.name, title, company.name]
+        lines = (company.dunning_signature or "").strip().splitlines()
+        if not lines:
+            lines = [self.env._("Credit Management Department")]
+        if company.name not in lines:
+            lines.append(company.name)
+        return lines
+
+    def _dunning_letterhead(self):
+        """The company block printed at the top and bottom of a letter: in
+        the body, so that any wkhtmltopdf prints it."""
+        self.ensure_one()
+        company = self.company_id
+        partner = company.partner_id
+        city = " ".join(filter(None, [partner.zip, partner.city]))
+        legal = []
+        if company.vat:
+            legal.append(self.env._("VAT: %(vat)s", vat=company.vat))
+        if company.company_registry:
+            legal.append(
+                self.env._("Registry: %(number)s", number=company.company_registry)
+            )
+        return {
+            "name": company.name,
+            "address": [
+                line
+                for line in (
+                    partner.street,
+                    partner.street2,
+                    city,
+                    partner.country_id.name,
+                )
+                if line
+            ],
+            "contact": [
+                item for item in (company.phone, company.email, company.website) if item
+            ],
+            "legal": legal,
         }
 
     def _dunning_sms_values(self):

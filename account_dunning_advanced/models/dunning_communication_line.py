@@ -53,8 +53,23 @@ class DunningCommunicationLine(models.Model):
     amount_residual = fields.Monetary(
         string="Amount Due (Company Currency)", currency_field="company_currency_id"
     )
-    penalty_interest = fields.Monetary(currency_field="company_currency_id")
-    penalty_indemnity = fields.Monetary(currency_field="company_currency_id")
+    penalty_interest = fields.Monetary(
+        string="Interest (Company Currency)", currency_field="company_currency_id"
+    )
+    penalty_indemnity = fields.Monetary(
+        string="Indemnity (Company Currency)", currency_field="company_currency_id"
+    )
+    penalty_interest_currency = fields.Monetary(
+        string="Late-Payment Interest",
+        currency_field="currency_id",
+        help="In the invoice's currency, as the customer reads it.",
+    )
+    penalty_indemnity_currency = fields.Monetary(
+        string="Recovery Indemnity",
+        currency_field="currency_id",
+        help="The fixed indemnity charged on this invoice, converted to its "
+        "currency on the reminder's date.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

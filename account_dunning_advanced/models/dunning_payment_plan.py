@@ -36,7 +36,16 @@ class DunningPaymentPlan(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        required=True,
+        help="The currency of the instalments: the invoices' own when they "
+        "share a foreign currency, else the company's.",
+    )
     move_ids = fields.Many2many(
         "account.move",
         "dunning_payment_plan_move_rel",
@@ -75,7 +84,8 @@ class DunningPaymentPlan(models.Model):
         string="Due at Start",
         currency_field="currency_id",
         readonly=True,
-        help="Company-currency amount due on the invoices when the plan started.",
+        help="Amount due on the invoices when the plan started, in the plan's "
+        "currency.",
     )
     amount_total = fields.Monetary(
         string="Scheduled", currency_field="currency_id", compute="_compute_amounts"
@@ -83,6 +93,32 @@ class DunningPaymentPlan(models.Model):
     amount_collected = fields.Monetary(
         string="Collected", currency_field="currency_id", compute="_compute_amounts"
     )
+
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        for plan in self:
+            plan.currency_id = plan.company_id.currency_id
+
+    @api.constrains("currency_id", "move_ids", "company_id")
+    def _check_currency(self):
+        for plan in self:
+            if plan.currency_id != plan.company_id.currency_id and (
+                plan.move_ids.currency_id - plan.currency_id
+            ):
+                raise UserError(
+                    _(
+                        "A payment plan in %(currency)s covers invoices in "
+                        "%(currency)s only.",
+                        currency=plan.currency_id.name,
+                    )
+                )
+
+    def _amount_due(self):
+        """What is left to pay of the plan's invoices, in its currency."""
+        self.ensure_one()
+        if self.currency_id == self.company_id.currency_id:
+            return sum(self.move_ids.mapped("amount_residual_signed"))
+        return sum(self.move_ids.mapped("amount_residual"))
 
     @api.depends("partner_id")
     def _compute_name(self):
@@ -95,8 +131,8 @@ class DunningPaymentPlan(models.Model):
         "line_ids.amount", "move_ids.amount_residual_signed", "amount_start", "state"
     )
     def _compute_amounts(self):
-        """Collected: paid on the plan's invoices since it started, in company
-        currency, by the planner's rule."""
+        """Collected: paid on the plan's invoices since it started, in the
+        plan's currency, by the planner's rule."""
         started = self.filtered(lambda p: p.state != "draft" and isinstance(p.id, int))
         figures = self.env["dunning.planner"]._instalments(started.ids)
         collected = {
@@ -114,7 +150,7 @@ class DunningPaymentPlan(models.Model):
                 {
                     "state": "active",
                     "start_date": fields.Date.context_today(plan),
-                    "amount_start": sum(plan.move_ids.mapped("amount_residual_signed")),
+                    "amount_start": plan._amount_due(),
                 }
             )
             plan.partner_id._dunning_post(
@@ -133,10 +169,11 @@ class DunningPaymentPlan(models.Model):
         self.write({"state": "draft"})
 
     @api.model
-    def _generate_lines(self, total, count, first_date, frequency):
-        """Commands of ``count`` instalments summing to ``total``; the last
-        one takes the rounding difference."""
-        currency = self.env.company.currency_id
+    def _generate_lines(self, total, count, first_date, frequency, currency=None):
+        """Commands of ``count`` instalments summing to ``total`` (in
+        ``currency``, the company's by default); the last one takes the
+        rounding difference."""
+        currency = currency or self.env.company.currency_id
         share = currency.round(total / count)
         commands = []
         for index in range(count):

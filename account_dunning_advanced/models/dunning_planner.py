@@ -8,6 +8,13 @@ from odoo.tools import SQL, float_round
 
 WINDOW_DAYS = 30
 
+PENALTY_FIELDS = (
+    "penalty_interest",
+    "penalty_indemnity",
+    "penalty_interest_currency",
+    "penalty_indemnity_currency",
+)
+
 
 class DunningPlanner(models.AbstractModel):
     """The one place that decides who is reminded, of what, at which level and
@@ -193,7 +200,9 @@ class DunningPlanner(models.AbstractModel):
         invoices since it started pays its instalments in date order.
 
         Columns: id, plan_id, plan_state, company_id, partner_id, date, amount,
-        amount_cumulative, amount_collected, amount_residual, move_id and
+        amount_cumulative, amount_collected, amount_residual (all in the plan's
+        currency), currency_id (the plan's), company_rate (company currency
+        per unit of the plan's, at the invoices' own rates), move_id and
         move_name (the plan's oldest invoice still open, which the instalment
         pays first).
         """
@@ -214,7 +223,7 @@ class DunningPlanner(models.AbstractModel):
                    LEAST(line.amount, GREATEST(
                        line.amount_cumulative - line.amount_collected, 0))
                        AS amount_residual,
-                   line.move_id, line.move_name
+                   line.move_id, line.move_name, line.currency_id, line.company_rate
               FROM (
                 SELECT pl.id, pl.plan_id, plan.state AS plan_state,
                        plan.company_id, pp.commercial_partner_id AS partner_id,
@@ -222,14 +231,23 @@ class DunningPlanner(models.AbstractModel):
                        SUM(pl.amount) OVER (
                            PARTITION BY pl.plan_id ORDER BY pl.date, pl.id
                        ) AS amount_cumulative,
-                       paid.amount_collected, paid.move_id, paid.move_name
+                       paid.amount_collected, paid.move_id, paid.move_name,
+                       plan.currency_id, paid.company_rate
                   FROM dunning_payment_plan_line pl
                   JOIN dunning_payment_plan plan ON plan.id = pl.plan_id
+                  JOIN res_company comp ON comp.id = plan.company_id
                   JOIN res_partner pp ON pp.id = plan.partner_id
                   JOIN LATERAL (
                       SELECT GREATEST(COALESCE(plan.amount_start, 0)
-                                      - COALESCE(SUM(am.amount_residual_signed), 0),
+                                      - COALESCE(SUM(
+                                          CASE WHEN plan.currency_id = comp.currency_id
+                                               THEN am.amount_residual_signed
+                                               ELSE am.amount_residual END), 0),
                                       0) AS amount_collected,
+                             CASE WHEN plan.currency_id = comp.currency_id THEN 1.0
+                                  ELSE COALESCE(SUM(am.amount_total_signed)
+                                      / NULLIF(SUM(am.amount_total), 0), 1.0)
+                             END AS company_rate,
                              (array_agg(am.id ORDER BY am.invoice_date_due, am.id)
                                  FILTER (WHERE am.amount_residual_signed > 0))[1]
                                  AS move_id,
@@ -335,8 +353,9 @@ SELECT oi.id, NULL::int AS plan_line_id, oi.move_id, oi.partner_id,
   ) sent ON TRUE
 UNION ALL
 SELECT NULL::int, inst.id, inst.move_id, inst.partner_id, inst.move_name,
-       inst.date, %(company_currency)s, %(company_currency)s,
-       inst.amount_residual, inst.amount_residual, NULL,
+       inst.date, inst.currency_id, %(company_currency)s,
+       ROUND(inst.amount_residual * inst.company_rate, %(digits)s),
+       inst.amount_residual, NULL,
        COALESCE(sent.level_ids, ARRAY[]::int[]),
        -- an agreed plan bears no penalties
        TRUE
@@ -352,6 +371,7 @@ SELECT NULL::int, inst.id, inst.move_id, inst.partner_id, inst.move_name,
  ORDER BY partner_id, date_maturity, id, plan_line_id
                 """,
                 company_currency=company.currency_id.id,
+                digits=company.currency_id.decimal_places,
                 open_items=self._open_item_sql([company.id], partner_ids),
                 instalments=self._instalment_sql([company.id], partner_ids),
                 held_back=self._held_back_sql("oi", date),
@@ -681,24 +701,21 @@ SELECT DISTINCT item.partner_id
         level = max(
             (lv for _item, lv in group), key=lambda lv: (lv.offset_days, lv.sequence)
         )
-        penalties = level.include_penalties and sample["is_company"]
+        terms = self._penalty_terms(context, scenario)
+        regime = terms["regime"]
+        if terms["business_only"] and not sample["is_company"]:
+            regime = "none"
+        penalties = level.include_penalties and regime != "none"
         lines = []
         charged = set()
         for item, item_level in group:
             days_late = (context["date"] - item["date_maturity"]).days
-            interest = indemnity = 0.0
+            figures = dict.fromkeys(PENALTY_FIELDS, 0.0)
             if penalties and days_late > 0 and not item["plan_line_id"]:
-                interest, indemnity = self._penalties(context, item, days_late, charged)
+                figures = self._penalties(context, terms, item, days_late, charged)
             lines.append(
-                {
-                    "item": item,
-                    "level": item_level,
-                    "days_late": days_late,
-                    "penalty_interest": interest,
-                    "penalty_indemnity": indemnity,
-                }
+                {"item": item, "level": item_level, "days_late": days_late, **figures}
             )
-        company = context["company"]
         return {
             "partner_id": partner_id,
             "contact_id": sample["contact_id"],
@@ -712,29 +729,99 @@ SELECT DISTINCT item.partner_id
             "amount_due": sum(it["amount_residual"] for it, _lv in group),
             "penalty_interest": sum(line["penalty_interest"] for line in lines),
             "penalty_indemnity": sum(line["penalty_indemnity"] for line in lines),
-            "penalty_rate": (
-                company.dunning_penalty_rate + company.dunning_penalty_points
-                if penalties
-                else 0.0
-            ),
+            "penalty_rate": terms["rate"] if penalties else 0.0,
+            "legal_regime": regime,
         }
 
     @api.model
-    def _penalties(self, context, item, days_late, charged):
-        """(interest, indemnity) of art. L.441-10 for one item. The fixed
-        indemnity is due once per invoice: charged on its first reminded
-        instalment, and never again once a reminder has charged it."""
+    def _penalty_terms(self, context, scenario):
+        """What the scenario's legal regime claims in the plan's company, read
+        once per plan: {regime, rate (annual %), indemnity (per late invoice),
+        indemnity_currency, business_only}. French B2B applies to companies
+        established in France only."""
+        memo = context.setdefault("penalty_terms", {})
+        if scenario.id in memo:
+            return memo[scenario.id]
         company = context["company"]
-        rate = company.dunning_penalty_rate + company.dunning_penalty_points
-        interest = float_round(
-            item["amount_residual"] * rate / 100.0 / 365.0 * days_late,
-            precision_rounding=context["precision"],
-        )
-        indemnity = 0.0
-        if not item["indemnity_charged"] and item["move_id"] not in charged:
-            indemnity = company.dunning_penalty_indemnity
+        regime = scenario.legal_regime or "none"
+        terms = {
+            "regime": "none",
+            "rate": 0.0,
+            "indemnity": 0.0,
+            "indemnity_currency": company.currency_id,
+            "business_only": True,
+        }
+        if regime == "french_b2b" and company._dunning_is_french():
+            terms.update(
+                regime=regime,
+                rate=company.dunning_penalty_rate + company.dunning_penalty_points,
+                indemnity=company.dunning_penalty_indemnity,
+                indemnity_currency=self.env.ref("base.EUR"),
+            )
+        elif regime == "generic":
+            terms.update(
+                regime=regime,
+                rate=scenario.penalty_rate,
+                indemnity=scenario.penalty_indemnity,
+                indemnity_currency=scenario.penalty_indemnity_currency_id
+                or company.currency_id,
+                business_only=scenario.penalty_business_only,
+            )
+        memo[scenario.id] = terms
+        return terms
+
+    @api.model
+    def _penalties(self, context, terms, item, days_late, charged):
+        """Interest and fixed indemnity of one item, in company currency
+        (penalty_interest, penalty_indemnity) and in the item's own currency
+        (penalty_interest_currency, penalty_indemnity_currency), which the
+        customer reads. The fixed indemnity is due once per invoice: charged
+        on its first reminded instalment, and never again once a reminder has
+        charged it; it is converted from its own currency on the plan's date."""
+        factor = terms["rate"] / 100.0 / 365.0 * days_late
+        currency = self.env["res.currency"].browse(item["currency_id"])
+        figures = {
+            "penalty_interest": float_round(
+                item["amount_residual"] * factor,
+                precision_rounding=context["precision"],
+            ),
+            "penalty_interest_currency": currency.round(
+                item["amount_residual_currency"] * factor
+            ),
+            "penalty_indemnity": 0.0,
+            "penalty_indemnity_currency": 0.0,
+        }
+        if (
+            terms["indemnity"]
+            and not item["indemnity_charged"]
+            and item["move_id"] not in charged
+        ):
             charged.add(item["move_id"])
-        return interest, indemnity
+            company_currency = context["company"].currency_id
+            figures["penalty_indemnity"] = self._indemnity_in(
+                context, terms, company_currency
+            )
+            figures["penalty_indemnity_currency"] = self._indemnity_in(
+                context, terms, currency
+            )
+        return figures
+
+    @api.model
+    def _indemnity_in(self, context, terms, currency):
+        """The fixed indemnity of ``terms`` in ``currency`` on the plan's
+        date, converted once per plan and currency."""
+        memo = context.setdefault("indemnities", {})
+        key = (
+            terms["indemnity_currency"].id,
+            terms["indemnity"],
+            currency.id,
+            context["date"],
+        )
+        if key not in memo:
+            memo[key] = terms["indemnity_currency"]._convert(
+                terms["indemnity"], currency, context["company"], context["date"]
+            )
+        return memo[key]
 
     # ------------------------------------------------------------------
     # Status of customers

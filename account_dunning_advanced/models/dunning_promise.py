@@ -31,13 +31,21 @@ class DunningPromise(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        required=True,
+        help="The currency of the invoices promised: a promise for invoices in "
+        "a foreign currency is counted in that currency.",
+    )
     date = fields.Date(string="Promised Date", required=True, tracking=True)
     amount = fields.Monetary(
         string="Promised Amount",
         currency_field="currency_id",
         required=True,
-        help="In company currency.",
     )
     note = fields.Text()
     state = fields.Selection(
@@ -70,7 +78,12 @@ class DunningPromise(models.Model):
         help="Customer payments and credit notes reconciled since the promise.",
     )
 
-    @api.depends("partner_id", "create_date")
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        for promise in self:
+            promise.currency_id = promise.company_id.currency_id
+
+    @api.depends("partner_id", "create_date", "currency_id")
     def _compute_amount_collected(self):
         collected = self._collected_amounts()
         for promise in self:
@@ -107,8 +120,10 @@ class DunningPromise(models.Model):
             )
 
     def _collected_amounts(self):
-        """{promise id: company-currency amount of the customer's payments and
-        credit notes reconciled since the promise was recorded}."""
+        """{promise id: amount of the customer's payments and credit notes
+        reconciled since the promise was recorded, in the promise's currency:
+        for a promise in a foreign currency, what they paid of the invoices in
+        that currency}."""
         promises = self.filtered("id")
         if not promises:
             return {}
@@ -116,12 +131,19 @@ class DunningPromise(models.Model):
         self.env["account.move.line"].flush_model(
             ["partner_id", "account_id", "company_id"]
         )
-        self.flush_model(["partner_id", "company_id"])
+        self.flush_model(["partner_id", "company_id", "currency_id"])
         self.env.cr.execute(
             SQL(
                 """
-                SELECT promise.id, SUM(apr.amount)
+                SELECT promise.id,
+                       SUM(CASE
+                           WHEN promise.currency_id = comp.currency_id
+                               THEN apr.amount
+                           WHEN apr.debit_currency_id = promise.currency_id
+                               THEN apr.debit_amount_currency
+                           ELSE 0 END)
                   FROM dunning_promise promise
+                  JOIN res_company comp ON comp.id = promise.company_id
                   JOIN res_partner p ON p.commercial_partner_id = promise.partner_id
                   JOIN account_move_line credit
                     ON credit.partner_id = p.id

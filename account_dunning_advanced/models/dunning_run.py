@@ -92,6 +92,22 @@ class DunningRun(models.Model):
     todo_ids = fields.One2many(
         "dunning.run.partner", "run_id", string="Customers Left", readonly=True
     )
+    penalty_rate_warning = fields.Char(
+        compute="_compute_penalty_rate_warning",
+        help="Set when the run claimed French late-payment interest with an "
+        "ECB reference rate older than the half-year.",
+    )
+
+    @api.depends("communication_ids.legal_regime", "communication_ids.penalty_rate")
+    def _compute_penalty_rate_warning(self):
+        for run in self:
+            claimed = any(
+                comm.legal_regime == "french_b2b" and comm.penalty_rate
+                for comm in run.communication_ids
+            )
+            run.penalty_rate_warning = (
+                claimed and run.company_id._dunning_penalty_rate_warning(run.date)
+            ) or False
 
     def init(self):
         # one scheduled run per company and day, whatever the number of
@@ -546,6 +562,7 @@ class DunningRun(models.Model):
             "penalty_interest": comm["penalty_interest"],
             "penalty_indemnity": comm["penalty_indemnity"],
             "penalty_rate": comm["penalty_rate"],
+            "legal_regime": comm["legal_regime"],
             "state": "to_approve" if level.needs_approval else "queued",
         }
 
@@ -566,6 +583,8 @@ class DunningRun(models.Model):
             "amount_residual": item["amount_residual"],
             "penalty_interest": line["penalty_interest"],
             "penalty_indemnity": line["penalty_indemnity"],
+            "penalty_interest_currency": line["penalty_interest_currency"],
+            "penalty_indemnity_currency": line["penalty_indemnity_currency"],
         }
 
     # ------------------------------------------------------------------
@@ -673,6 +692,8 @@ SELECT (SELECT count(*) FROM dunning_communication WHERE run_id = %(run)s),
                 "error_count": errors,
             }
         )
+        if self.penalty_rate_warning:
+            _logger.warning("Dunning run %s: %s", self.name, self.penalty_rate_warning)
 
     # ------------------------------------------------------------------
     # Customer status and summary

@@ -3,6 +3,12 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+LEGAL_REGIMES = [
+    ("none", "None"),
+    ("french_b2b", "French B2B (Code de commerce L.441-10)"),
+    ("generic", "Contractual late interest"),
+]
+
 
 class DunningScenario(models.Model):
     _name = "dunning.scenario"
@@ -66,6 +72,82 @@ class DunningScenario(models.Model):
         help="Language of the reminders of this scenario when the customer has none.",
     )
     level_count = fields.Integer(compute="_compute_level_count")
+    legal_regime = fields.Selection(
+        LEGAL_REGIMES,
+        string="Late-Payment Penalties",
+        required=True,
+        default=lambda self: self._default_legal_regime(self.env.company),
+        help="What the reminders of levels with penalties claim and quote.\n"
+        "French B2B: art. L.441-10 of the French Code de commerce, for "
+        "companies established in France and their business customers only: "
+        "interest at the ECB reference rate plus the added points of the "
+        "settings, and a fixed indemnity of EUR 40 per late invoice.\n"
+        "Contractual late interest: the annual rate and optional fixed "
+        "indemnity below.\nNone: no penalties, no legal mention.",
+    )
+    penalty_rate = fields.Float(
+        string="Annual Late-Interest Rate (%)",
+        digits=(16, 3),
+        help="Contractual late interest, per year, on the amount due.",
+    )
+    penalty_indemnity = fields.Float(
+        string="Fixed Indemnity per Late Invoice",
+        digits="Account",
+        help="Claimed once per invoice paid late, converted to the invoice's "
+        "currency; zero: none.",
+    )
+    penalty_indemnity_currency_id = fields.Many2one(
+        "res.currency",
+        string="Indemnity Currency",
+        default=lambda self: self.env.company.currency_id,
+    )
+    penalty_business_only = fields.Boolean(
+        string="Business Customers Only",
+        default=True,
+        help="Claim the contractual late interest from companies only, never "
+        "from consumers.",
+    )
+    penalty_rate_warning = fields.Char(compute="_compute_penalty_rate_warning")
+
+    @api.model
+    def _default_legal_regime(self, company):
+        """French B2B for the scenarios of companies established in France
+        (a shared scenario: the current company's), none otherwise."""
+        return "french_b2b" if company._dunning_is_french() else "none"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if "legal_regime" not in vals:
+                company = self.env["res.company"].browse(vals.get("company_id"))
+                vals["legal_regime"] = self._default_legal_regime(
+                    company if vals.get("company_id") else self.env.company
+                )
+        return super().create(vals_list)
+
+    @api.onchange("company_id")
+    def _onchange_company_legal_regime(self):
+        if self.legal_regime != "generic":
+            self.legal_regime = self._default_legal_regime(
+                self.company_id or self.env.company
+            )
+
+    @api.depends("legal_regime", "company_id")
+    @api.depends_context("company")
+    def _compute_penalty_rate_warning(self):
+        for scenario in self:
+            company = scenario.company_id or self.env.company
+            scenario.penalty_rate_warning = (
+                scenario.legal_regime == "french_b2b"
+                and company._dunning_penalty_rate_warning()
+            ) or False
+
+    @api.constrains("penalty_rate", "penalty_indemnity")
+    def _check_penalty_terms(self):
+        if any(s.penalty_rate < 0 or s.penalty_indemnity < 0 for s in self):
+            raise ValidationError(
+                _("Penalty rates and indemnities cannot be negative.")
+            )
 
     @api.constrains("level_ids")
     def _check_levels(self):

@@ -1,6 +1,9 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import SUPERUSER_ID, fields, models
+from datetime import date
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.tools.misc import format_date
 
 MANAGER_GROUP = "account_dunning_advanced.group_dunning_manager"
 
@@ -52,7 +55,18 @@ class ResCompany(models.Model):
         string="Fixed Recovery Indemnity",
         digits="Account",
         default=40.0,
-        help="In company currency, once per late invoice (art. D.441-5: EUR 40).",
+        help="In EUR, once per late invoice (art. D.441-5: EUR 40), converted "
+        "to the invoice's currency on the reminder's date.",
+    )
+    dunning_penalty_rate_warning = fields.Char(
+        string="Reference Rate Warning",
+        compute="_compute_dunning_penalty_rate_warning",
+    )
+    dunning_signature = fields.Text(
+        string="Reminder Signature",
+        help="Signs the reminders of customers who have no collector, e.g. "
+        '"Credit Management Department". Empty: the company\'s name.',
+        translate=True,
     )
     dunning_manager_id = fields.Many2one(
         "res.users",
@@ -101,6 +115,43 @@ class ResCompany(models.Model):
         "platform (status 211) is held back before it is reminded again, when "
         "nothing was reconciled.",
     )
+
+    @api.depends("dunning_penalty_rate_date")
+    def _compute_dunning_penalty_rate_warning(self):
+        for company in self:
+            company.dunning_penalty_rate_warning = (
+                company._dunning_penalty_rate_warning() or False
+            )
+
+    def _dunning_is_french(self):
+        """Whether the company is established in France (L.441-10 applies)."""
+        self.ensure_one()
+        return (self.country_id or self.account_fiscal_country_id).code == "FR"
+
+    def _dunning_penalty_rate_warning(self, on_date=None):
+        """Why the ECB reference rate is stale on ``on_date``, or None: the
+        rate of art. L.441-10 is the one in force on 1 January or 1 July of
+        the half-year, so a rate valid from before the half-year's start is
+        out of date."""
+        self.ensure_one()
+        on_date = on_date or fields.Date.context_today(self)
+        start = date(on_date.year, 1 if on_date.month < 7 else 7, 1)
+        valid_from = self.dunning_penalty_rate_date
+        if valid_from and valid_from >= start:
+            return None
+        if not valid_from:
+            return self.env._(
+                "The ECB reference rate of the late-payment penalties has no "
+                "validity date: check it is the rate in force on %(start)s.",
+                start=format_date(self.env, start),
+            )
+        return self.env._(
+            "The ECB reference rate of the late-payment penalties is valid from "
+            "%(date)s, before the current half-year (%(start)s): update it with "
+            "the rate in force on %(start)s.",
+            date=format_date(self.env, valid_from),
+            start=format_date(self.env, start),
+        )
 
     def _dunning_fallback_user(self):
         """Last resort for dunning activities: the company's dunning manager,

@@ -16,6 +16,12 @@ class ResConfigSettings(models.TransientModel):
     dunning_penalty_rate_date = fields.Date(
         related="company_id.dunning_penalty_rate_date", readonly=False
     )
+    dunning_penalty_rate_warning = fields.Char(
+        related="company_id.dunning_penalty_rate_warning"
+    )
+    dunning_signature = fields.Text(
+        related="company_id.dunning_signature", readonly=False
+    )
     dunning_penalty_points = fields.Float(
         related="company_id.dunning_penalty_points", readonly=False
     )

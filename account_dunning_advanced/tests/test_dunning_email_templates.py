@@ -37,7 +37,7 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         self.assertIn(usd_inv.name, mail.subject)
         body = str(mail.body_html)
         for expected in (
-            "Dear Customer",
+            "Dear Sir or Madam,",
             "oversight",
             eur_inv.name,
             usd_inv.name,
@@ -81,7 +81,7 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
             "12,15\xa0%",
             "25,30\xa0€",
             "80,00\xa0€",
-            "40,00\xa0€",
+            "EUR 40",
             "FR76 3000 4000 0312 3456 7890 143",  # IBAN in groups of four
         ):
             self.assertIn(expected, body)
@@ -98,7 +98,9 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         )
         self.assertIn("FINAL NOTICE", mail.subject)
         self.assertIn(
-            "Recovery indemnity (2 invoices): 80.00\xa0€", str(mail.body_html)
+            "Fixed recovery indemnity: EUR 40 per late invoice × 2 invoices: "
+            "80.00\xa0€",
+            str(mail.body_html),
         )
         # no further level: eight days to pay
         self.assertIn("received by <strong>03/28/2026</strong>", str(mail.body_html))

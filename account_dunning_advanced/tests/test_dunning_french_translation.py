@@ -31,6 +31,13 @@ class TestDunningFrenchTranslation(DunningDispatchCommon):
         # the body view the template calls is translated too
         self.assertIn("Cordialement", str(mail.body_html))
         self.assertNotIn("Kind regards", str(mail.body_html))
+        # no contact name: the formal French salutation
+        self.assertIn("<p>Madame, Monsieur,</p>", str(mail.body_html))
+        self.assertIn(
+            "Indemnité forfaitaire pour frais de recouvrement : EUR 40 par facture "
+            "en retard × 2 factures : 80,00\xa0€",
+            str(mail.body_html),
+        )
         html = (
             self.env["ir.actions.report"]
             ._render_qweb_html(
@@ -39,6 +46,26 @@ class TestDunningFrenchTranslation(DunningDispatchCommon):
             .decode()
         )
         self.assertIn("Objet : relance formelle pour factures impayées", html)
+        self.assertIn("Madame, Monsieur,", html)
+        self.assertIn("Recouvrement", html.split('class="o_dunning_signature"')[1])
+
+    def test_french_contact_greeted_by_name(self):
+        madam = self.env.ref("base.res_partner_title_madam")
+        self.env["res.partner"].create(
+            {
+                "name": "Marie Lefèvre",
+                "type": "invoice",
+                "parent_id": self.customer_fr.id,
+                "title": madam.id,
+                "lang": "fr_FR",
+            }
+        )
+        comm = self._communication(self.customer_fr, "friendly")
+        # the title's own French name ("Madame" once base is translated)
+        title = madam.with_context(lang="fr_FR").name
+        self.assertIn(
+            f"<p>{title} Marie Lefèvre,</p>", str(comm._dispatch_email().body_html)
+        )
 
     def test_english_customer_keeps_english(self):
         comm = self._communication(self.customer_en, "formal", penalty_rate=12.15)

@@ -1,8 +1,11 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import io
+
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools.pdf import PdfReader
 
 from .dunning_dispatch_common import TODAY, DunningDispatchCommon
 
@@ -123,3 +126,117 @@ class TestDunningLetters(DunningDispatchCommon):
             ],
         )
         self.assertEqual(comm.state, "sent")
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(TODAY)
+class TestDunningLetterLayout(DunningDispatchCommon):
+    """What the customer holds: a letterhead whatever the wkhtmltopdf, a
+    greeting by name, a signature, nothing meant for the collector."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {
+                "vat": "FR23334175221",
+                "company_registry": "RCS Lyon 123 456 789",
+                "phone": "+33 4 78 00 00 01",
+            }
+        )
+        cls.collector.partner_id.function = "Credit Controller"
+        cls.contact = cls.env["res.partner"].create(
+            {
+                "name": "Jean Durand",
+                "type": "invoice",
+                "parent_id": cls.customer_en.id,
+                "title": cls.env.ref("base.res_partner_title_mister").id,
+                "email": "jean.durand@smith.example",
+            }
+        )
+
+    def _letter_html(self, comm):
+        return (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "account_dunning_advanced.action_report_dunning_letter", comm.ids
+            )[0]
+            .decode()
+        )
+
+    def _final(self, partner, **values):
+        return self._communication(
+            partner, "final", channel_email=False, channel_letter=True, **values
+        )
+
+    def test_letterhead_greeting_and_signature_in_the_body(self):
+        comm = self._final(self.customer_en)
+        self.assertEqual(comm.contact_id, self.contact)
+        html = self._letter_html(comm)
+        body = html.split('class="article', 1)[1]
+        letterhead = body.split('class="o_dunning_letterhead"', 1)[1].split("</td>")[0]
+        for expected in ("Lumière SAS", "12 rue de la Paix", "69002 Lyon", "France"):
+            self.assertIn(expected, letterhead)
+        footer = body.split('class="o_dunning_letter_footer"', 1)[1]
+        self.assertIn("VAT: FR23334175221", footer)
+        self.assertIn("Registry: RCS Lyon 123 456 789", footer)
+        # the paper format leaves no room for a header the printer may drop
+        paperformat = self.env.ref(
+            "account_dunning_advanced.paperformat_dunning_letter"
+        )
+        self.assertEqual(paperformat.header_spacing, 0)
+        self.assertNotIn('class="header', html)
+        self.assertIn("Dear Mr. Jean Durand,", body)
+        self.assertNotIn("Dear Customer", body)
+        signature = body.split('class="o_dunning_signature"', 1)[1].split("</div>")[0]
+        self.assertIn("Colette Collector", signature)
+        self.assertIn("Credit Controller", signature)
+        self.assertEqual(signature.count("Lumière SAS"), 1)
+
+    def test_no_internal_note_printed(self):
+        comm = self._final(self.customer_fr)
+        html = self._letter_html(comm)
+        self.assertNotIn("Registered letter", html)
+        self.assertNotIn("acknowledgement of receipt", html)
+        # the collector still reads it on the reminder
+        self.assertEqual(
+            comm.letter_instructions,
+            "Send by registered post with acknowledgement of receipt.",
+        )
+
+    def test_signature_without_collector(self):
+        comm = self._final(self.customer_en, collector_id=False)
+        signature = self._letter_html(comm).split('class="o_dunning_signature"', 1)[1]
+        signature = signature.split("</div>")[0]
+        self.assertIn("Credit Management Department", signature)
+        self.assertEqual(signature.count("Lumière SAS"), 1)
+        self.company.dunning_signature = "Service Recouvrement\nLumière SAS"
+        comm.invalidate_recordset()
+        signature = self._letter_html(comm).split('class="o_dunning_signature"', 1)[1]
+        signature = signature.split("</div>")[0]
+        self.assertIn("Service Recouvrement", signature)
+        self.assertEqual(signature.count("Lumière SAS"), 1)
+
+    def test_real_pdf_holds_the_letterhead(self):
+        comm = self._final(self.customer_en)
+        pdf, report_type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(
+                "account_dunning_advanced.action_report_dunning_letter", comm.ids
+            )
+        )
+        self.assertEqual(report_type, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        text = " ".join(
+            " ".join(page.extract_text().split())
+            for page in PdfReader(io.BytesIO(pdf)).pages
+        )
+        for expected in (
+            "Lumière SAS",
+            "12 rue de la Paix",
+            "Dear Mr. Jean Durand,",
+            "VAT: FR23334175221",
+        ):
+            self.assertIn(expected, text)
+        self.assertNotIn("Registered letter", text)

@@ -4,15 +4,22 @@ from datetime import date, timedelta
 
 from odoo.tests import tagged
 
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
 from .dunning_engine_common import DUE, DunningEngineCommon
 
 
 @tagged("post_install", "-at_install")
 class TestDunningPenalties(DunningEngineCommon):
+    """A French company (EUR) under the French B2B regime."""
+
     @classmethod
+    @AccountTestInvoicingCommon.setup_country("fr")
+    @AccountTestInvoicingCommon.setup_chart_template("generic_coa")
     def setUpClass(cls):
         super().setUpClass()
         cls.standard.business_days_only = False
+        cls.standard.legal_regime = "french_b2b"
         cls.company.write(
             {
                 "dunning_penalty_rate": 2.15,
@@ -25,6 +32,15 @@ class TestDunningPenalties(DunningEngineCommon):
         invoice = self._invoice(partner, DUE - timedelta(days=20), amount)
         self._run(DUE - timedelta(days=10))  # friendly, no penalties
         return invoice, self._run(DUE).communication_ids
+
+    def _letter_html(self, comm):
+        return (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "account_dunning_advanced.action_report_dunning_letter", comm.ids
+            )[0]
+            .decode()
+        )
 
     def test_interest_and_indemnity_by_hand(self):
         invoice, comm = self._walk_to_formal(self.customer)
@@ -50,6 +66,17 @@ class TestDunningPenalties(DunningEngineCommon):
                 }
             ],
         )
+        self.assertEqual(comm.legal_regime, "french_b2b")
+        for text in (str(comm.mail_id.body_html), self._letter_html(comm)):
+            self.assertIn("article L.441-10 of the French Commercial Code", text)
+        self.assertIn(
+            "Fixed recovery indemnity: EUR 40 per late invoice × 1 invoice: "
+            "40.00\xa0€",
+            str(comm.mail_id.body_html),
+        )
+        # the reference rate (valid from 11 June 2025) is older than 2026's
+        # first half-year: the run says so
+        self.assertIn("01/01/2026", comm.run_id.penalty_rate_warning)
         friendly = self._comms()[0]
         self.assertEqual(friendly.penalty_interest + friendly.penalty_indemnity, 0.0)
         # the final notice: 30 days of interest, the indemnity is not charged again
@@ -66,8 +93,17 @@ class TestDunningPenalties(DunningEngineCommon):
         self.assertEqual(comm.level_id, self.level["formal"])
         self.assertRecordValues(
             comm,
-            [{"penalty_interest": 0.0, "penalty_indemnity": 0.0, "penalty_rate": 0.0}],
+            [
+                {
+                    "legal_regime": "none",
+                    "penalty_interest": 0.0,
+                    "penalty_indemnity": 0.0,
+                    "penalty_rate": 0.0,
+                }
+            ],
         )
+        self.assertNotIn("L.441-10", str(comm.mail_id.body_html))
+        self.assertNotIn("L.441-10", self._letter_html(comm))
 
     def test_indemnity_once_per_invoice_with_instalments(self):
         terms = self.env["account.payment.term"].create(

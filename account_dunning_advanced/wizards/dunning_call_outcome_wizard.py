@@ -30,7 +30,12 @@ class DunningCallOutcomeWizard(models.TransientModel):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    currency_id = fields.Many2one(
+        "res.currency",
+        string="Currency",
+        help="The currency of the customer's open invoices when they share "
+        "one, else the company's: the promise and the plan are in it.",
+    )
     activity_id = fields.Many2one("mail.activity", string="Call Activity")
     communication_id = fields.Many2one(
         "dunning.communication", string="Reminder", check_company=True
@@ -105,9 +110,22 @@ class DunningCallOutcomeWizard(models.TransientModel):
     @api.onchange("partner_id", "company_id")
     def _onchange_partner_amounts(self):
         moves = self.overdue_move_ids
-        self.promise_amount = sum(moves.mapped("amount_residual_signed"))
+        self.currency_id = self._invoice_currency(moves)
+        self.promise_amount = self._open_amount(moves, self.currency_id)
         self.plan_move_ids = moves
         self.contact_id = self.partner_id.commercial_partner_id._dunning_contact()
+
+    def _invoice_currency(self, moves):
+        """The currency the invoices share, else the company's."""
+        currencies = moves.currency_id
+        return currencies if len(currencies) == 1 else self.company_id.currency_id
+
+    def _open_amount(self, moves, currency):
+        """What is left to pay of ``moves`` in ``currency``: their own
+        currency's residual when they are all in it, else the company's."""
+        if currency != self.company_id.currency_id and moves.currency_id == currency:
+            return sum(moves.mapped("amount_residual"))
+        return sum(moves.mapped("amount_residual_signed"))
 
     def _commercial_partner(self):
         return self.partner_id.commercial_partner_id.with_company(self.company_id)
@@ -128,6 +146,7 @@ class DunningCallOutcomeWizard(models.TransientModel):
                 "company_id": self.company_id.id,
                 "date": self.promise_date,
                 "amount": self.promise_amount,
+                "currency_id": (self.currency_id or self.company_id.currency_id).id,
                 "note": self.note,
                 "communication_id": self.communication_id.id,
                 "activity_id": self.activity_id.id,
@@ -135,7 +154,7 @@ class DunningCallOutcomeWizard(models.TransientModel):
         )
         return _(
             "Promise to pay %(amount)s by %(date)s.",
-            amount=self.currency_id.format(promise.amount),
+            amount=promise._amount_label(),
             date=promise.date,
         )
 
@@ -163,15 +182,21 @@ class DunningCallOutcomeWizard(models.TransientModel):
         if not self.plan_move_ids or self.plan_count < 1 or not self.plan_first_date:
             raise UserError(_("A payment plan needs invoices and instalments."))
         plan_model = self.env["dunning.payment.plan"]
-        total = sum(self.plan_move_ids.mapped("amount_residual_signed"))
+        currency = self._invoice_currency(self.plan_move_ids)
+        total = self._open_amount(self.plan_move_ids, currency)
         plan = plan_model.create(
             {
                 "partner_id": self._commercial_partner().id,
                 "company_id": self.company_id.id,
+                "currency_id": currency.id,
                 "move_ids": [(6, 0, self.plan_move_ids.ids)],
                 "communication_id": self.communication_id.id,
                 "line_ids": plan_model._generate_lines(
-                    total, self.plan_count, self.plan_first_date, self.plan_frequency
+                    total,
+                    self.plan_count,
+                    self.plan_first_date,
+                    self.plan_frequency,
+                    currency=currency,
                 ),
             }
         )

@@ -20,8 +20,18 @@ class DunningPreviewLine(models.TransientModel):
     items = fields.Text(readonly=True, help="Invoices with the stage of each item.")
     move_ids = fields.Many2many("account.move", string="Invoices", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
-    amount_due = fields.Monetary(readonly=True)
+    amount_due = fields.Monetary(
+        readonly=True,
+        help="In the invoices' currency when they share one, else in company "
+        "currency.",
+    )
     penalty_amount = fields.Monetary(string="Penalties", readonly=True)
+    company_currency_id = fields.Many2one("res.currency", readonly=True)
+    amount_due_company = fields.Monetary(
+        string="Amount Due (Company Currency)",
+        currency_field="company_currency_id",
+        readonly=True,
+    )
     needs_approval = fields.Boolean(related="level_id.needs_approval")
     skip_reason = fields.Char(string="Skipped", readonly=True)
 
@@ -63,10 +73,7 @@ class DunningPreviewLine(models.TransientModel):
                             list({line["item"]["move_id"] for line in comm["lines"]}),
                         )
                     ],
-                    "currency_id": company.currency_id.id,
-                    "amount_due": comm["amount_due"],
-                    "penalty_amount": comm["penalty_interest"]
-                    + comm["penalty_indemnity"],
+                    **self._amounts(company, comm),
                 }
             )
         reasons = dict(
@@ -83,8 +90,37 @@ class DunningPreviewLine(models.TransientModel):
                     "move_ids": [(6, 0, [skip["move_id"]])],
                     "currency_id": company.currency_id.id,
                     "amount_due": skip["amount"],
+                    "company_currency_id": company.currency_id.id,
+                    "amount_due_company": skip["amount"],
                     "skip_reason": reasons.get(skip["reason"], skip["reason"]),
                 }
+            )
+        return values
+
+    @api.model
+    def _amounts(self, company, comm):
+        """Amounts of a planned reminder as the customer reads them: in the
+        invoices' currency when they share one, else in company currency."""
+        lines = comm["lines"]
+        currencies = {line["item"]["currency_id"] for line in lines}
+        values = {
+            "company_currency_id": company.currency_id.id,
+            "amount_due_company": comm["amount_due"],
+            "currency_id": company.currency_id.id,
+            "amount_due": comm["amount_due"],
+            "penalty_amount": comm["penalty_interest"] + comm["penalty_indemnity"],
+        }
+        if len(currencies) == 1 and currencies != {company.currency_id.id}:
+            values.update(
+                currency_id=currencies.pop(),
+                amount_due=sum(
+                    line["item"]["amount_residual_currency"] for line in lines
+                ),
+                penalty_amount=sum(
+                    line["penalty_interest_currency"]
+                    + line["penalty_indemnity_currency"]
+                    for line in lines
+                ),
             )
         return values
 
@@ -119,8 +155,9 @@ class DunningPreviewMixin(models.AbstractModel):
             sent = wizard.line_ids.filtered(lambda line: not line.skip_reason)
             skipped = wizard.line_ids - sent
             wizard.preview_currency_id = wizard.company_id.currency_id
-            wizard.amount_to_send = sum(sent.mapped("amount_due"))
-            wizard.amount_skipped = sum(skipped.mapped("amount_due"))
+            # in company currency: the lines are in their invoices' currencies
+            wizard.amount_to_send = sum(sent.mapped("amount_due_company"))
+            wizard.amount_skipped = sum(skipped.mapped("amount_due_company"))
             wizard.reminder_count = len(sent)
             wizard.preview_summary = wizard._preview_summary(sent, skipped)
 
