@@ -272,3 +272,17 @@ def test_upgrade_keeps_the_dunning_history(
     promises = before["dunning.promise"]
     assert before["pauses"] == {key: promises[key]["paused_until"] for key in promises}
     assert after["pauses"] == dict.fromkeys(before["pauses"], False)
+    # each scenario's late-payment regime follows its company's country (the
+    # previous release applied the French rules to everyone)
+    regimes = project.pg.sql(
+        "SELECT s.legal_regime, k.code FROM dunning_scenario s "
+        "JOIN res_company c ON c.id = s.company_id "
+        "JOIN res_partner p ON p.id = c.partner_id "
+        "LEFT JOIN res_country k "
+        "ON k.id = COALESCE(p.country_id, c.account_fiscal_country_id)",
+        dbname=upgrade_db,
+    )
+    assert regimes
+    assert all(
+        regime == ("french_b2b" if code == "FR" else "none") for regime, code in regimes
+    ), regimes
