@@ -273,16 +273,21 @@ def test_upgrade_keeps_the_dunning_history(
     assert before["pauses"] == {key: promises[key]["paused_until"] for key in promises}
     assert after["pauses"] == dict.fromkeys(before["pauses"], False)
     # each scenario's late-payment regime follows its company's country (the
-    # previous release applied the French rules to everyone)
+    # previous release applied the French rules to everyone); a shared scenario
+    # keeps them when a French company uses the database
+    french = (
+        "SELECT c.id FROM res_company c JOIN res_partner p ON p.id = c.partner_id "
+        "JOIN res_country k ON k.id = COALESCE(p.country_id, "
+        "c.account_fiscal_country_id) WHERE k.code = 'FR'"
+    )
     regimes = project.pg.sql(
-        "SELECT s.legal_regime, k.code FROM dunning_scenario s "
-        "JOIN res_company c ON c.id = s.company_id "
-        "JOIN res_partner p ON p.id = c.partner_id "
-        "LEFT JOIN res_country k "
-        "ON k.id = COALESCE(p.country_id, c.account_fiscal_country_id)",
+        f"SELECT s.legal_regime, CASE WHEN s.company_id IS NULL "
+        f"THEN EXISTS ({french}) ELSE s.company_id IN ({french}) END "
+        f"FROM dunning_scenario s",
         dbname=upgrade_db,
     )
     assert regimes
     assert all(
-        regime == ("french_b2b" if code == "FR" else "none") for regime, code in regimes
+        regime == ("french_b2b" if is_french else "none")
+        for regime, is_french in regimes
     ), regimes
