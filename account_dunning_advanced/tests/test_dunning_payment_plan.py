@@ -150,8 +150,8 @@ class TestDunningPaymentPlan(DunningWorkspaceCommon):
             self.assertEqual(reminder.state, "sent")
         self._pay(self.invoice_a, 500.0, date(2026, 3, 27))
         self._pay(self.invoice_a, 500.0, date(2026, 4, 5))
+        self.env.flush_all()
         Report = self.env["dunning.effectiveness.report"]
-        Report.invalidate_model()
         self.assertRecordValues(
             Report.search([("communication_id", "=", reminder.id)]),
             [
