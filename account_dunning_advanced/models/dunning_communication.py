@@ -72,9 +72,10 @@ CHANNEL_STATES = [("pending", "Pending"), ("done", "Done"), ("failed", "Failed")
 # letters rendered per report call by the letter queue (ir.config_parameter)
 LETTER_BATCH_PARAM = "account_dunning_advanced.letter_batch_size"
 DEFAULT_LETTER_BATCH = 10
-# letters the queue renders at the same time (ir.config_parameter)
+# letters the queue renders at the same time (ir.config_parameter); one
+# until concurrent rendering is proven on a prefork server's cron worker
 LETTER_WORKERS_PARAM = "account_dunning_advanced.letter_workers"
-DEFAULT_LETTER_WORKERS = 4
+DEFAULT_LETTER_WORKERS = 1
 MAX_LETTER_ATTEMPTS = 3
 # reports whose multi-letter render this process saw fail while single
 # letters render (Debian's wkhtmltopdf, built on unpatched Qt, writes an empty
