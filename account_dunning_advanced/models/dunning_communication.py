@@ -3,6 +3,8 @@
 import logging
 import time
 import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import lru_cache
@@ -15,6 +17,8 @@ from odoo.tools import SQL, formataddr, hash_sign, html2plaintext
 from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.misc import format_amount, format_date, formatLang
 from odoo.tools.pdf import merge_pdf
+
+from odoo.addons.phone_validation.tools import phone_validation
 
 from .dunning_level import TONES
 from .dunning_run import cron_deadline
@@ -76,6 +80,10 @@ CHANNEL_STATES = [("pending", "Pending"), ("done", "Done"), ("failed", "Failed")
 # letters rendered per report call by the letter queue (ir.config_parameter)
 LETTER_BATCH_PARAM = "account_dunning_advanced.letter_batch_size"
 DEFAULT_LETTER_BATCH = 10
+# letters the queue renders at the same time (ir.config_parameter); one
+# until concurrent rendering is proven on a prefork server's cron worker
+LETTER_WORKERS_PARAM = "account_dunning_advanced.letter_workers"
+DEFAULT_LETTER_WORKERS = 1
 MAX_LETTER_ATTEMPTS = 3
 # reports whose multi-letter render this process saw fail while single
 # letters render (Debian's wkhtmltopdf, built on unpatched Qt, writes an empty
@@ -342,6 +350,8 @@ class DunningCommunication(models.Model):
             skip_invoice_sync=True,
             check_move_validity=False,
             skip_is_manually_modified=True,
+            # a technical field: nothing to track in the invoice's chatter
+            tracking_disable=True,
         )
         for move in technical:
             move.write({"access_token": str(uuid.uuid4())})
@@ -899,6 +909,21 @@ SELECT line.id,
             memo[self.id, lang] = self._dunning_compute_render_values(lang)
         return memo[self.id, lang]
 
+    def _dunning_ref(self, xmlid):
+        """``env.ref(xmlid)`` (empty when missing), looked up once per
+        dispatch (``_dunning_render_memo``): each ``env.ref`` checks that the
+        record exists, a query per reminder otherwise."""
+        memo = self.env.cr.cache.get(RENDER_MEMO_KEY)
+        key = ("ref", xmlid)
+        if memo is None or key not in memo:
+            record = self.env.ref(xmlid, raise_if_not_found=False)
+            if record is None:
+                record = self.env["ir.model.data"].browse()
+            if memo is None:
+                return record
+            memo[key] = record
+        return memo[key].with_env(self.env)
+
     @contextmanager
     def _dunning_render_memo(self):
         """Share the render values of reminders within one dispatch only: the
@@ -912,13 +937,35 @@ SELECT line.id,
         finally:
             self.env.cr.cache.pop(RENDER_MEMO_KEY, None)
 
-    def _dunning_compute_render_values(self, lang):
-        comm = self.with_context(lang=lang)
-        env = comm.env
-        # the same few due dates recur on every line of a batch
+    def _dunning_formatters(self, lang):
+        """(format_day(date), format_money(amount, currency)) in ``lang``,
+        shared by the reminders of one dispatch: the same due dates and
+        amounts recur across a batch, and each formatting looks the language
+        up again."""
+        memo = self.env.cr.cache.get(RENDER_MEMO_KEY)
+        key = ("formatters", lang)
+        if memo is not None and key in memo:
+            return memo[key]
+        env = self.with_context(lang=lang).env
         format_day = lru_cache(maxsize=None)(
             lambda day: format_date(env, day, lang_code=lang)
         )
+        money = lru_cache(maxsize=10000)(
+            lambda amount, currency_id: format_amount(
+                env, amount, env["res.currency"].browse(currency_id), lang
+            )
+        )
+
+        def format_money(amount, currency):
+            return money(amount, currency.id)
+
+        if memo is not None:
+            memo[key] = (format_day, format_money)
+        return format_day, format_money
+
+    def _dunning_compute_render_values(self, lang):
+        comm = self.with_context(lang=lang)
+        format_day, format_money = comm._dunning_formatters(lang)
         base_url = comm.company_id.get_base_url()
         contact = comm._dunning_contact()
         items = []
@@ -934,15 +981,15 @@ SELECT line.id,
                     "due_date": format_day(line.date_maturity),
                     "days_late": line.days_late,
                     "days_label": comm._dunning_days_label(line.days_late),
-                    "amount": format_amount(
-                        env, line.amount_residual_currency, line.currency_id, lang
+                    "amount": format_money(
+                        line.amount_residual_currency, line.currency_id
                     ),
                     "currency": line.currency_id.name,
                     "payment_url": base_url + move.sudo().get_portal_url(),
                 }
             )
         amounts = comm._amounts_by_currency()
-        totals = [format_amount(env, amount, cur, lang) for cur, amount in amounts]
+        totals = [format_money(amount, cur) for cur, amount in amounts]
         penalties = False
         if comm.tone in ("formal", "final"):
             penalties = comm._dunning_penalty_values(lang)
@@ -1435,9 +1482,8 @@ SELECT line.id,
         self.ensure_one()
         if self.variant_id.mail_template_id.active:
             return self.variant_id.mail_template_id
-        return self.level_id.mail_template_id or self.env.ref(
-            DEFAULT_TEMPLATES.get(self.tone or self.level_id.tone, ""),
-            raise_if_not_found=False,
+        return self.level_id.mail_template_id or self._dunning_ref(
+            DEFAULT_TEMPLATES.get(self.tone or self.level_id.tone, "")
         )
 
     def _dunning_invoice_attachments(self):
@@ -1527,10 +1573,9 @@ SELECT line.id,
         """({reminder id: rendered values}, {reminder: error}): the batch in
         one render; when it raises (one customer's data breaks the template),
         each reminder again on its own, so that only the broken ones fail."""
-        render_fields = ("subject", "body_html", "email_from", "reply_to")
         try:
             with self.env.cr.savepoint():
-                return template._generate_template(self.ids, render_fields), {}
+                return self._dunning_render_template(template), {}
         except Exception:  # noqa: BLE001 - retried reminder by reminder below
             _logger.info(
                 "Dunning email batch of %s failed, rendering one by one",
@@ -1541,15 +1586,30 @@ SELECT line.id,
         for comm in self:
             try:
                 with self.env.cr.savepoint():
-                    rendered.update(
-                        template._generate_template(comm.ids, render_fields)
-                    )
+                    rendered.update(comm._dunning_render_template(template))
             except Exception as error:  # noqa: BLE001 - reported on the reminder
                 _logger.warning(
                     "Dunning email of %s not rendered: %s", comm.name, error
                 )
                 failures[comm] = error
         return rendered, failures
+
+    def _dunning_render_template(self, template):
+        """{reminder id: {field: rendered value}} of the email fields of
+        ``template``, each reminder in the template's language for it: the
+        mail template's ``_render_field``, the rendering entry point Odoo's
+        apps share (SMS, mass mailing, events), unchanged since 14.0."""
+        langs = template._render_field("lang", self.ids) if template.lang else {}
+        by_lang = defaultdict(list)
+        for comm_id in self.ids:
+            by_lang[langs.get(comm_id) or False].append(comm_id)
+        rendered = {comm_id: {} for comm_id in self.ids}
+        for lang, ids in by_lang.items():
+            for field in ("subject", "body_html", "email_from", "reply_to"):
+                values = template._render_field(field, ids, set_lang=lang)
+                for comm_id, value in values.items():
+                    rendered[comm_id][field] = value
+        return rendered
 
     def _dunning_chatter_summary(self, contact):
         """One line for the customer's chatter: reminder, level, recipient,
@@ -1587,7 +1647,7 @@ SELECT line.id,
             "record_name": self.partner_id.display_name,
             "record_company_id": self.company_id.id,
             "message_type": "email_outgoing",
-            "subtype_id": self.env.ref(DUNNING_NOTE_SUBTYPE).id,
+            "subtype_id": self._dunning_ref(DUNNING_NOTE_SUBTYPE).id,
             # Kept after sending: the queued email is the evidence of the notice.
             "auto_delete": False,
             "dunning_communication_id": self.id,
@@ -1645,7 +1705,7 @@ SELECT line.id,
     # ------------------------------------------------------------------
     def _dunning_letter_report(self):
         self.ensure_one()
-        return self.level_id.letter_report_id or self.env.ref(LETTER_REPORT)
+        return self.level_id.letter_report_id or self._dunning_ref(LETTER_REPORT)
 
     def _dunning_letter_filename(self, extension="pdf"):
         self.ensure_one()
@@ -1653,24 +1713,16 @@ SELECT line.id,
             "Reminder %(name)s.%(ext)s", name=self.name.replace("/", "-"), ext=extension
         )
 
-    def _dunning_render_per_record(self, report, records):
-        """({res_id: content}, mimetype) of ``report``, one report call per
-        record as Odoo renders invoices when sending them: the splitting of
-        a multi-record PDF is not a public API. A record that fails is left
-        out (the caller reports the gap). Tests get HTML unless the context
-        forces PDF rendering."""
-        reports = self.env["ir.actions.report"]
-        contents, mimetype = {}, "application/pdf"
-        for record in records:
-            try:
-                with self.env.cr.savepoint():
-                    content, report_type = reports._render_qweb_pdf(report, record.ids)
-            except Exception:  # noqa: BLE001 - the caller reports the gap
-                _logger.exception("Rendering of %s failed", record)
-                continue
-            contents[record.id] = content
-            mimetype = "application/pdf" if report_type == "pdf" else "text/html"
-        return contents, mimetype
+    @api.model
+    def _dunning_render_pdf(self, report, res_ids):
+        """(content, report type) of ``report`` for ``res_ids``: the addon's
+        only call of ``ir.actions.report._render_qweb_pdf``. Odoo 18 has no
+        public method that returns a report's document (``report_action`` only
+        describes it for the browser, which downloads it through
+        ``/report/pdf``); Odoo's own apps call this one where they need the
+        bytes (invoice sending, mail template attachments). Tests get HTML
+        unless the context forces PDF rendering."""
+        return self.env["ir.actions.report"]._render_qweb_pdf(report, res_ids)
 
     def _dispatch_letter(self):
         """Queue the letters of the batch: the scheduled action "render
@@ -1727,7 +1779,6 @@ SELECT line.id,
         splits a multi-letter PDF itself: one wkhtmltopdf call for all. When
         it cannot (a wkhtmltopdf without outlines and a letter of several
         pages), one call per letter."""
-        reports = self.env["ir.actions.report"]
         rendered, errors = {}, {}
         batch = (
             len(self) > 1 and report.attachment and report.id not in _NO_BATCH_REPORTS
@@ -1735,7 +1786,7 @@ SELECT line.id,
         if batch:
             try:
                 with self.env.cr.savepoint():
-                    _content, report_type = reports._render_qweb_pdf(report, self.ids)
+                    _content, report_type = self._dunning_render_pdf(report, self.ids)
             except Exception:  # noqa: BLE001 - rendered one by one below
                 _logger.warning(
                     "Batch rendering of %s failed, rendering letter by letter",
@@ -1748,12 +1799,21 @@ SELECT line.id,
                     attachment = report.retrieve_attachment(comm)
                     if attachment:
                         rendered[comm] = attachment
-        for comm in self - self.browse([c.id for c in rendered]):
+        todo = self - self.browse([c.id for c in rendered])
+        workers = self._dunning_letter_workers()
+        if workers > 1 and len(todo) > 1:
+            done, failed = todo._dunning_render_concurrently(report, workers, deadline)
+            rendered.update(done)
+            errors.update(failed)
+            todo = self.browse()
+            if batch and any(mime == "application/pdf" for _c, mime in done.values()):
+                _NO_BATCH_REPORTS.add(report.id)
+        for comm in todo:
             if deadline is not None and time.monotonic() >= deadline:
                 break
             try:
                 with self.env.cr.savepoint():
-                    content, report_type = reports._render_qweb_pdf(report, comm.ids)
+                    content, report_type = self._dunning_render_pdf(report, comm.ids)
             except Exception as error:  # noqa: BLE001 - retried by the queue
                 _logger.warning("Letter %s not rendered", comm.name, exc_info=True)
                 errors[comm] = str(error) or repr(error)
@@ -1763,6 +1823,69 @@ SELECT line.id,
             rendered[comm] = attachment or (content, mimetype)
             if batch and report_type == "pdf":
                 _NO_BATCH_REPORTS.add(report.id)
+        return rendered, errors
+
+    def _dunning_letter_workers(self):
+        """How many letters the letter queue renders at the same time, each
+        by its own wkhtmltopdf process: one process spends most of its second
+        waiting (Odoo's ``report.print_delay``, the stylesheets fetched from
+        the server), not computing. Only in the queue, whose reminders are
+        committed: each letter is read by its own cursor. One at a time in
+        tests, which share a single cursor."""
+        if not self.env.context.get("dunning_letter_queue") or (
+            modules.module.current_test
+        ):
+            return 1
+        return max(
+            int(
+                self.env["ir.config_parameter"]
+                .sudo()
+                .get_param(LETTER_WORKERS_PARAM, DEFAULT_LETTER_WORKERS)
+            ),
+            1,
+        )
+
+    def _dunning_render_concurrently(self, report, workers, deadline=None):
+        """({communication: (content, mimetype)}, {communication: error}) of
+        the letters of ``self``, ``workers`` at a time, each in a thread with
+        its own read-only cursor: nothing is written there (no report
+        attachment either, ``report_pdf_no_attachment``), the caller stores
+        the letters in its own transaction. A letter not started before
+        ``deadline`` waits for the next call of the queue."""
+        registry = self.env.registry
+        uid, su = self.env.uid, self.env.su
+        context = dict(self.env.context, report_pdf_no_attachment=True)
+        report_id = report.id
+
+        def render(comm_id):
+            if deadline is not None and time.monotonic() >= deadline:
+                return comm_id, None, None
+            with registry.cursor() as cr:
+                # the queue holds the reminders' rows: a render that would
+                # write one fails after a while instead of waiting forever
+                cr.execute("SET LOCAL lock_timeout = '10s'")
+                env = api.Environment(cr, uid, context, su=su)
+                comm = env["dunning.communication"].browse(comm_id)
+                try:
+                    with comm._dunning_render_memo():
+                        content, report_type = comm._dunning_render_pdf(
+                            env["ir.actions.report"].browse(report_id), [comm_id]
+                        )
+                except Exception as error:  # noqa: BLE001 - retried by the queue
+                    _logger.warning("Letter %s not rendered", comm_id, exc_info=True)
+                    return comm_id, None, str(error) or repr(error)
+                finally:
+                    cr.rollback()
+            mimetype = "application/pdf" if report_type == "pdf" else "text/html"
+            return comm_id, (content, mimetype), None
+
+        rendered, errors = {}, {}
+        with ThreadPoolExecutor(workers, thread_name_prefix="dunning_letter") as pool:
+            for comm_id, letter, error in pool.map(render, self.ids):
+                if letter:
+                    rendered[self.browse(comm_id)] = letter
+                elif error:
+                    errors[self.browse(comm_id)] = error
         return rendered, errors
 
     def _dunning_store_letters(self, rendered, values):
@@ -1913,7 +2036,11 @@ SELECT line.id,
         done = 0
         tried = set()
         while time.monotonic() < deadline:
-            batch = self.sudo()._dunning_lock_pending(size, tried)
+            batch = (
+                self.sudo()
+                .with_context(dunning_letter_queue=True)
+                ._dunning_lock_pending(size, tried)
+            )
             if not batch:
                 break
             tried.update(batch.ids)
@@ -1951,7 +2078,7 @@ SELECT line.id,
             # the archived letters themselves: nothing is rendered twice
             content, report_type = merge_pdf(letters.mapped("raw")), "pdf"
         else:
-            content, report_type = self.env["ir.actions.report"]._render_qweb_pdf(
+            content, report_type = self._dunning_render_pdf(
                 self.env.ref(LETTER_REPORT), comms.ids
             )
         if not content:
@@ -2027,7 +2154,7 @@ SELECT line.id,
         message_by_comm = {}
         for comm in comms:
             contact = comm._dunning_contact()
-            number = contact.mobile and contact._phone_format(fname="mobile")
+            number = comm._dunning_mobile_number(contact)
             if not number:
                 values.setdefault(comm, {})["sms_state"] = "failed"
                 comm._dunning_append(
@@ -2069,6 +2196,25 @@ SELECT line.id,
     # ------------------------------------------------------------------
     # Phone call
     # ------------------------------------------------------------------
+    def _dunning_mobile_number(self, contact):
+        """The contact's mobile number in E.164, formatted for its country
+        (else the reminder's company's), or False when it is not a valid
+        number: ``phone_validation``'s formatting tool."""
+        self.ensure_one()
+        if not contact.mobile:
+            return False
+        country = contact.country_id or self.company_id.country_id
+        try:
+            return phone_validation.phone_format(
+                contact.mobile,
+                country.code,
+                country.phone_code,
+                force_format="E164",
+                raise_exception=True,
+            )
+        except UserError:
+            return False
+
     def _dunning_call_histories(self):
         """{communication: its last 5 other reminders of the same customer
         and company}, in one query for the whole batch: a long-standing

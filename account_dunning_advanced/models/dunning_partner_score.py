@@ -203,8 +203,8 @@ class DunningPartnerScore(models.Model):
             reminders AS (
                 SELECT pd.id, COUNT(*) AS n
                   FROM paid pd
-                  JOIN dunning_communication_line dcl ON dcl.move_line_id = pd.id
-                  JOIN dunning_communication dc ON dc.id = dcl.communication_id
+                  JOIN (%(reminded_items)s) ri ON ri.move_line_id = pd.id
+                  JOIN dunning_communication dc ON dc.id = ri.communication_id
                  WHERE dc.state = 'sent' AND dc.date <= pd.paid_date
                  GROUP BY pd.id
             ),
@@ -317,6 +317,7 @@ class DunningPartnerScore(models.Model):
             restrict=restrict,
             restrict_move=restrict_move,
             open_items=planner._open_item_sql([company.id], partner_ids),
+            reminded_items=planner._reminded_item_sql(),
             disputed=planner._disputed_sql(SQL("am.id")),
             promises=self._broken_promises_query(company, today, restrict),
             uid=self.env.uid,

@@ -264,6 +264,33 @@ class DunningPlanner(models.AbstractModel):
             SQL(" AND ").join(conditions),
         )
 
+    @api.model
+    def _reminded_item_sql(self):
+        """SELECT of the receivable items each reminder asked to pay, one row
+        per reminder and item: the reminded invoice instalment itself, or for
+        a payment plan's instalment the payment-term lines of the plan's
+        invoices, which its payments settle. Payments are credited to the
+        reminders through it alike (effectiveness report, scoring).
+
+        Columns: communication_id, move_line_id.
+        """
+        return SQL(
+            """
+            SELECT dcl.communication_id, dcl.move_line_id
+              FROM dunning_communication_line dcl
+             WHERE dcl.move_line_id IS NOT NULL
+             UNION
+            SELECT dcl.communication_id, aml.id
+              FROM dunning_communication_line dcl
+              JOIN dunning_payment_plan_line pl ON pl.id = dcl.plan_line_id
+              JOIN dunning_payment_plan_move_rel rel ON rel.plan_id = pl.plan_id
+              JOIN account_move_line aml
+                ON aml.move_id = rel.move_id
+               AND aml.display_type = 'payment_term'
+             WHERE dcl.move_line_id IS NULL
+            """
+        )
+
     # Read in Python by the models that show these rules
 
     @api.model

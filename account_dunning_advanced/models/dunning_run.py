@@ -530,14 +530,23 @@ class DunningRun(models.Model):
         return communications
 
     def _next_names(self, count):
-        sequence = self.env["ir.sequence"].sudo().with_company(self.company_id)
-        return [
-            sequence.with_context(ir_sequence_date=self.date).next_by_code(
-                "dunning.communication"
+        """``count`` reminder numbers: the sequence is looked up once (as
+        ``next_by_code`` would for the run's company), then drawn from."""
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [
+                    ("code", "=", "dunning.communication"),
+                    ("company_id", "in", [self.company_id.id, False]),
+                ],
+                order="company_id",
+                limit=1,
             )
-            or "/"
-            for _i in range(count)
-        ]
+        )
+        if not sequence:
+            return ["/"] * count
+        return [sequence.next_by_id(sequence_date=self.date) for _i in range(count)]
 
     def _communication_values(self, comm, name):
         level = comm["level"]

@@ -312,20 +312,21 @@ class DunningEffectivenessReport(models.Model):
             ),
             "items": SQL(
                 """
-                SELECT dcl.communication_id, dcl.move_line_id, dcl.move_id,
-                       dcl.amount_residual, s.date,
+                SELECT ri.communication_id, ri.move_line_id, s.date,
                        LEAD(s.date) OVER (
-                           PARTITION BY dcl.move_line_id ORDER BY s.date, s.id
+                           PARTITION BY ri.move_line_id ORDER BY s.date, s.id
                        ) AS next_date
-                  FROM dunning_communication_line dcl
-                  JOIN sent s ON s.id = dcl.communication_id
-                """
+                  FROM (%s) ri
+                  JOIN sent s ON s.id = ri.communication_id
+                """,
+                self.env["dunning.planner"]._reminded_item_sql(),
             ),
             "reminded": SQL(
                 """
-                SELECT communication_id, SUM(amount_residual) AS amount
-                  FROM items
-                 GROUP BY communication_id
+                SELECT dcl.communication_id, SUM(dcl.amount_residual) AS amount
+                  FROM dunning_communication_line dcl
+                  JOIN sent s ON s.id = dcl.communication_id
+                 GROUP BY dcl.communication_id
                 """
             ),
             "payments": SQL(

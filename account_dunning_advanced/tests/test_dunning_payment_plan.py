@@ -134,3 +134,44 @@ class TestDunningPaymentPlan(DunningWorkspaceCommon):
                 self.invoice_a | self.invoice_b,
             )
             self.assertFalse(self._communications().line_ids.plan_line_id)
+
+    def test_payments_after_an_instalment_reminder_are_credited_to_it(self):
+        """What the customer pays on the plan's invoices after an instalment
+        reminder counts for that reminder, as a payment of a reminded invoice
+        does: in the effectiveness analysis and in the customer's score."""
+        self.scenario.level_ids = [
+            (0, 0, {"name": "Due today", "offset_days": 0, "tone": "courtesy"})
+        ]
+        with freeze_time("2026-03-25"):
+            self._run(date(2026, 3, 25))
+            reminder = self._communications()
+            self.assertEqual(reminder.line_ids.plan_line_id, self.plan.line_ids[0])
+            reminder._dunning_mail_sent()
+            self.assertEqual(reminder.state, "sent")
+        self._pay(self.invoice_a, 500.0, date(2026, 3, 27))
+        self._pay(self.invoice_a, 500.0, date(2026, 4, 5))
+        self.env.flush_all()
+        Report = self.env["dunning.effectiveness.report"]
+        self.assertRecordValues(
+            Report.search([("communication_id", "=", reminder.id)]),
+            [
+                {
+                    "amount_reminded": 500.0,
+                    "amount_paid_7": 500.0,
+                    "amount_paid_15": 1000.0,
+                    "amount_paid": 1000.0,
+                    "paid_count": 1,
+                    "days_to_payment": 2.0,
+                }
+            ],
+        )
+        with freeze_time("2026-04-06"):
+            Score = self.env["dunning.partner.score"]
+            Score._recompute(self.env.company, self.customer.ids)
+            score = Score.search(
+                [
+                    ("partner_id", "=", self.customer.id),
+                    ("company_id", "=", self.env.company.id),
+                ]
+            )
+        self.assertRecordValues(score, [{"paid_count": 1, "avg_reminders": 1.0}])
