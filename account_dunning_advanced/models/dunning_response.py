@@ -37,9 +37,17 @@ class DunningResponse(models.Model):
     _rec_name = "kind"
 
     date = fields.Datetime(required=True, readonly=True, index=True)
-    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, ondelete="cascade"
+    )
+    # a customer's responses go with it (merging customers moves them)
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, readonly=True, index=True
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
     )
     communication_id = fields.Many2one(
         "dunning.communication",

@@ -113,10 +113,10 @@ class TestDunningDeliverability(DunningDispatchCommon):
         self.assertEqual(msg.get_content_type(), "multipart/alternative")
         text = msg.get_body(preferencelist=("plain",)).get_content()
         html = msg.get_body(preferencelist=("html",)).get_content()
-        self.assertIn("Dear Customer", html)
+        self.assertIn("Dear Sir or Madam", html)
         eur_inv, usd_inv = self.invoices[self.customer_en]
         for expected in (
-            "Dear Customer",
+            "Dear Sir or Madam",
             eur_inv.name,
             usd_inv.name,
             "39 days late",
