@@ -27,3 +27,4 @@ from . import mail_activity
 from . import mail_mail
 from . import mail_thread
 from . import sms_sms
+from . import dunning_demo

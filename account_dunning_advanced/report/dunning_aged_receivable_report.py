@@ -35,6 +35,37 @@ class DunningAgedReceivableReport(models.Model):
     _auto = False
     _rec_name = "move_id"
     _order = "date_maturity, id"
+    # flushed before the view is read, so it sees this transaction's changes
+    _depends = {
+        "account.move": [
+            "name",
+            "move_type",
+            "payment_state",
+            "dunning_excluded",
+            "origin_payment_id",
+            "statement_line_id",
+        ],
+        "account.move.line": [
+            "move_id",
+            "account_id",
+            "company_id",
+            "partner_id",
+            "date",
+            "date_maturity",
+            "display_type",
+            "parent_state",
+            "reconciled",
+            "currency_id",
+            "amount_residual",
+            "amount_residual_currency",
+        ],
+        "account.account": ["account_type"],
+        "res.partner": [
+            "commercial_partner_id",
+            "dunning_typology_id",
+            "dunning_collector_id",
+        ],
+    }
 
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)

@@ -37,6 +37,34 @@ class DunningKpiReport(models.Model):
     _auto = False
     _rec_name = "month"
     _order = "month desc, company_id"
+    # flushed before the view is read, so it sees this transaction's changes
+    _depends = {
+        "account.move": [
+            "state",
+            "move_type",
+            "company_id",
+            "invoice_date",
+            "amount_total_signed",
+        ],
+        "account.move.line": [
+            "move_id",
+            "account_id",
+            "company_id",
+            "date",
+            "date_maturity",
+            "display_type",
+            "parent_state",
+            "reconciled",
+            "balance",
+            "amount_residual",
+        ],
+        "account.account": ["account_type"],
+        "account.partial.reconcile": ["debit_move_id", "max_date"],
+        "dunning.communication": ["state", "date"],
+        "dunning.communication.line": ["communication_id", "move_line_id"],
+        "dunning.promise": ["company_id", "date", "state"],
+        "dunning.dispute": ["company_id", "open_date", "resolution_date", "state"],
+    }
 
     month = fields.Date(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
