@@ -118,12 +118,17 @@ class DunningKpiReport(models.Model):
     @property
     def _table_query(self):
         return SQL(
-            "%s %s %s %s",
+            "%s %s %s %s %s",
+            self._with(),
             self._select(),
             self._from(),
             self._where(),
             self._group_by(),
         )
+
+    def _with(self):
+        """The events, read once for the month series and the figures."""
+        return SQL("WITH events AS (%s)", self._events())
 
     def _this_month(self):
         return fields.Date.context_today(self).replace(day=1)
@@ -196,16 +201,15 @@ class DunningKpiReport(models.Model):
                            GREATEST(MAX(ev.month), %(this_month)s::date),
                            INTERVAL '1 month'
                        )::date AS month
-                  FROM (%(events)s) ev
+                  FROM events ev
                  WHERE ev.month IS NOT NULL
                  GROUP BY ev.company_id
               ) m
               JOIN res_company company ON company.id = m.company_id
-              LEFT JOIN (%(events)s) e
+              LEFT JOIN events e
                      ON e.company_id = m.company_id AND e.month = m.month
             """,
             this_month=self._this_month(),
-            events=self._events(),
         )
 
     def _where(self):
