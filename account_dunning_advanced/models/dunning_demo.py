@@ -28,8 +28,9 @@ DEMO_HISTORY = [
     ("demo_partner_rousseau", 2300.0, "EUR", 125, 95, 88),
     ("demo_partner_moreau", 3900.0, "EUR", 145, 115, 116),
 ]
-# Days ago of the daily runs replayed over that history.
-DEMO_HISTORY_RUNS = [135, 125, 115, 105, 95, 85, 75, 65, 55, 45]
+# Days ago of the daily runs replayed over that history (the last ones bring
+# today's run to several levels).
+DEMO_HISTORY_RUNS = [135, 125, 115, 105, 95, 85, 75, 65, 55, 45, 25, 12]
 
 
 class DunningDemo(models.AbstractModel):
@@ -125,6 +126,10 @@ class DunningDemo(models.AbstractModel):
             while day.weekday() >= 5:
                 day -= timedelta(days=1)
             run = Run._run_company(company, day, "scheduled", dry_run=False)
-            # As if the mail queue of that day had delivered them.
-            run.communication_ids._dunning_mark_sent()
+            # As if the mail queue of that day had delivered them: history is
+            # not sent again today.
+            comms = run.communication_ids
+            comms.mail_id.sudo().write({"state": "sent"})
+            comms.filtered("mail_id")._dunning_mail_sent()
+            comms._dunning_mark_sent()
         return True

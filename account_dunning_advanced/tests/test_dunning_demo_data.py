@@ -1,5 +1,6 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
 DEMO_CUSTOMERS = [
@@ -89,6 +90,15 @@ class TestDunningDemoData(TransactionCase):
             [("move_id", "in", late.ids), ("communication_id.state", "=", "sent")]
         )
         self.assertTrue(reminded, "late payers were reminded before paying")
+        # Past reminders were delivered back then: none waits in today's queue.
+        past = self.env["dunning.communication"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("date", "<", fields.Date.context_today(self.env.user)),
+            ]
+        )
+        self.assertTrue(past.mail_id)
+        self.assertEqual(set(past.mail_id.mapped("state")), {"sent"})
 
     def test_every_report_has_figures(self):
         domain = [("company_id", "=", self.company.id)]
