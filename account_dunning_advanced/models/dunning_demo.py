@@ -132,4 +132,6 @@ class DunningDemo(models.AbstractModel):
             comms.mail_id.sudo().write({"state": "sent"})
             comms.filtered("mail_id")._dunning_mail_sent()
             comms._dunning_mark_sent()
+        # Risk scores and typologies as the weekly job leaves them.
+        self.env["dunning.partner.score"]._cron_recompute()
         return True
