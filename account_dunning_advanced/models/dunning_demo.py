@@ -75,6 +75,23 @@ class DunningDemo(models.AbstractModel):
         return account
 
     @api.model
+    def _demo_name_records(self, records, prefix):
+        """External ids in this module, so that uninstalling it removes these
+        records like the ones of the demo XML (before the customers)."""
+        self.env["ir.model.data"].create(
+            [
+                {
+                    "module": "account_dunning_advanced",
+                    "name": f"{prefix}_{index}",
+                    "model": record._name,
+                    "res_id": record.id,
+                    "noupdate": True,
+                }
+                for index, record in enumerate(records, 1)
+            ]
+        )
+
+    @api.model
     def _demo_history(self):
         """Create the paid history and replay, day by day, the runs and the
         payments, so reminders precede the payments they obtained."""
@@ -110,18 +127,27 @@ class DunningDemo(models.AbstractModel):
             ]
         )
         invoices.action_post()
+        self._demo_name_records(invoices, "demo_history_invoice")
         events = [(ago, 1, "run", None) for ago in DEMO_HISTORY_RUNS]
         events += [
             (row[5], 0, "pay", invoice)
             for row, invoice in zip(DEMO_HISTORY, invoices, strict=True)
         ]
         Run = self.env["dunning.run"]
+        payments = self.env["account.payment"]
         for ago, _order, kind, invoice in sorted(events, key=lambda e: (-e[0], e[1])):
             day = today - timedelta(days=ago)
             if kind == "pay":
-                self.env["account.payment.register"].with_context(
-                    active_model="account.move", active_ids=invoice.ids
-                ).create({"payment_date": day})._create_payments()
+                wizard = (
+                    self.env["account.payment.register"]
+                    .with_context(active_model="account.move", active_ids=invoice.ids)
+                    .create({"payment_date": day})
+                )
+                action = wizard.action_create_payments()  # one invoice, one payment
+                payments |= payments.browse(action["res_id"])
+                # not left for the vacuum: it would hold the customer back
+                # from an uninstallation
+                wizard.unlink()
                 continue
             while day.weekday() >= 5:
                 day -= timedelta(days=1)
@@ -132,6 +158,9 @@ class DunningDemo(models.AbstractModel):
             comms.mail_id.sudo().write({"state": "sent"})
             comms.filtered("mail_id")._dunning_mail_sent()
             comms._dunning_mark_sent()
+        self._demo_name_records(payments, "demo_history_payment")
+        partials = invoices.line_ids.matched_credit_ids
+        self._demo_name_records(partials.exchange_move_id, "demo_history_exchange")
         # Risk scores and typologies as the weekly job leaves them.
         self.env["dunning.partner.score"]._cron_recompute()
         return True
