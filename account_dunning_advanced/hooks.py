@@ -38,7 +38,25 @@ def _foreign_indexes(cr):
     return [row[0] for row in cr.fetchall()]
 
 
+def _reset_demo_payments(env):
+    """The payments of the demo history go back to draft: Odoo deletes the
+    module's records after this hook, and refuses to delete a confirmed
+    payment (and then its customer)."""
+    payment_ids = (
+        env["ir.model.data"]
+        .search(
+            [
+                ("module", "=", "account_dunning_advanced"),
+                ("model", "=", "account.payment"),
+            ]
+        )
+        .mapped("res_id")
+    )
+    env["account.payment"].browse(payment_ids).exists().action_draft()
+
+
 def uninstall_hook(env):
+    _reset_demo_payments(env)
     for table in HISTORY_TABLES:
         env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
     for index in _foreign_indexes(env.cr):

@@ -968,9 +968,11 @@ def cmd_test(project, args):
     return rc
 
 
-def addon_hash():
+def addon_hash(*under):
     h = hashlib.sha256()
-    for path in sorted((REPO / ADDON).rglob("*")):
+    roots = [REPO / ADDON / d for d in under or [""]]
+    paths = [p for r in roots for p in ([r] if r.is_file() else r.rglob("*"))]
+    for path in sorted(paths):
         if path.is_file() and "__pycache__" not in path.parts:
             h.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
@@ -988,11 +990,13 @@ def prepare_demo_db(project):
         "odoo": odoo.release.version,
         "depends": addon_depends(),
         "addon": addon_hash(),
+        # Odoo loads demo data at install only: new demo data needs a new database
+        "demo_data": addon_hash("demo", "models/dunning_demo.py"),
     }
     log = project.logs / "demo-install.log"
     reusable = (
         project.pg.exists(DEMO_DB)
-        and all(state.get(k) == wanted[k] for k in ("odoo", "depends"))
+        and all(state.get(k) == wanted[k] for k in ("odoo", "depends", "demo_data"))
         # an install whose demo data failed is redone, not upgraded, once that is fixed
         and project.pg.sql(
             "SELECT demo FROM ir_module_module WHERE name = %s",
@@ -1067,6 +1071,8 @@ def cmd_demo(project, args):
         summary = project.logs / "demo-summary.txt"
         summary.unlink(missing_ok=True)
         os.environ["DUNNING_REPORT_URL"] = f"http://127.0.0.1:{port}"
+        # before the cycle, so that its emails link to this server, not to 8069
+        os.environ["DUNNING_BASE_URL"] = f"http://localhost:{port}"
         rc = project.run_script("summary", DEMO_DB, log, output=summary)
         if rc or not summary.exists():
             raise SetupError(f"the dunning cycle failed (exit {rc}); see {log}")

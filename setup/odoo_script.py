@@ -20,6 +20,11 @@ def summary(env):
     runs = env.get("dunning.run")
     if runs is None or not hasattr(runs, "_cli_demo_summary"):
         return "dunning engine not installed yet"
+    # Links and logos in the cycle's emails point to the server the demo serves
+    if os.environ.get("DUNNING_BASE_URL"):
+        env["ir.config_parameter"].set_param(
+            "web.base.url", os.environ["DUNNING_BASE_URL"]
+        )
     # wkhtmltopdf fetches the letters' stylesheets from the running demo server
     if os.environ.get("DUNNING_REPORT_URL"):
         env["ir.config_parameter"].set_param(
@@ -39,7 +44,8 @@ def uninstall(env):
 def main(action, conf, db, output=""):
     config.parse_config(["-c", conf, "-d", db, "--no-http", "--max-cron-threads=0"])
     registry = Registry(db)
-    with registry.cursor() as cr:
+    # manage_changes: the running server drops its cached parameters too
+    with registry.manage_changes(), registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         text = {"summary": summary, "uninstall": uninstall}[action](env)
     if output:

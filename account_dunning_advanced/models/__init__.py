@@ -34,3 +34,4 @@ from . import dunning_communication_einvoice
 from . import dunning_litigation
 from . import dunning_payment_declaration
 from . import ir_mail_server
+from . import dunning_demo

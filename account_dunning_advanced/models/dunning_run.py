@@ -790,15 +790,3 @@ SELECT (SELECT count(*) FROM dunning_communication WHERE run_id = %(run)s),
             for reason, count in sorted(skipped.items()):
                 lines.append(f"    {reasons.get(reason, reason):<48} {count:>6}")
         return lines
-
-    @api.model
-    def _demo_backfill(self, days_ago):
-        """Demo data: the runs of past weekdays, as the daily cron did them."""
-        company = self.env.ref("base.main_company")
-        today = fields.Date.context_today(self)
-        for days in sorted(days_ago, reverse=True):
-            day = today - timedelta(days=days)
-            while day.weekday() >= 5:
-                day -= timedelta(days=1)
-            self._run_company(company, day, "scheduled", dry_run=False)
-        return True

@@ -10,23 +10,66 @@ BUCKETS = [
     ("3_60", "31-60 Days"),
     ("4_90", "61-90 Days"),
     ("5_older", "Over 90 Days"),
+    ("6_credit", "Credits"),
+]
+
+ITEM_TYPES = [
+    ("invoice", "Invoice"),
+    ("credit_note", "Credit Note"),
+    ("payment", "Unapplied Payment"),
+    ("other", "Other Entry"),
 ]
 
 
 class DunningAgedReceivableReport(models.Model):
     """Open receivable items today (Odoo's own index on unreconciled posted
     items by account serves this view), aged by due date (the accounting date
-    when an item has none), in company currency. Unapplied payments and
-    credit notes count too, negatively, as in the accounting aged balance."""
+    when an item has none). Each item in its own currency and in company
+    currency; the age columns in company currency, so that they add up.
+    Credit notes and unapplied payments (negative open amounts) are in their
+    own "Credits" bucket, whatever their date: they are not receivables
+    falling due but money the customer may apply."""
 
     _name = "dunning.aged.receivable.report"
     _description = "Aged Receivables Analysis"
     _auto = False
     _rec_name = "move_id"
     _order = "date_maturity, id"
+    # flushed before the view is read, so it sees this transaction's changes
+    _depends = {
+        "account.move": [
+            "name",
+            "move_type",
+            "payment_state",
+            "dunning_excluded",
+            "origin_payment_id",
+            "statement_line_id",
+        ],
+        "account.move.line": [
+            "move_id",
+            "account_id",
+            "company_id",
+            "partner_id",
+            "date",
+            "date_maturity",
+            "display_type",
+            "parent_state",
+            "reconciled",
+            "currency_id",
+            "amount_residual",
+            "amount_residual_currency",
+        ],
+        "account.account": ["account_type"],
+        "res.partner": [
+            "commercial_partner_id",
+            "dunning_typology_id",
+            "dunning_collector_id",
+        ],
+    }
 
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
+    company_currency_id = fields.Many2one("res.currency", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     typology_id = fields.Many2one("dunning.typology", readonly=True)
     collector_id = fields.Many2one("res.users", readonly=True)
@@ -36,13 +79,43 @@ class DunningAgedReceivableReport(models.Model):
     date_maturity = fields.Date(string="Due Date", readonly=True)
     days_late = fields.Integer(readonly=True, aggregator="max")
     bucket = fields.Selection(BUCKETS, string="Age", readonly=True)
-    amount_residual = fields.Monetary(string="Amount Due", readonly=True)
-    amount_not_due = fields.Monetary(string="Not Due", readonly=True)
-    amount_1_15 = fields.Monetary(string="1-15", readonly=True)
-    amount_16_30 = fields.Monetary(string="16-30", readonly=True)
-    amount_31_60 = fields.Monetary(string="31-60", readonly=True)
-    amount_61_90 = fields.Monetary(string="61-90", readonly=True)
-    amount_older = fields.Monetary(string="Over 90", readonly=True)
+    item_type = fields.Selection(ITEM_TYPES, string="Type", readonly=True)
+    amount_residual_currency = fields.Monetary(
+        string="Amount Due in Currency",
+        currency_field="currency_id",
+        readonly=True,
+        help="Open amount in the currency of the invoice or payment.",
+    )
+    amount_residual = fields.Monetary(
+        string="Amount Due",
+        currency_field="company_currency_id",
+        readonly=True,
+        help="Open amount in company currency.",
+    )
+    amount_not_due = fields.Monetary(
+        string="Not Due", currency_field="company_currency_id", readonly=True
+    )
+    amount_1_15 = fields.Monetary(
+        string="1-15", currency_field="company_currency_id", readonly=True
+    )
+    amount_16_30 = fields.Monetary(
+        string="16-30", currency_field="company_currency_id", readonly=True
+    )
+    amount_31_60 = fields.Monetary(
+        string="31-60", currency_field="company_currency_id", readonly=True
+    )
+    amount_61_90 = fields.Monetary(
+        string="61-90", currency_field="company_currency_id", readonly=True
+    )
+    amount_older = fields.Monetary(
+        string="Over 90", currency_field="company_currency_id", readonly=True
+    )
+    amount_credit = fields.Monetary(
+        string="Credits",
+        currency_field="company_currency_id",
+        readonly=True,
+        help="Credit notes and payments not yet applied to an invoice.",
+    )
 
     @property
     def _table_query(self):
@@ -52,14 +125,21 @@ class DunningAgedReceivableReport(models.Model):
         return SQL(
             """
             SELECT a.id, a.id AS move_line_id, a.company_id,
-                   company.currency_id, a.partner_id, a.move_id, a.date,
+                   a.currency_id, company.currency_id AS company_currency_id,
+                   a.partner_id, a.move_id, a.date,
                    a.date_maturity, GREATEST(a.days_late, 0) AS days_late,
                    a.bucket,
+                   CASE WHEN a.move_type IN ('out_invoice', 'out_receipt')
+                            THEN 'invoice'
+                        WHEN a.move_type = 'out_refund' THEN 'credit_note'
+                        WHEN move.origin_payment_id IS NOT NULL
+                          OR move.statement_line_id IS NOT NULL THEN 'payment'
+                        ELSE 'other' END AS item_type,
                    (cp.dunning_typology_id ->> a.company_id::text)::int
                        AS typology_id,
                    (cp.dunning_collector_id ->> a.company_id::text)::int
                        AS collector_id,
-                   a.amount_residual,
+                   a.amount_residual, a.amount_residual_currency,
                    CASE WHEN a.bucket = '0_not_due' THEN a.amount_residual
                         ELSE 0 END AS amount_not_due,
                    CASE WHEN a.bucket = '1_15' THEN a.amount_residual
@@ -71,7 +151,9 @@ class DunningAgedReceivableReport(models.Model):
                    CASE WHEN a.bucket = '4_90' THEN a.amount_residual
                         ELSE 0 END AS amount_61_90,
                    CASE WHEN a.bucket = '5_older' THEN a.amount_residual
-                        ELSE 0 END AS amount_older
+                        ELSE 0 END AS amount_older,
+                   CASE WHEN a.bucket = '6_credit' THEN a.amount_residual
+                        ELSE 0 END AS amount_credit
             """
         )
 
@@ -83,7 +165,8 @@ class DunningAgedReceivableReport(models.Model):
             """
               FROM (
                 SELECT oi.*,
-                       CASE WHEN oi.days_late <= 0 THEN '0_not_due'
+                       CASE WHEN oi.amount_residual < 0 THEN '6_credit'
+                            WHEN oi.days_late <= 0 THEN '0_not_due'
                             WHEN oi.days_late <= 15 THEN '1_15'
                             WHEN oi.days_late <= 30 THEN '2_30'
                             WHEN oi.days_late <= 60 THEN '3_60'
@@ -96,6 +179,7 @@ class DunningAgedReceivableReport(models.Model):
                       FROM (%(open_items)s) item
                   ) oi
               ) a
+              JOIN account_move move ON move.id = a.move_id
               JOIN res_partner cp ON cp.id = a.partner_id
               JOIN res_company company ON company.id = a.company_id
             """,

@@ -1,16 +1,23 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 
 class DunningKpiReport(models.Model):
-    """Collection KPIs per company and month, company currency.
+    """Collection KPIs per company and month, in company currency, from the
+    company's first month with activity to the current month (never a future
+    one). Every ratio is stored as a numerator and a denominator that add up,
+    so a quarter, a year or the whole shows the formula applied to its sums
+    (see readme/USAGE.md, "Reports"):
 
-    * DSO, simple method: average month-end receivable balance / credit sales
-      of the period x days of the period (for one month: balance at month end
-      / sales of the month x days of the month). Credit sales: customer
-      invoices minus credit notes, tax included (receivables include tax).
+    * DSO: receivable balance-days / credit sales. A month's balance-days are
+      its month-end receivable balance x its days (days elapsed for the
+      current month), so the whole's DSO is its day-weighted average balance
+      / its credit sales x its days. Credit sales: customer invoices minus
+      credit notes, tax included (receivables include tax).
     * Average payment delay: days late (payment date - due date, at least 0)
       of the invoice instalments fully paid in the month, amount-weighted.
     * Recovery rate: of the invoice instalments falling due in the month, the
@@ -19,6 +26,9 @@ class DunningKpiReport(models.Model):
       in the month, dated up to their payment / number of these instalments.
     * Promises: promises to pay due in the month, kept; disputes opened and
       resolved (resolved, rejected or settled by credit note) in the month.
+
+    A ratio without denominator (no sales, no payment) is undefined: blank in
+    the pivot, not 0.
     """
 
     _name = "dunning.kpi.report"
@@ -27,6 +37,34 @@ class DunningKpiReport(models.Model):
     _auto = False
     _rec_name = "month"
     _order = "month desc, company_id"
+    # flushed before the view is read, so it sees this transaction's changes
+    _depends = {
+        "account.move": [
+            "state",
+            "move_type",
+            "company_id",
+            "invoice_date",
+            "amount_total_signed",
+        ],
+        "account.move.line": [
+            "move_id",
+            "account_id",
+            "company_id",
+            "date",
+            "date_maturity",
+            "display_type",
+            "parent_state",
+            "reconciled",
+            "balance",
+            "amount_residual",
+        ],
+        "account.account": ["account_type"],
+        "account.partial.reconcile": ["debit_move_id", "max_date"],
+        "dunning.communication": ["state", "date"],
+        "dunning.communication.line": ["communication_id", "move_line_id"],
+        "dunning.promise": ["company_id", "date", "state"],
+        "dunning.dispute": ["company_id", "open_date", "resolution_date", "state"],
+    }
 
     month = fields.Date(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -35,6 +73,9 @@ class DunningKpiReport(models.Model):
     credit_sales = fields.Monetary(readonly=True)
     receivable_balance = fields.Monetary(
         string="Month-End Receivables", readonly=True, aggregator="avg"
+    )
+    receivable_days = fields.Float(
+        string="Receivable Balance-Days", readonly=True, digits=(16, 2)
     )
     dso = fields.Float(string="DSO (days)", readonly=True, aggregator="avg")
     paid_count = fields.Integer(string="Instalments Paid", readonly=True)
@@ -69,127 +110,221 @@ class DunningKpiReport(models.Model):
             "recovery_rate": ("collected_amount", "due_amount", 100.0),
             "reminders_per_paid": ("reminder_count", "paid_count", 1.0),
             "promise_kept_rate": ("promise_kept", "promise_count", 100.0),
-            "dso": ("receivable_balance", "credit_sales", 1.0),
+            "dso": ("receivable_days", "credit_sales", 1.0),
         }
 
-    @api.model
-    def _ratio_value(self, group, ratio, numerator, denominator, factor):
-        value = super()._ratio_value(group, ratio, numerator, denominator, factor)
-        if ratio == "dso":
-            # Average balance / sales of the whole group x its days.
-            days = group.get("period_days") or 0
-            return value * days if (group.get(denominator) or 0) > 0 else 0.0
-        return value
-
-    @api.model
-    def read_group(
-        self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True
-    ):
-        names = {spec.split(":")[0].strip() for spec in fields}
-        if "dso" in names and "period_days" not in names:
-            fields = list(fields) + ["period_days"]
-        return super().read_group(domain, fields, groupby, offset, limit, orderby, lazy)
+    # -- SQL ---------------------------------------------------------------------
 
     @property
     def _table_query(self):
         return SQL(
+            "%s %s %s %s %s",
+            self._with(),
+            self._select(),
+            self._from(),
+            self._where(),
+            self._group_by(),
+        )
+
+    def _with(self):
+        """The events, read once for the month series and the figures."""
+        return SQL("WITH events AS (%s)", self._events())
+
+    def _this_month(self):
+        return fields.Date.context_today(self).replace(day=1)
+
+    def _period_days(self):
+        """Days of the month ``m.month``; for the current month, the days
+        elapsed, today included."""
+        today = fields.Date.context_today(self)
+        return SQL(
+            "(LEAST((m.month + INTERVAL '1 month')::date, %s::date) - m.month)",
+            today + relativedelta(days=1),
+        )
+
+    def _select(self):
+        balance = SQL(
+            "SUM(COALESCE(SUM(e.receivable_move), 0)) OVER ("
+            "PARTITION BY m.company_id ORDER BY m.month)"
+        )
+        days = self._period_days()
+        return SQL(
             """
-            WITH events AS (
-                SELECT am.company_id,
-                       date_trunc('month', am.invoice_date)::date AS month,
-                       am.amount_total_signed AS credit_sales,
-                       0 AS receivable_move, 0 AS paid_count, 0 AS paid_amount,
-                       0 AS paid_delay_amount, 0 AS reminder_count,
-                       0 AS due_amount, 0 AS collected_amount,
-                       0 AS promise_count, 0 AS promise_kept,
-                       0 AS dispute_opened, 0 AS dispute_resolved
-                  FROM account_move am
-                 WHERE am.state = 'posted'
-                   AND am.move_type IN ('out_invoice', 'out_refund')
-                UNION ALL
-                SELECT aml.company_id, date_trunc('month', aml.date)::date,
-                       0, aml.balance, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-                  FROM account_move_line aml
-                  JOIN account_account aa ON aa.id = aml.account_id
-                 WHERE aa.account_type = 'asset_receivable'
-                   AND aml.parent_state = 'posted'
-                UNION ALL
-                SELECT company_id, date_trunc('month', paid_date)::date,
-                       0, 0, 1, balance,
-                       balance * GREATEST(paid_date - date_maturity, 0),
-                       reminders, 0, 0, 0, 0, 0, 0
-                  FROM (%(paid_items)s) paid
-                UNION ALL
-                SELECT aml.company_id, date_trunc('month', aml.date_maturity)::date,
-                       0, 0, 0, 0, 0, 0, aml.balance,
-                       aml.balance - aml.amount_residual, 0, 0, 0, 0
-                  FROM account_move_line aml
-                  JOIN account_move am ON am.id = aml.move_id
-                 WHERE aml.display_type = 'payment_term'
-                   AND aml.parent_state = 'posted'
-                   AND am.move_type = 'out_invoice' AND aml.balance > 0
-                UNION ALL
-                %(promises)s
-                UNION ALL
-                %(disputes)s
-            ),
-            monthly AS (
-                SELECT company_id, month,
-                       SUM(credit_sales) AS credit_sales,
-                       SUM(receivable_move) AS receivable_move,
-                       SUM(paid_count) AS paid_count,
-                       SUM(paid_amount) AS paid_amount,
-                       SUM(paid_delay_amount) AS paid_delay_amount,
-                       SUM(reminder_count) AS reminder_count,
-                       SUM(due_amount) AS due_amount,
-                       SUM(collected_amount) AS collected_amount,
-                       SUM(promise_count) AS promise_count,
-                       SUM(promise_kept) AS promise_kept,
-                       SUM(dispute_opened) AS dispute_opened,
-                       SUM(dispute_resolved) AS dispute_resolved
-                  FROM events
-                 WHERE month IS NOT NULL
-                 GROUP BY company_id, month
-            ),
-            balances AS (
-                SELECT m.*,
-                       SUM(m.receivable_move) OVER (
-                           PARTITION BY m.company_id ORDER BY m.month
-                       ) AS receivable_balance,
-                       ((m.month + INTERVAL '1 month')::date - m.month) AS period_days
-                  FROM monthly m
-            )
-            SELECT (b.company_id * 100000
-                    + EXTRACT(YEAR FROM b.month) * 12
-                    + EXTRACT(MONTH FROM b.month))::int AS id,
-                   b.month, b.company_id, company.currency_id, b.period_days,
-                   b.credit_sales, b.receivable_balance,
-                   CASE WHEN b.credit_sales > 0
-                        THEN b.receivable_balance / b.credit_sales * b.period_days
-                        ELSE 0 END AS dso,
-                   b.paid_count, b.paid_amount, b.paid_delay_amount,
-                   CASE WHEN b.paid_amount > 0
-                        THEN b.paid_delay_amount / b.paid_amount
-                        ELSE 0 END AS avg_payment_delay,
-                   b.due_amount, b.collected_amount,
-                   CASE WHEN b.due_amount > 0
-                        THEN 100.0 * b.collected_amount / b.due_amount
-                        ELSE 0 END AS recovery_rate,
-                   b.reminder_count,
-                   CASE WHEN b.paid_count > 0
-                        THEN b.reminder_count::numeric / b.paid_count
-                        ELSE 0 END AS reminders_per_paid,
-                   b.promise_count, b.promise_kept,
-                   CASE WHEN b.promise_count > 0
-                        THEN 100.0 * b.promise_kept / b.promise_count
-                        ELSE 0 END AS promise_kept_rate,
-                   b.dispute_opened, b.dispute_resolved
-              FROM balances b
-              JOIN res_company company ON company.id = b.company_id
+            SELECT (m.company_id * 100000
+                    + EXTRACT(YEAR FROM m.month) * 12
+                    + EXTRACT(MONTH FROM m.month))::int AS id,
+                   m.month, m.company_id, company.currency_id,
+                   %(days)s AS period_days,
+                   COALESCE(SUM(e.credit_sales), 0) AS credit_sales,
+                   %(balance)s AS receivable_balance,
+                   %(balance)s * %(days)s AS receivable_days,
+                   CASE WHEN SUM(e.credit_sales) > 0
+                        THEN %(balance)s * %(days)s / SUM(e.credit_sales)
+                        END AS dso,
+                   COALESCE(SUM(e.paid_count), 0) AS paid_count,
+                   COALESCE(SUM(e.paid_amount), 0) AS paid_amount,
+                   COALESCE(SUM(e.paid_delay_amount), 0) AS paid_delay_amount,
+                   CASE WHEN SUM(e.paid_amount) > 0
+                        THEN SUM(e.paid_delay_amount) / SUM(e.paid_amount)
+                        END AS avg_payment_delay,
+                   COALESCE(SUM(e.due_amount), 0) AS due_amount,
+                   COALESCE(SUM(e.collected_amount), 0) AS collected_amount,
+                   CASE WHEN SUM(e.due_amount) > 0
+                        THEN 100.0 * SUM(e.collected_amount) / SUM(e.due_amount)
+                        END AS recovery_rate,
+                   COALESCE(SUM(e.reminder_count), 0) AS reminder_count,
+                   CASE WHEN SUM(e.paid_count) > 0
+                        THEN SUM(e.reminder_count)::numeric / SUM(e.paid_count)
+                        END AS reminders_per_paid,
+                   COALESCE(SUM(e.promise_count), 0) AS promise_count,
+                   COALESCE(SUM(e.promise_kept), 0) AS promise_kept,
+                   CASE WHEN SUM(e.promise_count) > 0
+                        THEN 100.0 * SUM(e.promise_kept) / SUM(e.promise_count)
+                        END AS promise_kept_rate,
+                   COALESCE(SUM(e.dispute_opened), 0) AS dispute_opened,
+                   COALESCE(SUM(e.dispute_resolved), 0) AS dispute_resolved
             """,
-            paid_items=self._paid_items_query(),
-            promises=self._promises_query(),
-            disputes=self._disputes_query(),
+            days=days,
+            balance=balance,
+        )
+
+    def _from(self):
+        """Every month of each company, from its first event to the current
+        month (months without events carry the balance over), and the month's
+        events."""
+        return SQL(
+            """
+              FROM (
+                SELECT ev.company_id,
+                       generate_series(
+                           MIN(ev.month),
+                           GREATEST(MAX(ev.month), %(this_month)s::date),
+                           INTERVAL '1 month'
+                       )::date AS month
+                  FROM events ev
+                 WHERE ev.month IS NOT NULL
+                 GROUP BY ev.company_id
+              ) m
+              JOIN res_company company ON company.id = m.company_id
+              LEFT JOIN events e
+                     ON e.company_id = m.company_id AND e.month = m.month
+            """,
+            this_month=self._this_month(),
+        )
+
+    def _where(self):
+        return SQL("WHERE m.month <= %s::date", self._this_month())
+
+    def _group_by(self):
+        return SQL("GROUP BY m.company_id, m.month, company.currency_id")
+
+    def _event_columns(self):
+        """The measures an event adds to its month, in the order of every
+        event query's columns after ``company_id, month``."""
+        return [
+            "credit_sales",
+            "receivable_move",
+            "paid_count",
+            "paid_amount",
+            "paid_delay_amount",
+            "reminder_count",
+            "due_amount",
+            "collected_amount",
+            "promise_count",
+            "promise_kept",
+            "dispute_opened",
+            "dispute_resolved",
+        ]
+
+    def _event(self, month, source, where=None, **measures):
+        """One event query: ``company_id``, ``month`` (the month of the date
+        expression ``month``), then every measure of _event_columns (0 unless
+        given as an SQL expression)."""
+        unknown = set(measures) - set(self._event_columns())
+        assert not unknown, unknown
+        columns = [
+            SQL("%s AS %s", measures.get(name, SQL("0")), SQL.identifier(name))
+            for name in self._event_columns()
+        ]
+        return SQL(
+            "SELECT company_id, date_trunc('month', %s)::date AS month, %s "
+            "FROM %s %s",
+            month,
+            SQL(", ").join(columns),
+            source,
+            SQL("WHERE %s", where) if where else SQL(),
+        )
+
+    def _events(self):
+        """Every dated fact a figure counts, one row each."""
+        return SQL(" UNION ALL ").join(self._event_queries())
+
+    def _event_queries(self):
+        return [
+            self._event(
+                SQL("invoice_date"),
+                SQL("account_move"),
+                SQL("state = 'posted' AND move_type IN ('out_invoice', 'out_refund')"),
+                credit_sales=SQL("amount_total_signed"),
+            ),
+            self._event(
+                SQL("date"),
+                SQL(
+                    "(SELECT aml.company_id, aml.date, aml.balance"
+                    " FROM account_move_line aml"
+                    " JOIN account_account aa ON aa.id = aml.account_id"
+                    " WHERE aa.account_type = 'asset_receivable'"
+                    " AND aml.parent_state = 'posted') receivable"
+                ),
+                receivable_move=SQL("balance"),
+            ),
+            self._event(
+                SQL("paid_date"),
+                SQL("(%s) paid", self._paid_items_query()),
+                paid_count=SQL("1"),
+                paid_amount=SQL("balance"),
+                paid_delay_amount=SQL(
+                    "balance * GREATEST(paid_date - date_maturity, 0)"
+                ),
+                reminder_count=SQL("reminders"),
+            ),
+            self._event(
+                SQL("date_maturity"),
+                SQL("(%s) due", self._instalments_query()),
+                due_amount=SQL("balance"),
+                collected_amount=SQL("balance - amount_residual"),
+            ),
+            self._event(
+                SQL("date"),
+                SQL("dunning_promise"),
+                SQL("state NOT IN ('cancelled', 'rejected')"),
+                promise_count=SQL("1"),
+                promise_kept=SQL("CASE WHEN state = 'kept' THEN 1 ELSE 0 END"),
+            ),
+            self._event(
+                SQL("open_date"),
+                SQL("dunning_dispute"),
+                dispute_opened=SQL("1"),
+            ),
+            self._event(
+                SQL("resolution_date"),
+                SQL("dunning_dispute"),
+                SQL("state != 'open' AND resolution_date IS NOT NULL"),
+                dispute_resolved=SQL("1"),
+            ),
+        ]
+
+    def _instalments_query(self):
+        """The instalments (payment-term lines) of posted customer invoices."""
+        return SQL(
+            """
+            SELECT aml.id, aml.company_id, aml.balance, aml.amount_residual,
+                   aml.date_maturity, aml.reconciled
+              FROM account_move_line aml
+              JOIN account_move am ON am.id = aml.move_id
+             WHERE aml.display_type = 'payment_term' AND aml.parent_state = 'posted'
+               AND am.move_type = 'out_invoice' AND aml.balance > 0
+            """
         )
 
     def _paid_items_query(self):
@@ -197,44 +332,17 @@ class DunningKpiReport(models.Model):
         partial reconciliation) and their sent reminders up to that date."""
         return SQL(
             """
-            SELECT aml.company_id, aml.balance, aml.date_maturity, pay.paid_date,
+            SELECT inst.company_id, inst.balance, inst.date_maturity, pay.paid_date,
                    (SELECT COUNT(*)
                       FROM dunning_communication_line dcl
                       JOIN dunning_communication dc ON dc.id = dcl.communication_id
-                     WHERE dcl.move_line_id = aml.id AND dc.state = 'sent'
+                     WHERE dcl.move_line_id = inst.id AND dc.state = 'sent'
                        AND dc.date <= pay.paid_date) AS reminders
-              FROM account_move_line aml
-              JOIN account_move am ON am.id = aml.move_id
+              FROM (%s) inst
               JOIN (SELECT debit_move_id, MAX(max_date) AS paid_date
                       FROM account_partial_reconcile
-                     GROUP BY debit_move_id) pay ON pay.debit_move_id = aml.id
-             WHERE aml.display_type = 'payment_term' AND aml.parent_state = 'posted'
-               AND am.move_type = 'out_invoice' AND aml.balance > 0
-               AND aml.reconciled
-            """
-        )
-
-    def _promises_query(self):
-        return SQL(
-            """
-            SELECT company_id, date_trunc('month', date)::date,
-                   0, 0, 0, 0, 0, 0, 0, 0, 1,
-                   CASE WHEN state = 'kept' THEN 1 ELSE 0 END, 0, 0
-              FROM dunning_promise
-             WHERE state NOT IN ('cancelled', 'rejected')
-            """
-        )
-
-    def _disputes_query(self):
-        return SQL(
-            """
-            SELECT company_id, date_trunc('month', open_date)::date,
-                   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0
-              FROM dunning_dispute
-            UNION ALL
-            SELECT company_id, date_trunc('month', resolution_date)::date,
-                   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
-              FROM dunning_dispute
-             WHERE state != 'open' AND resolution_date IS NOT NULL
-            """
+                     GROUP BY debit_move_id) pay ON pay.debit_move_id = inst.id
+             WHERE inst.reconciled
+            """,
+            self._instalments_query(),
         )

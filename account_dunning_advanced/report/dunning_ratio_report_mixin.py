@@ -5,7 +5,10 @@ from odoo import api, models
 
 class DunningRatioReportMixin(models.AbstractModel):
     """Ratios of an analysis view recomputed from the group's sums, so a
-    pivot shows the true rate of a group and not an average of row rates."""
+    pivot shows the true rate of a group (sum of numerators / sum of
+    denominators) and not a sum or an average of row rates. A group without
+    denominator has no rate: False, shown blank, rather than a 0 that reads
+    as a figure."""
 
     _name = "dunning.ratio.report.mixin"
     _description = "Dunning Analysis Ratios"
@@ -18,7 +21,7 @@ class DunningRatioReportMixin(models.AbstractModel):
     @api.model
     def _ratio_value(self, group, ratio, numerator, denominator, factor):
         den = group.get(denominator)
-        return factor * (group.get(numerator) or 0.0) / den if den else 0.0
+        return factor * (group.get(numerator) or 0.0) / den if den else False
 
     @api.model
     def read_group(

@@ -1,0 +1,184 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .reporting_common import DunningReportingCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-06-15")
+class TestDunningReportFigures(DunningReportingCommon):
+    """Each figure of the analysis reports on known data, per month and for
+    the whole, as defined in readme/USAGE.md ("Reports")."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.eur = cls.setup_other_currency("EUR")  # 2 EUR per company unit
+        cls.customer = cls._customer("Figures SA")
+        # Paid 10 days late, after one reminder.
+        cls.inv_1 = cls._invoice(cls.customer, 1000, "2026-03-10", "2026-04-09")
+        cls._remind(cls.inv_1, "2026-04-12")
+        cls._pay(cls.inv_1, 1000, "2026-04-19")
+        # Open, overdue since May.
+        cls.inv_2 = cls._invoice(cls.customer, 600, "2026-04-05", "2026-05-05")
+        # Falls due next month.
+        cls.inv_3 = cls._invoice(cls.customer, 400, "2026-06-01", "2026-07-01")
+        # A promise for next month.
+        cls.env["dunning.promise"].create(
+            {
+                "partner_id": cls.customer.id,
+                "company_id": cls.company.id,
+                "date": "2026-08-10",
+                "amount": 600,
+            }
+        )
+
+    def _kpis(self, fields, groupby):
+        return self.env["dunning.kpi.report"].read_group(
+            [("company_id", "=", self.company.id)], fields, groupby, lazy=False
+        )
+
+    def test_months_up_to_today_only(self):
+        rows = self.env["dunning.kpi.report"].search(
+            [("company_id", "=", self.company.id)], order="month"
+        )
+        # May has no event but a balance; nothing after June, although an
+        # instalment and a promise fall due later.
+        self.assertEqual(
+            [str(m) for m in rows.mapped("month")],
+            ["2026-03-01", "2026-04-01", "2026-05-01", "2026-06-01"],
+        )
+        self.assertEqual(
+            rows.mapped("receivable_balance"), [1000.0, 600.0, 600.0, 1000.0]
+        )
+        # The current month counts its days so far.
+        self.assertEqual(rows.mapped("period_days"), [31, 30, 31, 15])
+
+    def test_dso_of_the_whole_is_the_formula_on_the_whole(self):
+        fields = ["dso", "credit_sales", "receivable_balance"]
+        months = self._kpis(fields, ["month:month"])
+        self.assertEqual(
+            [g["dso"] for g in months], [31.0, 30.0, False, 1000 * 15 / 400]
+        )
+        [whole] = self._kpis(fields, [])
+        # Balance-days 1000x31 + 600x30 + 600x31 + 1000x15 over sales 2000:
+        # neither the sum (98.5) nor the mean (32.83) of the months.
+        self.assertAlmostEqual(whole["dso"], 82600 / 2000)
+        self.assertEqual(whole["credit_sales"], 2000.0)
+
+    def test_recovery_delay_and_reminders(self):
+        fields = ["recovery_rate", "avg_payment_delay", "reminders_per_paid"]
+        march, april, may, june = self._kpis(fields, ["month:month"])
+        self.assertEqual([april[f] for f in fields], [100.0, 10.0, 1.0])
+        # 600 fell due in May, nothing collected, nothing paid in May.
+        self.assertEqual([may[f] for f in fields], [0.0, False, False])
+        # Nothing falls due in March nor June (so far): no rate, not 0 %.
+        self.assertEqual([march[f] for f in fields], [False] * 3)
+        self.assertEqual([june[f] for f in fields], [False] * 3)
+        [whole] = self._kpis(fields, [])
+        # 1000 collected of 1600 fallen due; the 400 due in July not yet.
+        self.assertAlmostEqual(whole["recovery_rate"], 62.5)
+        self.assertAlmostEqual(whole["avg_payment_delay"], 10.0)
+        self.assertAlmostEqual(whole["reminders_per_paid"], 1.0)
+
+    def test_aged_receivables_currencies_and_credits(self):
+        customer = self._customer("Aged GmbH")
+        eur_invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "currency_id": self.eur.id,
+                "invoice_date": "2026-05-01",
+                "invoice_date_due": "2026-05-31",
+                "invoice_payment_term_id": False,
+                "invoice_line_ids": [
+                    Command.create(
+                        {"name": "Service", "price_unit": 600, "tax_ids": []}
+                    )
+                ],
+            }
+        )
+        eur_invoice.action_post()
+        not_due = self._invoice(customer, 500, "2026-06-10", "2026-06-30")
+        refund = self._invoice(
+            customer, 150, "2026-06-10", "2026-06-10", move_type="out_refund"
+        )
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": customer.id,
+                "amount": 80,
+                "date": "2026-06-12",
+            }
+        )
+        payment.action_post()
+        Report = self.env["dunning.aged.receivable.report"]
+        domain = [("partner_id", "=", customer.id)]
+        rows = Report.search(domain, order="amount_residual desc")
+        company_currency = self.company.currency_id
+        self.assertRecordValues(
+            rows,
+            [
+                {
+                    "move_id": not_due.id,
+                    "item_type": "invoice",
+                    "bucket": "0_not_due",
+                    "currency_id": company_currency.id,
+                    "company_currency_id": company_currency.id,
+                    "amount_residual_currency": 500.0,
+                    "amount_residual": 500.0,
+                    "amount_not_due": 500.0,
+                    "amount_credit": 0.0,
+                },
+                {
+                    "move_id": eur_invoice.id,
+                    "item_type": "invoice",
+                    "bucket": "1_15",
+                    "currency_id": self.eur.id,
+                    "company_currency_id": company_currency.id,
+                    "amount_residual_currency": 600.0,
+                    "amount_residual": 300.0,
+                    "amount_not_due": 0.0,
+                    "amount_credit": 0.0,
+                },
+                {
+                    "move_id": payment.move_id.id,
+                    "item_type": "payment",
+                    "bucket": "6_credit",
+                    "currency_id": company_currency.id,
+                    "company_currency_id": company_currency.id,
+                    "amount_residual_currency": -80.0,
+                    "amount_residual": -80.0,
+                    "amount_not_due": 0.0,
+                    "amount_credit": -80.0,
+                },
+                {
+                    "move_id": refund.id,
+                    "item_type": "credit_note",
+                    "bucket": "6_credit",
+                    "currency_id": company_currency.id,
+                    "company_currency_id": company_currency.id,
+                    "amount_residual_currency": -150.0,
+                    "amount_residual": -150.0,
+                    "amount_not_due": 0.0,
+                    "amount_credit": -150.0,
+                },
+            ],
+        )
+        groups = Report.read_group(domain, ["amount_residual"], ["bucket"])
+        self.assertEqual(
+            {g["bucket"]: g["amount_residual"] for g in groups},
+            {"0_not_due": 500.0, "1_15": 300.0, "6_credit": -230.0},
+        )
+        by_currency = Report.read_group(
+            domain, ["amount_residual_currency"], ["currency_id"]
+        )
+        self.assertEqual(
+            {g["currency_id"][0]: g["amount_residual_currency"] for g in by_currency},
+            {company_currency.id: 270.0, self.eur.id: 600.0},
+        )
