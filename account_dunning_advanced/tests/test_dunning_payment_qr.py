@@ -24,7 +24,8 @@ class TestDunningPaymentQr(DunningDispatchCommon):
         comm = self._communication(self.customer_fr, "friendly", moves=eur_invoice)
         mail = comm._dispatch_email()
         self.assertIn("/report/barcode/", str(mail.body_html))
-        self.assertIn('alt="QR code"', str(mail.body_html))
+        # a French customer: the image's text is French too
+        self.assertIn('alt="Code QR"', str(mail.body_html))
         letter = self._letter_html(comm)
         self.assertIn("data:image/png;base64,", letter)
 
