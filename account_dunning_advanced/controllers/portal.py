@@ -122,7 +122,7 @@ class DunningCustomerPortal(DunningChannelPreference):
         reasons = env["dunning.dispute.reason"].search(
             [("company_id", "in", [False, company.id])]
         )
-        payable = [item for item in items if not item["hold"]]
+        payable = self._payable(items)
         currencies = {item["currency"] for item in payable}
         return {
             "partner": partner,
@@ -132,6 +132,7 @@ class DunningCustomerPortal(DunningChannelPreference):
             "items": items,
             "totals": self._totals(items, partner, company),
             "pay_all": len(payable) > 1 and len(currencies) == 1,
+            "pay_all_currencies": len(currencies) > 1,
             "promise_until": customer.get("promise_until"),
             "today": today,
             "promise_min": promise_min,
@@ -209,6 +210,11 @@ class DunningCustomerPortal(DunningChannelPreference):
     # ------------------------------------------------------------------
     # Documents and payment
     # ------------------------------------------------------------------
+    def _payable(self, items):
+        """The items the customer may pay online: not held back (dispute,
+        declared payment...)."""
+        return [item for item in items if not item["hold"]]
+
     def _own_item(self, items, move_id):
         """The open item of invoice ``move_id`` on the page, else None: an id
         of another customer or company is unknown here."""
@@ -250,7 +256,7 @@ class DunningCustomerPortal(DunningChannelPreference):
         if not partner:
             return self._invalid()
         items, _customer = self._open_items(partner, company)
-        payable = [item for item in items if not item["hold"]]
+        payable = self._payable(items)
         if move_id is not None:
             item = self._own_item(items, move_id)
             if not item:
@@ -275,7 +281,7 @@ class DunningCustomerPortal(DunningChannelPreference):
                         "The invoices are in several currencies: pay them one by one."
                     ),
                 )
-            url = self._payment_link(partner, company, payable)
+            url = self._payment_link(partner, company, payable, token)
             targets = payable
         self._register(
             partner,
@@ -288,9 +294,11 @@ class DunningCustomerPortal(DunningChannelPreference):
         )
         return request.redirect(url)
 
-    def _payment_link(self, partner, company, items):
-        """Odoo's payment link (as ``payment.link.wizard`` makes them) for
-        the total of ``items``, all in one currency."""
+    def _payment_link(self, partner, company, items, token):
+        """Odoo's payment form (as ``payment.link.wizard`` links to it) for
+        the total of ``items``, all in one currency; ``dunning_token`` makes
+        the form create the transaction through our route, linked to the
+        invoices (see ``controllers/payment.py``)."""
         currency = items[0]["currency"]
         amount = currency.round(sum(item["amount"] for item in items))
         params = {
@@ -302,6 +310,7 @@ class DunningCustomerPortal(DunningChannelPreference):
             "access_token": payment_utils.generate_access_token(
                 partner.id, amount, currency.id
             ),
+            "dunning_token": token,
         }
         return f"/payment/pay?{urlencode(params)}"
 

@@ -44,3 +44,4 @@ from . import test_dunning_litigation
 from . import test_dunning_einvoice_rpc
 from . import test_dunning_customer_portal
 from . import test_dunning_deliverability
+from . import test_dunning_pay_all
