@@ -1,6 +1,8 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import io
 import logging
+import re
 import time
 import uuid
 from collections import defaultdict
@@ -16,7 +18,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, formataddr, hash_sign, html2plaintext
 from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.misc import format_amount, format_date, formatLang
-from odoo.tools.pdf import merge_pdf
+from odoo.tools.pdf import PdfReader, PdfWriter, merge_pdf
 
 from odoo.addons.phone_validation.tools import phone_validation
 
@@ -72,6 +74,9 @@ RENDER_MEMO_KEY = "account_dunning_advanced.render_values"
 
 LETTER_REPORT = "account_dunning_advanced.action_report_dunning_letter"
 LETTER_PREVIEW_REPORT = "account_dunning_advanced.action_report_dunning_letter_preview"
+# the same letters, several in one document (one wkhtmltopdf call), each
+# from the top of a new page and headed by its reminder's reference
+LETTER_BATCH_REPORT = "account_dunning_advanced.action_report_dunning_letter_batch"
 
 DOCUMENTS_CRON = "account_dunning_advanced.ir_cron_dunning_documents"
 
@@ -79,16 +84,12 @@ CHANNEL_STATES = [("pending", "Pending"), ("done", "Done"), ("failed", "Failed")
 
 # letters rendered per report call by the letter queue (ir.config_parameter)
 LETTER_BATCH_PARAM = "account_dunning_advanced.letter_batch_size"
-DEFAULT_LETTER_BATCH = 10
+DEFAULT_LETTER_BATCH = 20
 # letters the queue renders at the same time (ir.config_parameter); one
 # until concurrent rendering is proven on a prefork server's cron worker
 LETTER_WORKERS_PARAM = "account_dunning_advanced.letter_workers"
 DEFAULT_LETTER_WORKERS = 1
 MAX_LETTER_ATTEMPTS = 3
-# reports whose multi-letter render this process saw fail while single
-# letters render (Debian's wkhtmltopdf, built on unpatched Qt, writes an empty
-# PDF for several documents): not tried again until the server restarts
-_NO_BATCH_REPORTS = set()
 # a dispatch of at most this many reminders outside the scheduled action (a
 # user approving or sending a few) produces their letters and invoice PDFs at
 # once; larger ones leave them to the queue
@@ -1774,41 +1775,35 @@ SELECT line.id,
 
     def _dunning_render_letter_group(self, report, deadline=None):
         """({communication: attachment or (content, mimetype)}, {communication:
-        error}) for the letters of ``self`` with ``report``. When the report
-        stores one attachment per record (its ``attachment`` name), Odoo
-        splits a multi-letter PDF itself: one wkhtmltopdf call for all. When
-        it cannot (a wkhtmltopdf without outlines and a letter of several
-        pages), one call per letter."""
+        error}) for the letters of ``self`` with ``report``. The addon's own
+        letter is rendered in batches, several letters per wkhtmltopdf call
+        (``_dunning_render_letter_batch``); the letters of a batch that fails
+        or cannot be cut with certainty, and those of another report, one per
+        call, so that one bad letter fails alone. Nothing new is started
+        after ``deadline``."""
+        rendered = {}
+        if len(self) > 1 and report == self._dunning_ref(LETTER_REPORT):
+            size = self._dunning_letter_batch_size()
+            for start in range(0, len(self), size):
+                batch = self[start : start + size]
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+                if len(batch) > 1:
+                    rendered.update(batch._dunning_render_letter_batch())
+        todo = self.filtered(lambda c: c not in rendered)
+        done, errors = todo._dunning_render_one_by_one(report, deadline)
+        rendered.update(done)
+        return rendered, errors
+
+    def _dunning_render_one_by_one(self, report, deadline=None):
+        """({communication: attachment or (content, mimetype)}, {communication:
+        error}) of the letters of ``self``, one wkhtmltopdf call each (several
+        at a time with ``_dunning_letter_workers``)."""
         rendered, errors = {}, {}
-        batch = (
-            len(self) > 1 and report.attachment and report.id not in _NO_BATCH_REPORTS
-        )
-        if batch:
-            try:
-                with self.env.cr.savepoint():
-                    _content, report_type = self._dunning_render_pdf(report, self.ids)
-            except Exception:  # noqa: BLE001 - rendered one by one below
-                _logger.warning(
-                    "Batch rendering of %s failed, rendering letter by letter",
-                    report.name,
-                    exc_info=True,
-                )
-                report_type = None
-            if report_type == "pdf":
-                for comm in self:
-                    attachment = report.retrieve_attachment(comm)
-                    if attachment:
-                        rendered[comm] = attachment
-        todo = self - self.browse([c.id for c in rendered])
         workers = self._dunning_letter_workers()
-        if workers > 1 and len(todo) > 1:
-            done, failed = todo._dunning_render_concurrently(report, workers, deadline)
-            rendered.update(done)
-            errors.update(failed)
-            todo = self.browse()
-            if batch and any(mime == "application/pdf" for _c, mime in done.values()):
-                _NO_BATCH_REPORTS.add(report.id)
-        for comm in todo:
+        if workers > 1 and len(self) > 1:
+            return self._dunning_render_concurrently(report, workers, deadline)
+        for comm in self:
             if deadline is not None and time.monotonic() >= deadline:
                 break
             try:
@@ -1821,9 +1816,95 @@ SELECT line.id,
             attachment = report_type == "pdf" and report.retrieve_attachment(comm)
             mimetype = "application/pdf" if report_type == "pdf" else "text/html"
             rendered[comm] = attachment or (content, mimetype)
-            if batch and report_type == "pdf":
-                _NO_BATCH_REPORTS.add(report.id)
         return rendered, errors
+
+    def _dunning_letter_batch_size(self):
+        """Letters per wkhtmltopdf call, and reminders per transaction of the
+        letter queue (``ir.config_parameter``)."""
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(LETTER_BATCH_PARAM, DEFAULT_LETTER_BATCH)
+        )
+        try:
+            return max(int(value), 1)
+        except ValueError:
+            return DEFAULT_LETTER_BATCH
+
+    def _dunning_render_letter_batch(self):
+        """{communication: (pdf, mimetype)} of the letters of ``self`` from one
+        wkhtmltopdf call: the batch report prints them one after the other,
+        each from the top of a new page under its reference, and its PDF is
+        cut there (``_dunning_split_letters``). Empty when the call fails or
+        the cut is not certain: the caller renders them one by one then."""
+        names = self.mapped("name")
+        if len(set(names)) < len(names) or not all(n and n != "/" for n in names):
+            return {}
+        report = self._dunning_ref(LETTER_BATCH_REPORT)
+        if not report:
+            return {}
+        try:
+            with self.env.cr.savepoint():
+                content, report_type = self._dunning_render_pdf(report, self.ids)
+        except Exception:  # noqa: BLE001 - rendered one by one by the caller
+            _logger.warning(
+                "Letters %s not rendered together, rendering them one by one",
+                ", ".join(names),
+                exc_info=True,
+            )
+            return {}
+        if report_type != "pdf":
+            return {}
+        letters = self._dunning_split_letters(content)
+        if letters is None:
+            _logger.warning(
+                "The PDF of the letters %s could not be cut into letters with "
+                "certainty, rendering them one by one",
+                ", ".join(names),
+            )
+            return {}
+        return {
+            comm: (letter, "application/pdf")
+            for comm, letter in zip(self, letters, strict=True)
+        }
+
+    def _dunning_split_letters(self, pdf):
+        """The PDF of each letter of ``self`` (in order) cut from ``pdf``, their
+        batch render, or None unless the cut is certain: each reference of
+        ``self`` is on one page only, as the first line of that page (the
+        letter starts there: nothing of the letter before it is above), in the
+        order of ``self``, the first on the first page."""
+        try:
+            reader = PdfReader(io.BytesIO(pdf), strict=False)
+            texts = [page.extract_text() for page in reader.pages]
+        except Exception:  # noqa: BLE001 - not cut: rendered one by one
+            _logger.warning("Unreadable PDF of letters", exc_info=True)
+            return None
+        patterns = {
+            comm: re.compile(rf"(?<![\w/]){re.escape(comm.name)}(?![\w/])")
+            for comm in self
+        }
+        starts = []
+        for index, text in enumerate(texts):
+            found = [comm for comm, pattern in patterns.items() if pattern.search(text)]
+            if not found:
+                continue
+            first_line = next((line for line in text.splitlines() if line.strip()), "")
+            if len(found) > 1 or not patterns[found[0]].search(first_line):
+                return None
+            starts.append((index, found[0]))
+        if [comm for _index, comm in starts] != list(self) or starts[0][0] != 0:
+            return None
+        bounds = [index for index, _comm in starts] + [len(reader.pages)]
+        letters = []
+        for begin, end in zip(bounds, bounds[1:], strict=False):
+            writer = PdfWriter()
+            for page in reader.pages[begin:end]:
+                writer.add_page(page)
+            stream = io.BytesIO()
+            writer.write(stream)
+            letters.append(stream.getvalue())
+        return letters
 
     def _dunning_letter_workers(self):
         """How many letters the letter queue renders at the same time, each
@@ -2025,14 +2106,7 @@ SELECT line.id,
         time budget, each batch committed; Odoo's runner calls it again while
         some are pending (``ir.cron._notify_progress``)."""
         deadline = cron_deadline(self.env)
-        size = max(
-            int(
-                self.env["ir.config_parameter"]
-                .sudo()
-                .get_param(LETTER_BATCH_PARAM, DEFAULT_LETTER_BATCH)
-            ),
-            1,
-        )
+        size = self._dunning_letter_batch_size()
         done = 0
         tried = set()
         while time.monotonic() < deadline:

@@ -45,3 +45,4 @@ from . import test_dunning_einvoice_rpc
 from . import test_dunning_customer_portal
 from . import test_dunning_deliverability
 from . import test_dunning_pay_all
+from . import test_dunning_letter_batches
