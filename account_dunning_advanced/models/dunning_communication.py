@@ -77,6 +77,7 @@ LETTER_PREVIEW_REPORT = "account_dunning_advanced.action_report_dunning_letter_p
 # the same letters, several in one document (one wkhtmltopdf call), each
 # from the top of a new page and headed by its reminder's reference
 LETTER_BATCH_REPORT = "account_dunning_advanced.action_report_dunning_letter_batch"
+LETTER_ANCHOR = re.compile(r"dunning-letter-(\d+)-(start|end)")
 
 DOCUMENTS_CRON = "account_dunning_advanced.ir_cron_dunning_documents"
 
@@ -1831,25 +1832,30 @@ SELECT line.id,
         except ValueError:
             return DEFAULT_LETTER_BATCH
 
+    def _dunning_letter_anchor(self, edge):
+        """The anchor of the link that opens (``edge`` "start") or closes
+        ("end") the reminder's letter: where the letter queue cuts a PDF of
+        several letters."""
+        self.ensure_one()
+        return f"dunning-letter-{self.id}-{edge}"
+
     def _dunning_render_letter_batch(self):
         """{communication: (pdf, mimetype)} of the letters of ``self`` from one
         wkhtmltopdf call: the batch report prints them one after the other,
-        each from the top of a new page under its reference, and its PDF is
-        cut there (``_dunning_split_letters``). Empty when the call fails or
-        the cut is not certain: the caller renders them one by one then."""
-        names = self.mapped("name")
-        if len(set(names)) < len(names) or not all(n and n != "/" for n in names):
-            return {}
+        each from the top of a new page, and its PDF is cut between them
+        (``_dunning_split_letters``). Empty when the call fails or the cut is
+        not certain: the caller renders them one by one then."""
         report = self._dunning_ref(LETTER_BATCH_REPORT)
         if not report:
             return {}
+        names = ", ".join(self.mapped("name"))
         try:
             with self.env.cr.savepoint():
                 content, report_type = self._dunning_render_pdf(report, self.ids)
         except Exception:  # noqa: BLE001 - rendered one by one by the caller
             _logger.warning(
                 "Letters %s not rendered together, rendering them one by one",
-                ", ".join(names),
+                names,
                 exc_info=True,
             )
             return {}
@@ -1860,7 +1866,7 @@ SELECT line.id,
             _logger.warning(
                 "The PDF of the letters %s could not be cut into letters with "
                 "certainty, rendering them one by one",
-                ", ".join(names),
+                names,
             )
             return {}
         return {
@@ -1868,42 +1874,53 @@ SELECT line.id,
             for comm, letter in zip(self, letters, strict=True)
         }
 
+    @api.model
+    def _dunning_letter_anchors(self, page):
+        """{(reminder id, edge)} of the letter anchors linked from ``page``."""
+        anchors = set()
+        annotations = page.get("/Annots")
+        annotations = annotations.get_object() if annotations else []
+        for annotation in annotations:
+            action = annotation.get_object().get("/A")
+            uri = action and action.get_object().get("/URI")
+            match = uri and LETTER_ANCHOR.fullmatch(str(uri).rpartition("#")[2])
+            if match:
+                anchors.add((int(match[1]), match[2]))
+        return anchors
+
     def _dunning_split_letters(self, pdf):
         """The PDF of each letter of ``self`` (in order) cut from ``pdf``, their
-        batch render, or None unless the cut is certain: each reference of
-        ``self`` is on one page only, as the first line of that page (the
-        letter starts there: nothing of the letter before it is above), in the
-        order of ``self``, the first on the first page."""
+        batch render, or None unless the cut is certain. Each letter opens and
+        closes with a link to its anchors (``_dunning_letter_anchor``), the
+        first and last things it prints: a letter is certain to fill pages of
+        its own when it opens on the page after the one where the letter before
+        it closes, the first on the first page and the last closing on the last
+        page."""
         try:
             reader = PdfReader(io.BytesIO(pdf), strict=False)
-            texts = [page.extract_text() for page in reader.pages]
+            pages = list(reader.pages)
+            found = {}
+            for index, page in enumerate(pages):
+                for anchor in self._dunning_letter_anchors(page):
+                    found.setdefault(anchor, []).append(index)
         except Exception:  # noqa: BLE001 - not cut: rendered one by one
             _logger.warning("Unreadable PDF of letters", exc_info=True)
             return None
-        patterns = {
-            comm: re.compile(rf"(?<![\w/]){re.escape(comm.name)}(?![\w/])")
-            for comm in self
-        }
-        starts = []
-        for index, text in enumerate(texts):
-            found = [comm for comm, pattern in patterns.items() if pattern.search(text)]
-            if not found:
-                continue
-            first_line = next((line for line in text.splitlines() if line.strip()), "")
-            if len(found) > 1 or not patterns[found[0]].search(first_line):
+        letters, next_page = [], 0
+        for comm in self:
+            start = found.get((comm.id, "start"), [])
+            end = found.get((comm.id, "end"), [])
+            if start != [next_page] or len(end) != 1 or end[0] < start[0]:
                 return None
-            starts.append((index, found[0]))
-        if [comm for _index, comm in starts] != list(self) or starts[0][0] != 0:
-            return None
-        bounds = [index for index, _comm in starts] + [len(reader.pages)]
-        letters = []
-        for begin, end in zip(bounds, bounds[1:], strict=False):
+            next_page = end[0] + 1
             writer = PdfWriter()
-            for page in reader.pages[begin:end]:
+            for page in pages[start[0] : next_page]:
                 writer.add_page(page)
             stream = io.BytesIO()
             writer.write(stream)
             letters.append(stream.getvalue())
+        if next_page != len(pages):
+            return None
         return letters
 
     def _dunning_letter_workers(self):
