@@ -621,16 +621,17 @@ SELECT line.id,
   FROM dunning_communication_line line
   JOIN dunning_communication comm ON comm.id = line.communication_id
   JOIN res_partner p ON p.id = comm.partner_id
-  LEFT JOIN (%(open_items)s) oi ON oi.id = line.move_line_id
+  LEFT JOIN LATERAL (%(open_items)s) oi ON TRUE
   LEFT JOIN LATERAL (SELECT %(customer_hold)s) hold ON TRUE
  WHERE line.communication_id = ANY(%(ids)s) AND line.move_line_id IS NOT NULL
                 """,
                 held_back=planner._held_back_sql("oi", today),
                 customer_hold=planner._customer_hold_sql("p", SQL("comm.company_id")),
+                # each reminded item read by its key
                 open_items=planner._open_item_sql(
                     comms.company_id.ids,
                     comms.partner_id.ids,
-                    item_ids=comms.line_ids.move_line_id.ids,
+                    item_ids=SQL("line.move_line_id"),
                 ),
                 today=today,
                 ids=comms.ids,
