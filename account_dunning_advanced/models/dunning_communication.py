@@ -607,37 +607,38 @@ class DunningCommunication(models.Model):
         self.env.flush_all()
         planner = self.env["dunning.planner"]
         today = fields.Date.context_today(self)
+        lines = comms.line_ids.filtered("move_line_id")
+        # the reminded items still open, read by their keys, with what holds
+        # each back now; an item not found is settled
         self.env.cr.execute(
             SQL(
                 """
-SELECT line.id,
-       CASE WHEN oi.id IS NULL THEN 'in_payment'
-            ELSE COALESCE(%(held_back)s,
-                 CASE WHEN hold.partner_excluded THEN 'partner_excluded'
-                      WHEN hold.paused_until >= %(today)s THEN 'partner_paused'
-                      WHEN hold.promise_until >= %(today)s THEN 'promise'
-                 END)
-       END
-  FROM dunning_communication_line line
-  JOIN dunning_communication comm ON comm.id = line.communication_id
-  JOIN res_partner p ON p.id = comm.partner_id
-  LEFT JOIN LATERAL (%(open_items)s) oi ON TRUE
+SELECT oi.id,
+       COALESCE(%(held_back)s,
+                CASE WHEN hold.partner_excluded THEN 'partner_excluded'
+                     WHEN hold.paused_until >= %(today)s THEN 'partner_paused'
+                     WHEN hold.promise_until >= %(today)s THEN 'promise'
+                END)
+  FROM (%(open_items)s) oi
+  JOIN res_partner p ON p.id = oi.partner_id
   LEFT JOIN LATERAL (SELECT %(customer_hold)s) hold ON TRUE
- WHERE line.communication_id = ANY(%(ids)s) AND line.move_line_id IS NOT NULL
                 """,
                 held_back=planner._held_back_sql("oi", today),
-                customer_hold=planner._customer_hold_sql("p", SQL("comm.company_id")),
-                # each reminded item read by its key
+                customer_hold=planner._customer_hold_sql("p", SQL("oi.company_id")),
                 open_items=planner._open_item_sql(
                     comms.company_id.ids,
                     comms.partner_id.ids,
-                    item_ids=SQL("line.move_line_id"),
+                    item_ids=lines.move_line_id.ids,
                 ),
                 today=today,
-                ids=comms.ids,
             )
         )
-        dropped = dict(row for row in self.env.cr.fetchall() if row[1])
+        still_open = dict(self.env.cr.fetchall())
+        dropped = {
+            line.id: still_open.get(line.move_line_id.id, "in_payment")
+            for line in lines
+        }
+        dropped = {line_id: reason for line_id, reason in dropped.items() if reason}
         if not dropped:
             return self.browse()
         lines = self.env["dunning.communication.line"].sudo().browse(list(dropped))

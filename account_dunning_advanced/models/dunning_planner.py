@@ -43,10 +43,9 @@ class DunningPlanner(models.AbstractModel):
         date_maturity, currency_id, amount_residual (company currency),
         amount_residual_currency.
 
-        ``item_ids`` limits it to those items: journal item ids, or an SQL
-        expression of one (a column of the row a LATERAL join reads it for),
-        so that a re-check of reminded items reads each one by its key
-        instead of matching every open item of their customers.
+        ``item_ids`` limits it to those items (journal item ids): a re-check
+        of reminded items reads them by their keys instead of every open
+        item of their customers.
         """
         conditions = [
             SQL("aml.parent_state = 'posted'"),
@@ -64,9 +63,7 @@ class DunningPlanner(models.AbstractModel):
             conditions.append(
                 SQL("lp.commercial_partner_id = ANY(%s)", list(partner_ids))
             )
-        if isinstance(item_ids, SQL):
-            conditions.append(SQL("aml.id = %s", item_ids))
-        elif item_ids is not None:
+        if item_ids is not None:
             conditions.append(SQL("aml.id = ANY(%s)", list(item_ids)))
         return SQL(
             """
