@@ -1,7 +1,23 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import operator as py_operator
+
 from odoo import _, api, fields, models
-from odoo.tools import SQL
+from odoo.exceptions import UserError
+from odoo.tools import SQL, Query
+
+OPERATORS = {
+    "=": py_operator.eq,
+    "!=": py_operator.ne,
+    "<": py_operator.lt,
+    "<=": py_operator.le,
+    ">": py_operator.gt,
+    ">=": py_operator.ge,
+}
+
+
+def _compare(left, operator, right):
+    return OPERATORS[operator](left, right)
 
 
 class AccountMove(models.Model):
@@ -24,25 +40,24 @@ class AccountMove(models.Model):
     dunning_excluded = fields.Boolean(
         string="Excluded From Dunning", copy=False, tracking=True
     )
+    # Read from the reminder lines, never written on the invoice: a run that
+    # reminds 35,000 invoices does not rewrite 35,000 invoice rows.
     dunning_level_id = fields.Many2one(
         "dunning.level",
         string="Last Dunning Level",
         compute="_compute_dunning_history",
-        store=True,
-        copy=False,
+        search="_search_dunning_level_id",
         help="The furthest level this invoice was reminded at.",
     )
     dunning_last_date = fields.Date(
         string="Last Reminder Date",
         compute="_compute_dunning_history",
-        store=True,
-        copy=False,
+        search="_search_dunning_last_date",
     )
     dunning_count = fields.Integer(
         string="Reminder Count",
         compute="_compute_dunning_history",
-        store=True,
-        copy=False,
+        search="_search_dunning_count",
         help="Reminders that included this invoice, cancelled ones excepted.",
     )
     dunning_line_ids = fields.One2many(
@@ -54,6 +69,30 @@ class AccountMove(models.Model):
     )
     dunning_dispute_count = fields.Integer(compute="_compute_dunning_dispute_count")
 
+    @api.model
+    def _dunning_history_sql(self, move_ids=None):
+        """One row per reminded invoice: move_id, level_id (the furthest level
+        reached), last_date, count, from the reminder lines that were not
+        cancelled or rejected."""
+        where = SQL("dcl.state NOT IN ('cancelled', 'rejected')")
+        if move_ids is not None:
+            where = SQL("%s AND dcl.move_id = ANY(%s)", where, list(move_ids))
+        return SQL(
+            """
+            SELECT dcl.move_id,
+                   (ARRAY_AGG(dcl.level_id ORDER BY lv.offset_days DESC,
+                              lv.sequence DESC, lv.id DESC))[1] AS level_id,
+                   MAX(dc.date) AS last_date,
+                   COUNT(DISTINCT dcl.communication_id) AS count
+              FROM dunning_communication_line dcl
+              JOIN dunning_communication dc ON dc.id = dcl.communication_id
+              JOIN dunning_level lv ON lv.id = dcl.level_id
+             WHERE %s
+             GROUP BY dcl.move_id
+            """,
+            where,
+        )
+
     @api.depends(
         "dunning_line_ids.state",
         "dunning_line_ids.level_id",
@@ -61,7 +100,7 @@ class AccountMove(models.Model):
     )
     def _compute_dunning_history(self):
         """Derived from the reminder lines that were not cancelled, in one
-        query for all the invoices the ORM recomputes together."""
+        query for all the invoices read together."""
         history = {}
         moves = self.filtered("id")
         if moves:
@@ -70,30 +109,82 @@ class AccountMove(models.Model):
             )
             self.env["dunning.communication"].flush_model(["date"])
             self.env["dunning.level"].flush_model(["offset_days", "sequence"])
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT dcl.move_id,
-                           (ARRAY_AGG(dcl.level_id ORDER BY lv.offset_days DESC,
-                                      lv.sequence DESC, lv.id DESC))[1],
-                           MAX(dc.date),
-                           COUNT(DISTINCT dcl.communication_id)
-                      FROM dunning_communication_line dcl
-                      JOIN dunning_communication dc ON dc.id = dcl.communication_id
-                      JOIN dunning_level lv ON lv.id = dcl.level_id
-                     WHERE dcl.move_id = ANY(%s)
-                       AND dcl.state NOT IN ('cancelled', 'rejected')
-                     GROUP BY dcl.move_id
-                    """,
-                    moves.ids,
-                )
-            )
+            self.env.cr.execute(self._dunning_history_sql(moves.ids))
             history = {row[0]: row[1:] for row in self.env.cr.fetchall()}
         for move in self:
             level_id, last_date, count = history.get(move.id, (False, False, 0))
             move.dunning_level_id = level_id
             move.dunning_last_date = last_date
             move.dunning_count = count
+
+    def _search_dunning_level_id(self, operator, value):
+        if isinstance(value, str) or (
+            isinstance(value, list | tuple) and any(isinstance(v, str) for v in value)
+        ):
+            # a level by name: the levels of that name
+            levels = self.env["dunning.level"]._search([("name", operator, value)])
+            operator, value = "in", levels
+        return self._dunning_search_history("level_id", operator, value)
+
+    def _search_dunning_last_date(self, operator, value):
+        return self._dunning_search_history("last_date", operator, value)
+
+    def _search_dunning_count(self, operator, value):
+        return self._dunning_search_history("count", operator, value)
+
+    def _dunning_search_history(self, column, operator, value):
+        """Domain of the invoices whose history ``column`` satisfies
+        (operator, value); the invoices never reminded (no level, no date, a
+        count of 0) when that value does."""
+        self.env["dunning.communication.line"].flush_model()
+        self.env["dunning.communication"].flush_model(["date"])
+        never = {"level_id": None, "last_date": None, "count": 0}[column]
+        if isinstance(value, Query):
+            value = value.subselect()
+        if operator in ("in", "not in"):
+            values = value if isinstance(value, SQL) else list(value or [])
+            nulls = not isinstance(values, SQL) and any(
+                v is False or v is None for v in values
+            )
+            if not isinstance(values, SQL):
+                values = [v for v in values if v is not False and v is not None]
+            if column == "count" and nulls:
+                values, nulls = [*values, 0], False
+            matches = (
+                SQL("h.%s IN %s", SQL.identifier(column), values)
+                if isinstance(values, SQL)
+                else SQL("h.%s = ANY(%s)", SQL.identifier(column), values)
+            )
+            never_matches = (
+                nulls
+                if never is None
+                else (not isinstance(values, SQL) and never in values)
+            )
+            if operator == "not in":
+                matches = SQL("NOT (%s)", matches)
+                never_matches = not never_matches
+        elif operator in ("=", "!=", "<", "<=", ">", ">="):
+            if value is False or value is None:
+                value = 0 if column == "count" else None
+            if value is None:
+                matches = SQL("FALSE" if operator == "=" else "TRUE")
+                never_matches = operator == "="
+            else:
+                matches = SQL(
+                    "h.%s %s %s", SQL.identifier(column), SQL(operator), value
+                )
+                never_matches = never is not None and _compare(never, operator, value)
+        else:
+            raise UserError(_("This search is not supported on the reminder history."))
+        history = self._dunning_history_sql()
+        reminded = SQL("(SELECT h.move_id FROM (%s) h WHERE %s)", history, matches)
+        if not never_matches:
+            return [("id", "in", reminded)]
+        return [
+            "|",
+            ("id", "in", reminded),
+            ("id", "not in", SQL("(SELECT h.move_id FROM (%s) h)", history)),
+        ]
 
     @api.depends(
         "dunning_dispute_ids.state",

@@ -1,10 +1,10 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import ast
 import io
 import logging
 import re
 import time
-import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -15,11 +15,17 @@ from markupsafe import Markup, escape
 
 from odoo import Command, _, api, fields, models, modules
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, formataddr, hash_sign, html2plaintext
+from odoo.tools import SQL, float_round, formataddr, hash_sign, html2plaintext
 from odoo.tools.mail import generate_tracking_message_id
-from odoo.tools.misc import format_amount, format_date, formatLang
+from odoo.tools.misc import (
+    format_amount,
+    format_date,
+    formatLang,
+    get_lang,
+)
 from odoo.tools.pdf import PdfReader, PdfWriter, merge_pdf
 
+from odoo.addons.base.models.res_lang import intersperse
 from odoo.addons.phone_validation.tools import phone_validation
 
 from .dunning_level import TONES
@@ -108,6 +114,43 @@ DEFAULT_TEMPLATES = {
 }
 
 
+def amount_formatter(env, lang):
+    """``format(amount, currency_id)``: what ``odoo.tools.format_amount``
+    writes in ``lang``, the language's separators and grouping and each
+    currency's rounding and symbol read once instead of for every amount
+    (``format_amount`` looks the language up on each call, a reminder batch
+    formats thousands of amounts)."""
+    lang_record = get_lang(env, lang)
+    grouping = ast.literal_eval(lang_record.grouping)
+    thousands_sep = lang_record.thousands_sep or ""
+    decimal_point = lang_record.decimal_point
+    currencies = {}
+
+    def currency_format(currency_id):
+        currency = env["res.currency"].browse(currency_id)
+        if currency.position == "before":
+            pre, post = f"{currency.symbol or ''}\N{NO-BREAK SPACE}", ""
+        else:
+            pre, post = "", f"\N{NO-BREAK SPACE}{currency.symbol or ''}"
+        return currency.decimal_places, currency.rounding, pre, post
+
+    def format_money(amount, currency_id):
+        if currency_id not in currencies:
+            currencies[currency_id] = currency_format(currency_id)
+        digits, rounding, pre, post = currencies[currency_id]
+        parts = "%.*f" % (digits, float_round(amount, precision_rounding=rounding))
+        parts = parts.split(".")
+        parts[0] = intersperse(parts[0], grouping, thousands_sep)[0]
+        formatted = (
+            decimal_point.join(parts)
+            .replace(" ", "\N{NO-BREAK SPACE}")
+            .replace("-", "-\N{ZERO WIDTH NO-BREAK SPACE}")
+        )
+        return f"{pre}{formatted}{post}"
+
+    return format_money
+
+
 class DunningCommunication(models.Model):
     """One reminder to one customer at one level: the audit trail of dunning
     and the source of its reporting. Normal use never deletes it."""
@@ -145,7 +188,7 @@ class DunningCommunication(models.Model):
         "dunning.level", required=True, readonly=True, index=True
     )
     scenario_id = fields.Many2one(
-        related="level_id.scenario_id", store=True, string="Scenario"
+        related="level_id.scenario_id", store=True, precompute=True, string="Scenario"
     )
     tone = fields.Selection(TONES, readonly=True)
     variant_id = fields.Many2one(
@@ -341,25 +384,7 @@ class DunningCommunication(models.Model):
                 }
             )
 
-    def _prepare_dispatch(self):
-        """Give the reminded invoices their portal token before the payment
-        links are rendered. The ORM flushes these writes in one batch; the
-        context keeps ``account.move.write`` from resynchronising and
-        checking each invoice's lines for a field that is none of theirs
-        (and from counting the token as a manual edit)."""
-        moves = self.line_ids.move_id.sudo().filtered(lambda m: not m.access_token)
-        technical = moves.with_context(
-            skip_invoice_sync=True,
-            check_move_validity=False,
-            skip_is_manually_modified=True,
-            # a technical field: nothing to track in the invoice's chatter
-            tracking_disable=True,
-        )
-        for move in technical:
-            move.write({"access_token": str(uuid.uuid4())})
-
     def _dispatch_channels(self):
-        self._prepare_dispatch()
         self._apply_channel_fallbacks()
         inline = len(self) <= INLINE_DOCUMENTS and not self.env.context.get(
             "dunning_queue_documents"
@@ -584,34 +609,38 @@ class DunningCommunication(models.Model):
         self.env.flush_all()
         planner = self.env["dunning.planner"]
         today = fields.Date.context_today(self)
+        lines = comms.line_ids.filtered("move_line_id")
+        # the reminded items still open, read by their keys, with what holds
+        # each back now; an item not found is settled
         self.env.cr.execute(
             SQL(
                 """
-SELECT line.id,
-       CASE WHEN oi.id IS NULL THEN 'in_payment'
-            ELSE COALESCE(%(held_back)s,
-                 CASE WHEN hold.partner_excluded THEN 'partner_excluded'
-                      WHEN hold.paused_until >= %(today)s THEN 'partner_paused'
-                      WHEN hold.promise_until >= %(today)s THEN 'promise'
-                 END)
-       END
-  FROM dunning_communication_line line
-  JOIN dunning_communication comm ON comm.id = line.communication_id
-  JOIN res_partner p ON p.id = comm.partner_id
-  LEFT JOIN (%(open_items)s) oi ON oi.id = line.move_line_id
+SELECT oi.id,
+       COALESCE(%(held_back)s,
+                CASE WHEN hold.partner_excluded THEN 'partner_excluded'
+                     WHEN hold.paused_until >= %(today)s THEN 'partner_paused'
+                     WHEN hold.promise_until >= %(today)s THEN 'promise'
+                END)
+  FROM (%(open_items)s) oi
+  JOIN res_partner p ON p.id = oi.partner_id
   LEFT JOIN LATERAL (SELECT %(customer_hold)s) hold ON TRUE
- WHERE line.communication_id = ANY(%(ids)s) AND line.move_line_id IS NOT NULL
                 """,
                 held_back=planner._held_back_sql("oi", today),
-                customer_hold=planner._customer_hold_sql("p", SQL("comm.company_id")),
+                customer_hold=planner._customer_hold_sql("p", SQL("oi.company_id")),
                 open_items=planner._open_item_sql(
-                    comms.company_id.ids, comms.partner_id.ids
+                    comms.company_id.ids,
+                    comms.partner_id.ids,
+                    item_ids=lines.move_line_id.ids,
                 ),
                 today=today,
-                ids=comms.ids,
             )
         )
-        dropped = dict(row for row in self.env.cr.fetchall() if row[1])
+        still_open = dict(self.env.cr.fetchall())
+        dropped = {
+            line.id: still_open.get(line.move_line_id.id, "in_payment")
+            for line in lines
+        }
+        dropped = {line_id: reason for line_id, reason in dropped.items() if reason}
         if not dropped:
             return self.browse()
         lines = self.env["dunning.communication.line"].sudo().browse(list(dropped))
@@ -952,11 +981,7 @@ SELECT line.id,
         format_day = lru_cache(maxsize=None)(
             lambda day: format_date(env, day, lang_code=lang)
         )
-        money = lru_cache(maxsize=10000)(
-            lambda amount, currency_id: format_amount(
-                env, amount, env["res.currency"].browse(currency_id), lang
-            )
-        )
+        money = lru_cache(maxsize=10000)(amount_formatter(env, lang))
 
         def format_money(amount, currency):
             return money(amount, currency.id)
@@ -970,6 +995,8 @@ SELECT line.id,
         format_day, format_money = comm._dunning_formatters(lang)
         base_url = comm.company_id.get_base_url()
         contact = comm._dunning_contact()
+        token = comm._dunning_channel_token()
+        portal_url = f"{base_url}/dunning/customer/{token}"
         items = []
         for line in comm.line_ids:
             move = line.move_id
@@ -987,7 +1014,9 @@ SELECT line.id,
                         line.amount_residual_currency, line.currency_id
                     ),
                     "currency": line.currency_id.name,
-                    "payment_url": base_url + move.sudo().get_portal_url(),
+                    # the customer's page opens the invoice's payment page,
+                    # which gives the invoice its portal token on that click
+                    "payment_url": f"{portal_url}/pay?move_id={move.id}",
                 }
             )
         amounts = comm._amounts_by_currency()
@@ -1045,8 +1074,8 @@ SELECT line.id,
                 or "",
                 "phone": collector.phone or comm.company_id.phone or "",
             },
-            "preference_url": comm._dunning_channel_preference_url(),
-            "portal_url": comm._dunning_portal_url(),
+            "preference_url": f"{base_url}/dunning/channel/{token}",
+            "portal_url": portal_url,
             "prefers_letter": comm.partner_id.dunning_preferred_channel == "letter",
         }
 

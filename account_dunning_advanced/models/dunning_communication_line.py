@@ -15,11 +15,16 @@ class DunningCommunicationLine(models.Model):
     communication_id = fields.Many2one(
         "dunning.communication", required=True, ondelete="cascade", index=True
     )
-    state = fields.Selection(related="communication_id.state", store=True)
-    partner_id = fields.Many2one(
-        related="communication_id.partner_id", store=True, index=True
+    # precomputed: written with the line's INSERT, not by an UPDATE after it
+    state = fields.Selection(
+        related="communication_id.state", store=True, precompute=True
     )
-    company_id = fields.Many2one(related="communication_id.company_id", store=True)
+    partner_id = fields.Many2one(
+        related="communication_id.partner_id", store=True, index=True, precompute=True
+    )
+    company_id = fields.Many2one(
+        related="communication_id.company_id", store=True, precompute=True
+    )
     move_line_id = fields.Many2one(
         "account.move.line",
         string="Item",

@@ -29,7 +29,9 @@ class DunningPlanner(models.AbstractModel):
     # scoring and the workspace compose
     # ------------------------------------------------------------------
     @api.model
-    def _open_item_sql(self, company_ids=None, partner_ids=None, invoices_only=True):
+    def _open_item_sql(
+        self, company_ids=None, partner_ids=None, invoices_only=True, item_ids=None
+    ):
         """SELECT of the open receivable items, one row per item: the posted,
         unreconciled lines of receivable accounts. With ``invoices_only``, the
         instalments (payment-term lines) of customer invoices and receipts:
@@ -40,6 +42,10 @@ class DunningPlanner(models.AbstractModel):
         move_excluded, company_id, partner_id (the commercial entity), date,
         date_maturity, currency_id, amount_residual (company currency),
         amount_residual_currency.
+
+        ``item_ids`` limits it to those items (journal item ids): a re-check
+        of reminded items reads them by their keys instead of every open
+        item of their customers.
         """
         conditions = [
             SQL("aml.parent_state = 'posted'"),
@@ -57,6 +63,8 @@ class DunningPlanner(models.AbstractModel):
             conditions.append(
                 SQL("lp.commercial_partner_id = ANY(%s)", list(partner_ids))
             )
+        if item_ids is not None:
+            conditions.append(SQL("aml.id = ANY(%s)", list(item_ids)))
         return SQL(
             """
             SELECT aml.id, aml.move_id, am.name AS move_name, am.move_type,

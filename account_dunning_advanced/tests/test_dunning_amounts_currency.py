@@ -4,7 +4,12 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.tests import Form, tagged
+from odoo.tests import Form, TransactionCase, tagged
+from odoo.tools.misc import format_amount
+
+from odoo.addons.account_dunning_advanced.models.dunning_communication import (
+    amount_formatter,
+)
 
 from .dunning_dispatch_common import TODAY, DunningDispatchCommon
 
@@ -187,3 +192,36 @@ class TestDunningAmountsCurrency(DunningDispatchCommon):
             [(self.usd.id, 94.95), (self.usd.id, 94.95)],
         )
         self.assertAlmostEqual(instalments[0]["amount_residual"], 86.32)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningAmountFormat(TransactionCase):
+    """The reminders format amounts with one formatter per language and batch:
+    it writes what Odoo's ``format_amount`` writes, in every language."""
+
+    def test_same_text_as_odoo_format_amount(self):
+        langs = self.env["res.lang"].with_context(active_test=False).search([])
+        # one language of each kind of separators and grouping, activated
+        kinds = {}
+        for lang in langs:
+            kinds.setdefault(
+                (lang.grouping, lang.thousands_sep, lang.decimal_point), lang
+            )
+        chosen = self.env["res.lang"].union(*kinds.values())
+        chosen.filtered(lambda lang: not lang.active).action_unarchive()
+        self.assertGreaterEqual(len(chosen), 4)
+        currencies = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "in", ("EUR", "USD", "JPY", "CHF", "KWD"))])
+        )
+        amounts = (0, 0.005, 7, -1234.565, 1234567.891, 987654321.5, -0.01, 1e12)
+        for lang in chosen:
+            formatter = amount_formatter(self.env, lang.code)
+            for currency in currencies:
+                for amount in amounts:
+                    with self.subTest(lang=lang.code, currency=currency.name):
+                        self.assertEqual(
+                            formatter(amount, currency.id),
+                            format_amount(self.env, amount, currency, lang.code),
+                        )

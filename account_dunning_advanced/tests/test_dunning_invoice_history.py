@@ -92,3 +92,31 @@ class TestDunningInvoiceHistory(DunningEngineCommon):
             ),
             invoice,
         )
+
+    def test_searching_never_reminded_and_by_name(self):
+        """The history is read from the reminder lines, not stored on the
+        invoice: searching it still finds the invoices never reminded, and
+        levels by name, as a filter of the invoice list would."""
+        invoice = self._invoice(self.customer, DUE - timedelta(days=10))
+        other = self._invoice(self.other_customer, DUE + timedelta(days=30))
+        with freeze_time(DUE):
+            self._run(DUE)
+        both = invoice | other
+
+        def found(domain):
+            return self.env["account.move"].search([("id", "in", both.ids), *domain])
+
+        friendly = self.level["friendly"]
+        self.assertEqual(found([("dunning_count", "=", 0)]), other)
+        self.assertEqual(found([("dunning_count", ">", 0)]), invoice)
+        self.assertEqual(found([("dunning_count", "in", [0, 2])]), other)
+        self.assertEqual(found([("dunning_level_id", "=", False)]), other)
+        self.assertEqual(found([("dunning_level_id", "!=", False)]), invoice)
+        self.assertEqual(found([("dunning_level_id", "in", friendly.ids)]), invoice)
+        self.assertEqual(found([("dunning_level_id", "not in", friendly.ids)]), other)
+        self.assertEqual(found([("dunning_level_id", "ilike", friendly.name)]), invoice)
+        self.assertEqual(found([("dunning_last_date", "=", DUE)]), invoice)
+        self.assertEqual(
+            found([("dunning_last_date", "<", DUE)]), self.env["account.move"]
+        )
+        self.assertEqual(found([("dunning_last_date", "=", False)]), other)

@@ -11,8 +11,8 @@
   the instalment email template.
 * Cancelled reminders of the previous release become "rejected": their items
   may be reminded again at their level, as before.
-* The invoices' last level, last reminder date and reminder count are now computed
-  from the reminder lines: compute them.
+* The invoices' last level, last reminder date and reminder count are read from the
+  reminder lines (computed, not stored): nothing to move.
 """
 
 from openupgradelib import openupgrade
@@ -93,14 +93,6 @@ def _plan_job(env):
         template.unlink()
 
 
-def _invoice_history(env):
-    moves = env["dunning.communication.line"].search([]).move_id
-    moves |= env["account.move"].search([("dunning_count", "!=", 0)])
-    for name in ("dunning_level_id", "dunning_last_date", "dunning_count"):
-        env.add_to_compute(env["account.move"]._fields[name], moves)
-    moves.flush_recordset()
-
-
 def _rejected_reminders(env):
     """The previous release's cancelled reminders were all set aside before
     they left, and let their items be reminded again at their level: that is
@@ -116,7 +108,6 @@ def migrate(env, version):
     _disputes_from_flags(env)
     _clear_pauses_of_promises(env)
     _plan_job(env)
-    _invoice_history(env)
     # a run started by the previous version and killed stays "running"
     env["dunning.run"].search(
         [("state", "=", "running"), ("date", "<", fields.Date.today())]
