@@ -163,4 +163,5 @@ class DunningDemo(models.AbstractModel):
         self._demo_name_records(partials.exchange_move_id, "demo_history_exchange")
         # Risk scores and typologies as the weekly job leaves them.
         self.env["dunning.partner.score"]._cron_recompute()
+        self.env["dunning.partner.score"]._cron_rescore_queued()
         return True

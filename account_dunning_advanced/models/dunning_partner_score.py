@@ -1,21 +1,34 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+import time
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import api, fields, models
+import psycopg2
+
+from odoo import api, fields, models, modules
 from odoo.tools import SQL
 
-# customers rescored per call of the rescoring action
+from .dunning_run import cron_deadline
+from .dunning_score_queue import RESCORE_CRON
+
+_logger = logging.getLogger(__name__)
+
+# customers rescored per slice (one transaction) of the rescoring action
 RESCORE_BATCH = 1000
+RESCORE_BATCH_PARAM = "account_dunning_advanced.rescore_batch_size"
+# a slice rolled back by concurrent changes is tried again this many times
+MAX_SLICE_ATTEMPTS = 3
 
 
 class DunningPartnerScore(models.Model):
     """Payment behaviour of one customer in one company over the last 12 months.
 
     Kept in its own table rather than in company-dependent fields of the
-    partner so the weekly action can recompute every customer of a company in
-    one set-based upsert.
+    partner so that customers are rescored in set-based upserts. One action
+    writes them, the rescoring of queued customers (``dunning.score.queue``):
+    the weekly action and reconciliations only queue customers.
 
     Risk score (0 = no risk, 100 = worst), the sum of six capped terms, each
     non-decreasing in its figure, so the score stays within 0..100 and worse
@@ -109,44 +122,94 @@ class DunningPartnerScore(models.Model):
 
     @api.model
     def _cron_recompute(self):
-        """Weekly: recompute every company's scores, then reclassify."""
-        # everything queued so far is rescored below
-        self.env["dunning.score.queue"].sudo().search([]).unlink()
-        companies = self.env["res.company"].sudo().search([])
-        for done, company in enumerate(companies, 1):
-            self._recompute(company)
-            self.env["dunning.typology.rule"]._apply_rules(company)
-            self.env["ir.cron"]._notify_progress(
-                done=done, remaining=len(companies) - done
-            )
+        """Weekly: queue every customer for rescoring and reclassification.
+
+        Only the rescoring action writes scores: run at the same time as it
+        (another cron worker), this one must neither delete the rows it is
+        processing nor write the scores it writes (serialization failures,
+        or scores of an older snapshot overwriting fresher ones)."""
+        queued = self.env["dunning.score.queue"]._enqueue_all()
+        self.env["ir.cron"]._notify_progress(done=queued, remaining=0)
 
     @api.model
-    def _cron_rescore_queued(self, batch_size=RESCORE_BATCH):
-        """Rescore the customers queued by reconciliations, a bounded slice
-        per call: one upsert per company of the slice."""
-        queue = self.env["dunning.score.queue"].sudo()
-        entries = queue.search([], limit=batch_size)
-        if not entries:
-            return
-        by_company = defaultdict(set)
-        for entry in entries:
-            by_company[entry.company_id].add(entry.partner_id.id)
-        # the same customers queued again meanwhile are rescored now too;
-        # removed first, so that a payment committed during the rescoring
-        # queues them again
-        entries |= queue.search(
-            [
-                ("company_id", "in", entries.company_id.ids),
-                ("partner_id", "in", entries.partner_id.ids),
-            ]
-        ).filtered(lambda e: e.partner_id.id in by_company[e.company_id])
-        entries.unlink()
-        for company, partner_ids in by_company.items():
-            self._recompute(company, partner_ids)
-        self.env["ir.cron"]._notify_progress(
-            done=sum(len(ids) for ids in by_company.values()),
-            remaining=queue.search_count([]),
+    def _cron_rescore_queued(self):
+        """Rescore queued customers, in committed slices, until none is left
+        or the time budget is spent; Odoo's runner calls it again while
+        customers are left (``ir.cron._notify_progress``)."""
+        deadline = cron_deadline(self.env)
+        size = max(
+            int(
+                self.env["ir.config_parameter"]
+                .sudo()
+                .get_param(RESCORE_BATCH_PARAM, RESCORE_BATCH)
+            ),
+            1,
         )
+        done = 0
+        while True:
+            scored = self._rescore_slice(size)
+            done += scored
+            if not scored or time.monotonic() >= deadline:
+                break
+        queue = self.env["dunning.score.queue"]
+        remaining = queue._pending_count()
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if remaining and not done:
+            # all held by another worker: should it stop, try again later
+            cron = self.env.ref(RESCORE_CRON, raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger(fields.Datetime.now() + timedelta(minutes=1))
+
+    @api.model
+    def _rescore_slice(self, size):
+        """Claim up to ``size`` queued customers, rescore them, reclassify
+        those the weekly action queued, remove their rows: one transaction,
+        committed. Returns the number of customers rescored. A slice that
+        meets a concurrent change (serialization failure) is rolled back and
+        tried again on a fresh snapshot."""
+        for attempt in range(1, MAX_SLICE_ATTEMPTS + 1):
+            # a fresh snapshot, so that what is claimed below is read as
+            # committed by the time it is claimed
+            self._commit()
+            try:
+                return self._score_claimed(size)
+            except psycopg2.extensions.TransactionRollbackError:
+                if not self._can_commit():
+                    raise
+                self.env.cr.rollback()
+                _logger.info(
+                    "Rescoring slice met a concurrent change (attempt %s)", attempt
+                )
+        _logger.warning("Rescoring slice given up after %s attempts", attempt)
+        return 0
+
+    @api.model
+    def _score_claimed(self, size):
+        queue = self.env["dunning.score.queue"].sudo()
+        claimed, row_ids = queue._claim(size)
+        by_company = defaultdict(list)
+        for (partner_id, company_id), reclassify in claimed.items():
+            by_company[company_id].append((partner_id, reclassify))
+        Company = self.env["res.company"].sudo()
+        for company_id, customers in sorted(by_company.items()):
+            company = Company.browse(company_id)
+            self._recompute(company, [partner_id for partner_id, __ in customers])
+            reclassify = [partner_id for partner_id, again in customers if again]
+            if reclassify:
+                self.env["dunning.typology.rule"]._apply_rules(company, reclassify)
+        queue._remove(row_ids)
+        self._commit()
+        return len(claimed)
+
+    @api.model
+    def _can_commit(self):
+        # Never while modules load (demo data scores inside the
+        # installation's transaction) nor in tests.
+        return self.env.registry.ready and not modules.module.current_test
+
+    def _commit(self):
+        if self._can_commit():
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     @api.model
     def _recompute(self, company, partner_ids=None):
@@ -154,7 +217,11 @@ class DunningPartnerScore(models.Model):
         commercial partners ``partner_ids``, in one statement."""
         today = fields.Date.context_today(self)
         self.env.flush_all()
-        self.env.cr.execute(self._score_upsert_query(company, today, partner_ids))
+        # a conflict with a concurrent transaction is the caller's to handle
+        self.env.cr.execute(
+            self._score_upsert_query(company, today, partner_ids),
+            log_exceptions=False,
+        )
         self.invalidate_model()
         self.env["res.partner"].invalidate_model(self._partner_score_fields())
 

@@ -165,10 +165,11 @@ class DunningTypologyRule(models.Model):
         )
 
     @api.model
-    def _apply_rules(self, company):
-        """Reclassify the scored, unlocked customers of ``company``; log each
-        change with its reason in the customer's chatter. Returns the
-        {partner id: new typology id} of the changes."""
+    def _apply_rules(self, company, partner_ids=None):
+        """Reclassify the scored, unlocked customers of ``company`` (those of
+        ``partner_ids`` only, if given); log each change with its reason in
+        the customer's chatter. Returns the {partner id: new typology id} of
+        the changes."""
         rules = self.search([("company_id", "in", [False, company.id])]).filtered(
             lambda r: r.typology_id.active
         )
@@ -177,7 +178,7 @@ class DunningTypologyRule(models.Model):
         changes = {}
         specs = [(rule, rule._conditions()) for rule in rules]
         country_id = company.country_id.id
-        for customer in self._select_customers(company):
+        for customer in self._select_customers(company, partner_ids):
             rule = next(
                 (r for r, cond in specs if self._matches(cond, customer, country_id)),
                 None,
@@ -187,8 +188,11 @@ class DunningTypologyRule(models.Model):
         self._write_typologies(company, changes)
         return {pid: rule.typology_id.id for pid, (__, rule) in changes.items()}
 
-    def _select_customers(self, company):
+    def _select_customers(self, company, partner_ids=None):
         key = str(company.id)
+        restrict = SQL("TRUE")
+        if partner_ids is not None:
+            restrict = SQL("s.partner_id = ANY(%s)", list(partner_ids))
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -202,9 +206,11 @@ class DunningTypologyRule(models.Model):
                  WHERE s.company_id = %(company)s AND p.active
                    AND NOT COALESCE(
                        (p.dunning_typology_locked ->> %(key)s)::boolean, FALSE)
+                   AND %(restrict)s
                 """,
                 key=key,
                 company=company.id,
+                restrict=restrict,
             )
         )
         return self.env.cr.dictfetchall()

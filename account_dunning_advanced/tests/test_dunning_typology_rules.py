@@ -75,7 +75,10 @@ class TestDunningTypologyRules(DunningReportingCommon):
         cls.late.with_company(cls.company).dunning_typology_id = cls.t_standard
 
     def _run_weekly(self):
+        # the weekly action queues every customer, the rescoring scores and
+        # reclassifies them
         self.env["dunning.partner.score"]._cron_recompute()
+        self.env["dunning.partner.score"]._cron_rescore_queued()
 
     def _typology(self, partner):
         return partner.with_company(self.company).dunning_typology_id
@@ -162,6 +165,7 @@ class TestDunningDefaultTypologyRules(DunningReportingCommon):
                 )
                 self._pay(inv, 1000, inv.invoice_date_due + timedelta(days=days))
         self.env["dunning.partner.score"]._cron_recompute()
+        self.env["dunning.partner.score"]._cron_rescore_queued()
         expected = {
             person: "dunning_typology_consumer",
             key: "dunning_typology_key_account",
