@@ -46,3 +46,4 @@ from . import test_dunning_customer_portal
 from . import test_dunning_deliverability
 from . import test_dunning_pay_all
 from . import test_dunning_letter_batches
+from . import test_dunning_scoring_concurrency
