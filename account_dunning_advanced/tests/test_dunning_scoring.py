@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.tests import tagged
 
 from .reporting_common import DunningReportingCommon
@@ -15,6 +16,7 @@ class TestDunningScoring(DunningReportingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.company_2 = cls.setup_other_company()["company"]
         cls.customer = cls._customer("Late Payer")
         # Paid 10 days late, after one reminder (the second one came after
         # the payment and does not count).
@@ -168,3 +170,103 @@ class TestDunningScoring(DunningReportingCommon):
         self.assertLess(scores[0], scores[-1])
         # Every term at its cap.
         self.assertEqual(scores[-1], 100)
+
+    def _cron(self, xmlid):
+        return self.env.ref(f"account_dunning_advanced.{xmlid}")
+
+    def _queued(self, partners):
+        return {
+            (q.partner_id, q.company_id, q.reclassify)
+            for q in self.env["dunning.score.queue"].search(
+                [("partner_id", "in", partners.ids)]
+            )
+        }
+
+    def test_weekly_action_queues_customers_and_the_rescoring_scores_them(self):
+        """The weekly action writes no score: it queues each active customer
+        with receivables once per company and wakes the rescoring action up,
+        which scores each in its company."""
+        Queue = self.env["dunning.score.queue"].sudo()
+        Queue.search([]).unlink()
+        self.env["account.move"].with_company(self.company_2).create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_date": "2026-04-01",
+                "invoice_date_due": "2026-05-01",
+                "invoice_line_ids": [
+                    Command.create({"name": "Work", "price_unit": 700, "tax_ids": []})
+                ],
+            }
+        ).action_post()
+        archived = self._customer("Former Customer")
+        self._invoice(archived, 300, "2026-04-01", "2026-05-01")
+        archived.action_archive()
+        rescore = self._cron("ir_cron_dunning_rescore")
+        Trigger = self.env["ir.cron.trigger"]
+        triggers = Trigger.search([("cron_id", "=", rescore.id)])
+        weekly = self._cron("ir_cron_dunning_scoring")
+        weekly.method_direct_trigger()
+        customers = self.customer | archived
+        expected = {
+            (self.customer, self.company, True),
+            (self.customer, self.company_2, True),
+        }
+        self.assertEqual(self._queued(customers), expected)
+        self.assertFalse(
+            self.env["dunning.partner.score"].search(
+                [("partner_id", "in", customers.ids)]
+            ),
+            "the weekly action writes no score",
+        )
+        self.assertTrue(Trigger.search([("cron_id", "=", rescore.id)]) - triggers)
+        weekly.method_direct_trigger()
+        self.assertEqual(
+            len(Queue.search([("partner_id", "in", customers.ids)])),
+            2,
+            "queued once however often the weekly action runs",
+        )
+        rescore.method_direct_trigger()
+        self.assertFalse(Queue.search([]))
+        scores = self.env["dunning.partner.score"].search(
+            [("partner_id", "in", customers.ids)]
+        )
+        # each company's own figures (see test_figures_match_hand_computation)
+        self.assertEqual(
+            {
+                s.company_id: (s.overdue_amount, s.revenue_12m, s.risk_score)
+                for s in scores
+            },
+            {self.company: (2000.0, 6000.0, 28), self.company_2: (700.0, 700.0, 15)},
+        )
+
+    def test_rescoring_reports_its_progress_to_the_cron_runner(self):
+        """A bounded slice per call (here 2 customers, no time left after the
+        first slice), and how many customers are left: Odoo's runner calls the
+        action again until none is."""
+        Queue = self.env["dunning.score.queue"].sudo()
+        Queue.search([]).unlink()
+        customers = self.env["res.partner"]
+        for i in range(5):
+            customers |= self._customer(f"Queued {i}")
+            invoice = self._invoice(customers[-1], 100, "2026-04-01", "2026-05-01")
+            Queue._enqueue(invoice.line_ids)
+        Params = self.env["ir.config_parameter"]
+        Params.set_param("account_dunning_advanced.rescore_batch_size", "2")
+        Params.set_param("account_dunning_advanced.cron_time_budget", "0")
+        rescore = self._cron("ir_cron_dunning_rescore")
+        progress = []
+        for __ in range(3):
+            rescore.method_direct_trigger()
+            last = self.env["ir.cron.progress"].search(
+                [("cron_id", "=", rescore.id)], order="id desc", limit=1
+            )
+            progress.append((last.done, last.remaining))
+        self.assertEqual(progress, [(2, 3), (2, 1), (1, 0)])
+        self.assertEqual(
+            self.env["dunning.partner.score"]
+            .search([("partner_id", "in", customers.ids)])
+            .mapped("overdue_amount"),
+            [100.0] * 5,
+        )
+        self.assertFalse(Queue.search([]))

@@ -109,6 +109,17 @@ class TestDunningTypologyRules(DunningReportingCommon):
         self._run_weekly()
         self.assertEqual(len(self._rule_notes(self.good)), 1, "no change, no note")
 
+    def test_rescoring_after_a_payment_waits_for_the_weekly_reclassification(self):
+        """A payment rescores the customer at once; its typology changes with
+        the weekly run only, as before the scoring had a queue."""
+        inv = self._invoice(self.good, 500, "2026-06-01", "2026-06-20")
+        self._pay(inv, 500, "2026-06-18")
+        self.env["dunning.partner.score"]._cron_rescore_queued()
+        self.assertEqual(self._score(self.good).paid_count, 3)
+        self.assertFalse(self._typology(self.good))
+        self._run_weekly()
+        self.assertEqual(self._typology(self.good), self.t_good)
+
     def test_locked_typology_is_kept(self):
         self.foreign.with_company(self.company).write(
             {"dunning_typology_locked": True, "dunning_typology_id": self.t_standard.id}
