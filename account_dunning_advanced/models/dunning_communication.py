@@ -573,7 +573,12 @@ class DunningCommunication(models.Model):
             )
         if APPROVED_FIELDS.intersection(vals):
             self._check_not_approved()
-        return super().write(vals)
+        result = super().write(vals)
+        if "state" in vals:
+            # the items follow their reminder (the database's one-level-per-
+            # item rule reads their state)
+            self.line_ids.sudo().write({"state": vals["state"]})
+        return result
 
     def _check_not_approved(self):
         """Refuse to change what a manager approved."""

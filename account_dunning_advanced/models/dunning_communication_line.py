@@ -3,6 +3,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+from .dunning_communication import STATES
+
 
 class DunningCommunicationLine(models.Model):
     """One reminded item (an invoice instalment, or a payment plan's) in one
@@ -15,16 +17,15 @@ class DunningCommunicationLine(models.Model):
     communication_id = fields.Many2one(
         "dunning.communication", required=True, ondelete="cascade", index=True
     )
-    # precomputed: written with the line's INSERT, not by an UPDATE after it
-    state = fields.Selection(
-        related="communication_id.state", store=True, precompute=True
-    )
+    # Copied from the reminder when the line is made (a reminder's customer
+    # and company never change) and the state kept equal to the reminder's by
+    # its ``write``: plain columns, so that creating thousands of lines
+    # computes nothing record by record and rewrites none of them.
+    state = fields.Selection(STATES, readonly=True)
     partner_id = fields.Many2one(
-        related="communication_id.partner_id", store=True, index=True, precompute=True
+        "res.partner", string="Customer", readonly=True, index=True
     )
-    company_id = fields.Many2one(
-        related="communication_id.company_id", store=True, precompute=True
-    )
+    company_id = fields.Many2one("res.company", string="Company", readonly=True)
     move_line_id = fields.Many2one(
         "account.move.line",
         string="Item",
@@ -79,13 +80,22 @@ class DunningCommunicationLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_engine_only()
-        self.env["dunning.communication"].browse(
+        communications = self.env["dunning.communication"].browse(
             {vals.get("communication_id") for vals in vals_list} - {None, False}
-        )._check_not_approved()
+        )
+        communications._check_not_approved()
+        for vals in vals_list:
+            if vals.get("communication_id"):
+                communication = communications.browse(vals["communication_id"])
+                vals.update(
+                    state=communication.state,
+                    partner_id=communication.partner_id.id,
+                    company_id=communication.company_id.id,
+                )
         return super().create(vals_list)
 
     def write(self, vals):
-        # the stored related state follows its reminder's, through the ORM
+        # the state follows its reminder's (``dunning.communication.write``)
         if set(vals) - {"state"}:
             self._check_engine_only()
             self.communication_id._check_not_approved()

@@ -562,8 +562,6 @@ class DunningRun(models.Model):
             "typology_id": comm["typology_id"],
             "lang": comm["lang"],
             "level_id": level.id,
-            # precomputed fields given: the ORM computes none record by record
-            "scenario_id": level.scenario_id.id,
             "tone": level.tone,
             "channel_email": "email" in channels,
             "channel_letter": "letter" in channels,
@@ -582,10 +580,6 @@ class DunningRun(models.Model):
         item = line["item"]
         return {
             "communication_id": communication.id,
-            # the reminder's, given: the ORM computes none record by record
-            "state": communication.state,
-            "partner_id": communication.partner_id.id,
-            "company_id": communication.company_id.id,
             "move_line_id": item["id"],
             "plan_line_id": item["plan_line_id"],
             "move_id": item["move_id"],
