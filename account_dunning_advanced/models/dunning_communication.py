@@ -187,9 +187,9 @@ class DunningCommunication(models.Model):
     level_id = fields.Many2one(
         "dunning.level", required=True, readonly=True, index=True
     )
-    scenario_id = fields.Many2one(
-        related="level_id.scenario_id", store=True, precompute=True, string="Scenario"
-    )
+    # the scenario of the level, set when the reminder is made (its level
+    # never changes): a plain column, nothing computed record by record
+    scenario_id = fields.Many2one("dunning.scenario", string="Scenario", readonly=True)
     tone = fields.Selection(TONES, readonly=True)
     variant_id = fields.Many2one(
         "dunning.level.variant",
@@ -556,6 +556,12 @@ class DunningCommunication(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             raise AccessError(_("Reminders are created by dunning runs, not directly."))
+        levels = self.env["dunning.level"].browse(
+            {vals.get("level_id") for vals in vals_list} - {None, False}
+        )
+        for vals in vals_list:
+            if vals.get("level_id"):
+                vals["scenario_id"] = levels.browse(vals["level_id"]).scenario_id.id
         return super().create(vals_list)
 
     def write(self, vals):

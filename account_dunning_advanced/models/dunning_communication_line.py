@@ -5,6 +5,10 @@ from odoo.exceptions import AccessError
 
 from .dunning_communication import STATES
 
+# more than any currency's decimals: the amounts keep the rounding of their
+# currency they come with
+AMOUNT_DIGITS = (16, 6)
+
 
 class DunningCommunicationLine(models.Model):
     """One reminded item (an invoice instalment, or a payment plan's) in one
@@ -53,26 +57,29 @@ class DunningCommunicationLine(models.Model):
     days_late = fields.Integer(help="Negative: days until the due date.")
     currency_id = fields.Many2one("res.currency", required=True)
     company_currency_id = fields.Many2one("res.currency", required=True)
-    amount_residual_currency = fields.Monetary(
-        string="Amount Due", currency_field="currency_id"
+    # The figures as they stood when the reminder was made, already rounded
+    # in their currency where they come from (journal items, the planner's
+    # penalties): numeric columns the form shows as amounts of
+    # ``currency_id`` / ``company_currency_id``. Not Monetary fields, whose
+    # insert looks up the currency of each value of each line again.
+    amount_residual_currency = fields.Float(string="Amount Due", digits=AMOUNT_DIGITS)
+    amount_residual = fields.Float(
+        string="Amount Due (Company Currency)", digits=AMOUNT_DIGITS
     )
-    amount_residual = fields.Monetary(
-        string="Amount Due (Company Currency)", currency_field="company_currency_id"
+    penalty_interest = fields.Float(
+        string="Interest (Company Currency)", digits=AMOUNT_DIGITS
     )
-    penalty_interest = fields.Monetary(
-        string="Interest (Company Currency)", currency_field="company_currency_id"
+    penalty_indemnity = fields.Float(
+        string="Indemnity (Company Currency)", digits=AMOUNT_DIGITS
     )
-    penalty_indemnity = fields.Monetary(
-        string="Indemnity (Company Currency)", currency_field="company_currency_id"
-    )
-    penalty_interest_currency = fields.Monetary(
+    penalty_interest_currency = fields.Float(
         string="Late-Payment Interest",
-        currency_field="currency_id",
+        digits=AMOUNT_DIGITS,
         help="In the invoice's currency, as the customer reads it.",
     )
-    penalty_indemnity_currency = fields.Monetary(
+    penalty_indemnity_currency = fields.Float(
         string="Recovery Indemnity",
-        currency_field="currency_id",
+        digits=AMOUNT_DIGITS,
         help="The fixed indemnity charged on this invoice, converted to its "
         "currency on the reminder's date.",
     )
