@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from functools import lru_cache
 
+from lxml import etree, html
 from markupsafe import Markup, escape
 
 from odoo import Command, _, api, fields, models, modules
@@ -112,6 +113,40 @@ DEFAULT_TEMPLATES = {
     tone: f"account_dunning_advanced.mail_template_dunning_{tone}"
     for tone in ("courtesy", "friendly", "formal", "final")
 }
+
+
+def body_view_call(body):
+    """(view xml id, {name: value}, (leading, trailing) whitespace) when
+    ``body`` (a mail template's body) is nothing but a ``t-call`` of a view
+    whose body only sets constants, else None."""
+    if not body or "t-call" not in body:
+        return None
+    try:
+        root = html.fragment_fromstring(str(body), create_parent="div")
+    except etree.ParserError:
+        return None
+    if (root.text or "").strip() or len(root) != 1:
+        return None
+    call = root[0]
+    if call.tag != "t" or set(call.attrib) != {"t-call"}:
+        return None
+    if (call.text or "").strip() or (call.tail or "").strip():
+        return None
+    values = {}
+    for child in call:
+        if (
+            child.tag != "t"
+            or set(child.attrib) != {"t-set", "t-value"}
+            or len(child)
+            or (child.text or "").strip()
+            or (child.tail or "").strip()
+        ):
+            return None
+        try:
+            values[child.get("t-set")] = ast.literal_eval(child.get("t-value"))
+        except (ValueError, SyntaxError):
+            return None
+    return call.get("t-call"), values, (root.text or "", call.tail or "")
 
 
 def amount_formatter(env, lang):
@@ -1647,11 +1682,40 @@ SELECT oi.id,
             by_lang[langs.get(comm_id) or False].append(comm_id)
         rendered = {comm_id: {} for comm_id in self.ids}
         for lang, ids in by_lang.items():
-            for field in ("subject", "body_html", "email_from", "reply_to"):
-                values = template._render_field(field, ids, set_lang=lang)
-                for comm_id, value in values.items():
+            values = {"body_html": self._dunning_render_body(template, ids, lang)}
+            for field in ("subject", "email_from", "reply_to"):
+                values[field] = template._render_field(field, ids, set_lang=lang)
+            for field, by_id in values.items():
+                for comm_id, value in by_id.items():
                     rendered[comm_id][field] = value
         return rendered
+
+    @api.model
+    def _dunning_render_body(self, template, ids, lang):
+        """{reminder id: body} of ``template`` in ``lang``. A body that only
+        calls a view with constant values (the addon's templates: ``<t
+        t-call="...dunning_reminder_email"><t t-set="tone" t-value="'formal'"
+        /></t>``) renders that view with those values through the mail
+        renderer's ``qweb_view`` engine: the same HTML, from the view Odoo
+        compiled once, instead of compiling the body again for every reminder.
+        Any other body (edited by a user) renders as written."""
+        template = template.with_context(lang=lang) if lang else template
+        call = body_view_call(template.body_html)
+        if not call or not self.env.ref(call[0], raise_if_not_found=False):
+            return template._render_field("body_html", ids, set_lang=lang)
+        view, values, (leading, trailing) = call
+        rendered = template._render_template(
+            view,
+            template.render_model,
+            ids,
+            engine="qweb_view",
+            add_context=values,
+            options=dict(template._fields["body_html"].render_options),
+        )
+        return {
+            comm_id: Markup(leading) + body + Markup(trailing)
+            for comm_id, body in rendered.items()
+        }
 
     def _dunning_chatter_summary(self, contact):
         """One line for the customer's chatter: reminder, level, recipient,

@@ -122,7 +122,7 @@ class TestDunningDeliverability(DunningDispatchCommon):
             "39 days late",
             "FR76 3000 4000 0312 3456 7890 143",
             # links stay readable as addresses
-            eur_inv.get_portal_url().split("?")[0],
+            f"/pay?move_id={eur_inv.id}",
             "/dunning/channel/",
             "Colette Collector",
         ):

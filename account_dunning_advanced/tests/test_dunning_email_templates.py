@@ -4,6 +4,10 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
+from odoo.addons.account_dunning_advanced.models.dunning_communication import (
+    body_view_call,
+)
+
 from .dunning_dispatch_common import TODAY, DunningDispatchCommon
 
 
@@ -260,3 +264,30 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         # amounts and delays written the French way (this class loads no French
         # wording; test_dunning_french_translation checks it)
         self.assertIn("jours de retard", str(comms[0].mail_id.body_html))
+
+    def test_body_from_the_compiled_view_is_the_template_body(self):
+        """The addon's templates only call the reminder view with a tone: the
+        body rendered from that view is exactly what the template renders,
+        in each language; a body edited by a user renders as edited."""
+        comms = self.env["dunning.communication"]
+        for tone in ("friendly", "formal"):
+            for partner in (self.customer_en, self.customer_fr):
+                comms |= self._communication(partner, tone)
+        for comm in comms:
+            template = comm._dunning_mail_template()
+            self.assertTrue(body_view_call(template.body_html))
+            for lang in ("en_US", "fr_FR"):
+                with self.subTest(tone=comm.tone, lang=lang):
+                    self.assertEqual(
+                        comms._dunning_render_body(template, comm.ids, lang),
+                        template._render_field("body_html", comm.ids, set_lang=lang),
+                    )
+        comm = comms[0]
+        template = comm._dunning_mail_template()
+        template.body_html = "<p>Hello from the accounts team.</p>" + str(
+            template.body_html
+        )
+        self.assertFalse(body_view_call(template.body_html))
+        body = comms._dunning_render_body(template, comm.ids, "en_US")[comm.id]
+        self.assertIn("Hello from the accounts team.", body)
+        self.assertIn(comm.line_ids.move_id[:1].name, body)
