@@ -480,6 +480,9 @@ class DunningRun(models.Model):
         # installation's transaction) nor in tests.
         if self.env.registry.ready and not modules.module.current_test:
             self.env.cr.commit()  # pylint: disable=invalid-commit
+            # the next batch reads what it needs: the records of the batches
+            # before are not kept in memory for the rest of the run
+            self.env.invalidate_all()
 
     def _dispatch_approved_pending(self):
         """Reminders approved since the last run, when the company sends them
