@@ -22,6 +22,8 @@ LIMIT_SHARE = 6
 # a customer held by another transaction is tried this many times, a minute
 # more apart each time, then logged
 MAX_LOCK_ATTEMPTS = 5
+# claims of the run's next customers that met a concurrent removal, in a row
+MAX_CLAIM_ATTEMPTS = 5
 
 
 def cron_deadline(env):
@@ -364,9 +366,8 @@ class DunningRun(models.Model):
         another worker took are skipped."""
         Todo = self.env["dunning.run.partner"].sudo()
         Todo.flush_model()
-        self.env.cr.execute(
-            SQL(
-                """
+        query = SQL(
+            """
                 SELECT id FROM dunning_run_partner
                  WHERE run_id = %(run)s AND partner_id != ALL(%(held)s)
                    AND (NOT %(wait)s OR retry_datetime IS NULL
@@ -375,13 +376,26 @@ class DunningRun(models.Model):
                  LIMIT %(size)s
                    FOR UPDATE SKIP LOCKED
                 """,
-                run=self.id,
-                held=list(held),
-                wait=wait_for_retry,
-                now=fields.Datetime.now(),
-                size=size,
-            )
+            run=self.id,
+            held=list(held),
+            wait=wait_for_retry,
+            now=fields.Datetime.now(),
+            size=size,
         )
+        for attempt in range(1, MAX_CLAIM_ATTEMPTS + 1):
+            try:
+                with mute_logger("odoo.sql_db"):
+                    self.env.cr.execute(query)
+                break
+            except psycopg2.extensions.TransactionRollbackError:
+                # A row claimed by another worker was removed between this
+                # transaction's snapshot and its lock ("could not serialize
+                # access"): this is the transaction's first statement, a new
+                # snapshot loses nothing.
+                if attempt == MAX_CLAIM_ATTEMPTS or not self._can_commit():
+                    raise
+                self.env.cr.rollback()
+                self.env.invalidate_all(flush=False)
         return Todo.browse([row[0] for row in self.env.cr.fetchall()])
 
     def _process_todo(self, todo, bypass_interval, held):
@@ -475,10 +489,13 @@ class DunningRun(models.Model):
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
-    def _commit(self):
+    def _can_commit(self):
         # Never while modules load (demo data runs the cycle inside the
         # installation's transaction) nor in tests.
-        if self.env.registry.ready and not modules.module.current_test:
+        return self.env.registry.ready and not modules.module.current_test
+
+    def _commit(self):
+        if self._can_commit():
             self.env.cr.commit()  # pylint: disable=invalid-commit
             # the next batch reads what it needs: the records of the batches
             # before are not kept in memory for the rest of the run
