@@ -30,7 +30,7 @@ from odoo.addons.base.models.res_lang import intersperse
 from odoo.addons.phone_validation.tools import phone_validation
 
 from .dunning_level import TONES
-from .dunning_run import cron_deadline
+from .dunning_run import can_commit, cron_deadline
 from .dunning_scenario import LEGAL_REGIMES
 from .res_company import is_assignable
 from .res_partner import DUNNING_NOTE_SUBTYPE
@@ -682,11 +682,11 @@ SELECT oi.id,
             )
         )
         still_open = dict(self.env.cr.fetchall())
-        dropped = {
+        reasons = {
             line.id: still_open.get(line.move_line_id.id, "in_payment")
             for line in lines
         }
-        dropped = {line_id: reason for line_id, reason in dropped.items() if reason}
+        dropped = {line_id: reason for line_id, reason in reasons.items() if reason}
         if not dropped:
             return self.browse()
         lines = self.env["dunning.communication.line"].sudo().browse(list(dropped))
@@ -2241,7 +2241,7 @@ SELECT oi.id,
             tried.update(batch.ids)
             batch._dunning_produce_documents(deadline)
             done += len(batch)
-            if not modules.module.current_test:
+            if can_commit(self.env):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         remaining = self.sudo()._dunning_pending_count()
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import psycopg2
 
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .dunning_run import cron_deadline
+from .dunning_run import can_commit, cron_deadline
 from .dunning_score_queue import RESCORE_CRON
 
 _logger = logging.getLogger(__name__)
@@ -174,7 +174,7 @@ class DunningPartnerScore(models.Model):
             try:
                 return self._score_claimed(size)
             except psycopg2.extensions.TransactionRollbackError:
-                if not self._can_commit():
+                if not can_commit(self.env):
                     raise
                 self.env.cr.rollback()
                 _logger.info(
@@ -202,13 +202,8 @@ class DunningPartnerScore(models.Model):
         return len(claimed)
 
     @api.model
-    def _can_commit(self):
-        # Never while modules load (demo data scores inside the
-        # installation's transaction) nor in tests.
-        return self.env.registry.ready and not modules.module.current_test
-
     def _commit(self):
-        if self._can_commit():
+        if can_commit(self.env):
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
     @api.model

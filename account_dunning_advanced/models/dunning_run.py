@@ -26,6 +26,13 @@ MAX_LOCK_ATTEMPTS = 5
 MAX_CLAIM_ATTEMPTS = 5
 
 
+def can_commit(env):
+    """Whether a scheduled job may commit its work: never while modules load
+    (demo data runs jobs inside the installation's transaction) nor in
+    tests."""
+    return env.registry.ready and not modules.module.current_test
+
+
 def cron_deadline(env):
     """``time.monotonic()`` value at which a scheduled call stops taking new
     work. The calls Odoo's runner chains within one loop of a cron worker
@@ -392,7 +399,7 @@ class DunningRun(models.Model):
                 # transaction's snapshot and its lock ("could not serialize
                 # access"): this is the transaction's first statement, a new
                 # snapshot loses nothing.
-                if attempt == MAX_CLAIM_ATTEMPTS or not self._can_commit():
+                if attempt == MAX_CLAIM_ATTEMPTS or not can_commit(self.env):
                     raise
                 self.env.cr.rollback()
                 self.env.invalidate_all(flush=False)
@@ -489,13 +496,8 @@ class DunningRun(models.Model):
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
-    def _can_commit(self):
-        # Never while modules load (demo data runs the cycle inside the
-        # installation's transaction) nor in tests.
-        return self.env.registry.ready and not modules.module.current_test
-
     def _commit(self):
-        if self._can_commit():
+        if can_commit(self.env):
             self.env.cr.commit()  # pylint: disable=invalid-commit
             # the next batch reads what it needs: the records of the batches
             # before are not kept in memory for the rest of the run
