@@ -7,13 +7,17 @@ from datetime import datetime, timedelta
 from email import policy
 from email.utils import make_msgid
 
-from aiosmtpd.controller import Controller
 from freezegun import freeze_time
 
 from odoo.tests import HttpCase, tagged
 
 from .dunning_dispatch_common import DunningDispatchCommon
-from .test_dunning_smtp_delivery import RefusingHandler, free_port, real_delivery
+from .test_dunning_smtp_delivery import (
+    RefusingHandler,
+    free_port,
+    real_delivery,
+    smtp_server,
+)
 
 PACE_PARAM = "account_dunning_advanced.email_domain_hourly_limit"
 
@@ -36,9 +40,7 @@ class TestDunningDeliverability(DunningDispatchCommon):
         super().setUp()
         self.handler = RefusingHandler()
         port = free_port()
-        controller = Controller(self.handler, hostname="127.0.0.1", port=port)
-        controller.start()
-        self.addCleanup(controller.stop)
+        self.addCleanup(smtp_server(self.handler, port).stop)
         self.env["ir.mail_server"].search([]).active = False
         self.env["ir.mail_server"].create(
             {
