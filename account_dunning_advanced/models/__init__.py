@@ -27,6 +27,7 @@ from . import mail_activity
 from . import mail_mail
 from . import mail_thread
 from . import sms_sms
+from . import sms_tracker
 from . import dunning_level_variant
 from . import dunning_einvoice_status
 from . import account_move_einvoice

@@ -61,7 +61,7 @@ LOCKED_FIELDS = frozenset(
         "letter_attachment_id", "activity_id", "sms_id", "error_message",
         "skipped_channels", "email_state", "letter_state", "sms_state", "call_state",
         "letter_error", "letter_attempts", "variant_id",
-        "email_bounced",
+        "email_bounced", "sms_delivered_datetime",
     }
 )  # fmt: skip
 
@@ -330,7 +330,17 @@ class DunningCommunication(models.Model):
         compute="_compute_letter_instructions",
         help="How to post the letter: for the collector, never printed.",
     )
-    sms_state = fields.Selection(CHANNEL_STATES, readonly=True)
+    sms_state = fields.Selection(
+        CHANNEL_STATES,
+        readonly=True,
+        help="Pending: in the SMS queue; done once the SMS provider accepted it.",
+    )
+    sms_delivered_datetime = fields.Datetime(
+        string="SMS Delivered On",
+        readonly=True,
+        help="When the SMS provider reported the SMS delivered to the phone "
+        "(only where the provider can reach this server).",
+    )
     call_state = fields.Selection(
         CHANNEL_STATES,
         readonly=True,

@@ -2,11 +2,15 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
 
-from odoo import models
+from odoo import fields, models
 
 _logger = logging.getLogger(__name__)
 
-FINAL_STATES = ("sent", "error", "canceled")
+# Odoo's SMS states: "pending" (shown "Sent") once the provider accepted the
+# SMS, "sent" (shown "Delivered") once its delivery report came, which needs
+# the provider to reach this server: most databases never get it.
+ACCEPTED_STATES = ("pending", "sent")
+FAILED_STATES = ("error", "canceled")
 
 
 class SmsSms(models.Model):
@@ -14,13 +18,18 @@ class SmsSms(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if vals.get("state") in FINAL_STATES:
+        if vals.get("state") in ACCEPTED_STATES + FAILED_STATES:
             self._dunning_feedback(vals["state"], vals.get("failure_type"))
         return res
 
-    def _dunning_feedback(self, state, failure_type):
-        """The reminders' SMS state follows the SMS queue. Never raises: an
-        exception here would stop the queue for every SMS of the database."""
+    def _dunning_feedback(self, state, failure_type=False):
+        """The reminders' SMS state follows the SMS queue and the provider's
+        reports: accepted by the provider, the SMS is sent (done); delivered,
+        its reminder says when; refused or not delivered, it failed. Never
+        raises: an exception here would stop the queue for every SMS of the
+        database."""
+        if not self:
+            return
         try:
             with self.env.cr.savepoint():
                 comms = (
@@ -28,7 +37,19 @@ class SmsSms(models.Model):
                     .sudo()
                     .search([("sms_id", "in", self.ids)])
                 )
-                if comms:
-                    comms._dunning_sms_feedback(state, failure_type)
+                if state in FAILED_STATES:
+                    # a report repeats what the queue already recorded
+                    comms.filtered(
+                        lambda c: c.sms_state != "failed"
+                        and not c.sms_delivered_datetime
+                    )._dunning_sms_feedback(state, failure_type)
+                    return
+                comms.filtered(lambda c: c.sms_state != "done")._dunning_sms_feedback(
+                    "sent"
+                )
+                if state == "sent":
+                    comms.filtered(lambda c: not c.sms_delivered_datetime).write(
+                        {"sms_delivered_datetime": fields.Datetime.now()}
+                    )
         except Exception:  # noqa: BLE001 - logged, the SMS queue goes on
             _logger.exception("Dunning SMS state of SMS %s", self.ids)

@@ -43,7 +43,15 @@ def wilson_bound(successes, trials, sign, z=WILSON_Z):
 
 
 class DunningEffectivenessReport(models.Model):
-    """One row per sent reminder, with what was paid and answered after it.
+    """One row per sent reminder, with what was paid and answered after it,
+    and one per reminder whose email bounced, whatever it became after.
+
+    A bounced email counts once, on its reminder's row, per level, channel,
+    template, variant and recipient domain: the reminder sent by letter
+    instead is the same row (a reminder, emailed, bounced); one that is still
+    waiting for its letter, failed or was cancelled is a row of its own with
+    no reminder sent (``reminder_count`` 0, no amount, no response), so the
+    other figures and their rates stay those of the sent reminders.
 
     A payment is a partial reconciliation of a reminded item whose
     ``max_date`` is after the reminder date. It is credited to the latest
@@ -121,6 +129,11 @@ class DunningEffectivenessReport(models.Model):
     channel_letter = fields.Boolean(string="By Letter", readonly=True)
     channel_sms = fields.Boolean(string="By SMS", readonly=True)
     channel_call = fields.Boolean(string="By Phone Call", readonly=True)
+    email_domain = fields.Char(
+        string="Recipient Domain",
+        readonly=True,
+        help="Domain of the address the reminder's email went to.",
+    )
     reminder_count = fields.Integer(string="Reminders Sent", readonly=True)
     amount_reminded = fields.Monetary(readonly=True)
     amount_paid_7 = fields.Monetary(string="Paid Within 7 Days", readonly=True)
@@ -310,6 +323,17 @@ class DunningEffectivenessReport(models.Model):
                  WHERE dc.state = 'sent'
                 """
             ),
+            # the reminders of the report: the sent ones, and those whose
+            # email bounced, whatever they became after (letter, failure...)
+            "reported": SQL(
+                """
+                SELECT s.id, TRUE AS is_sent FROM sent s
+                 UNION ALL
+                SELECT dc.id, FALSE
+                  FROM dunning_communication dc
+                 WHERE dc.email_bounced AND dc.state != 'sent'
+                """
+            ),
             "items": SQL(
                 """
                 SELECT ri.communication_id, ri.move_line_id, s.date,
@@ -436,6 +460,14 @@ class DunningEffectivenessReport(models.Model):
             )
 
         responded = SQL("(CASE WHEN a.n > 0 THEN 1 ELSE 0 END)")
+
+        def wilson(successes, sign):
+            # no interval for a row of no sent reminder (a bounce only)
+            return SQL(
+                "CASE WHEN rep.is_sent THEN %s ELSE 0 END",
+                self._wilson_sql(successes, SQL("1"), sign),
+            )
+
         paid_30 = SQL("(CASE WHEN p.paid_30 > 0 THEN 1 ELSE 0 END)")
         return SQL(
             """
@@ -453,7 +485,8 @@ class DunningEffectivenessReport(models.Model):
                         ELSE 'email' END AS channel,
                    dc.channel_email, dc.channel_letter, dc.channel_sms,
                    dc.channel_call,
-                   1 AS reminder_count,
+                   mm.dunning_recipient_domain AS email_domain,
+                   CASE WHEN rep.is_sent THEN 1 ELSE 0 END AS reminder_count,
                    COALESCE(r.amount, 0) AS amount_reminded,
                    COALESCE(p.paid_7, 0) AS amount_paid_7,
                    COALESCE(p.paid_15, 0) AS amount_paid_15,
@@ -468,10 +501,10 @@ class DunningEffectivenessReport(models.Model):
                    %(paid_30_low)s AS paid_30_rate_low,
                    %(paid_30_high)s AS paid_30_rate_high,
                    p.days_to_payment,
-                   a.replies AS reply_count,
+                   COALESCE(a.replies, 0) AS reply_count,
                    CASE WHEN a.replies > 0 THEN 1 ELSE 0 END AS replied_count,
-                   a.n AS response_count,
-                   a.n > 0 AS responded,
+                   COALESCE(a.n, 0) AS response_count,
+                   COALESCE(a.n > 0, FALSE) AS responded,
                    %(responded)s AS responded_count,
                    100.0 * %(responded)s AS response_rate,
                    %(responded_low)s AS response_rate_low,
@@ -493,11 +526,11 @@ class DunningEffectivenessReport(models.Model):
             rate_15=rate(SQL("p.paid_15"), SQL("r.amount")),
             rate_30=rate(SQL("p.paid_30"), SQL("r.amount")),
             paid_30=paid_30,
-            paid_30_low=self._wilson_sql(paid_30, SQL("1"), -1),
-            paid_30_high=self._wilson_sql(paid_30, SQL("1"), 1),
+            paid_30_low=wilson(paid_30, -1),
+            paid_30_high=wilson(paid_30, 1),
             responded=responded,
-            responded_low=self._wilson_sql(responded, SQL("1"), -1),
-            responded_high=self._wilson_sql(responded, SQL("1"), 1),
+            responded_low=wilson(responded, -1),
+            responded_high=wilson(responded, 1),
         )
 
     @api.model
@@ -505,10 +538,11 @@ class DunningEffectivenessReport(models.Model):
         return SQL(
             """
               FROM dunning_communication dc
-              JOIN sent s ON s.id = dc.id
+              JOIN reported rep ON rep.id = dc.id
               JOIN res_company company ON company.id = dc.company_id
               JOIN dunning_level level ON level.id = dc.level_id
-              JOIN answered a ON a.communication_id = dc.id
+              LEFT JOIN answered a ON a.communication_id = dc.id
+              LEFT JOIN mail_mail mm ON mm.id = dc.mail_id
               LEFT JOIN dunning_level_variant variant ON variant.id = dc.variant_id
               LEFT JOIN ir_model_data default_template
                 ON default_template.module = 'account_dunning_advanced'
@@ -521,4 +555,4 @@ class DunningEffectivenessReport(models.Model):
 
     @api.model
     def _where(self):
-        return SQL("WHERE dc.state = 'sent'")
+        return SQL("WHERE dc.state = 'sent' OR dc.email_bounced")

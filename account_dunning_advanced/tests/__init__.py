@@ -44,6 +44,8 @@ from . import test_dunning_litigation
 from . import test_dunning_einvoice_rpc
 from . import test_dunning_customer_portal
 from . import test_dunning_deliverability
+from . import test_dunning_bounce_figures
+from . import test_dunning_sms_delivery
 from . import test_dunning_pay_all
 from . import test_dunning_letter_batches
 from . import test_dunning_scoring_concurrency

@@ -7,15 +7,61 @@ from datetime import datetime, timedelta
 from email import policy
 from email.utils import make_msgid
 
-from aiosmtpd.controller import Controller
 from freezegun import freeze_time
 
 from odoo.tests import HttpCase, tagged
 
 from .dunning_dispatch_common import DunningDispatchCommon
-from .test_dunning_smtp_delivery import RefusingHandler, free_port, real_delivery
+from .test_dunning_smtp_delivery import (
+    RefusingHandler,
+    free_port,
+    real_delivery,
+    smtp_server,
+)
 
 PACE_PARAM = "account_dunning_advanced.email_domain_hourly_limit"
+
+
+def delivery_status(comm):
+    """A delivery status notification (RFC 3464) from the customer's server to
+    the company's bounce address, about the reminder's email: the raw message
+    a mailbox provider sends."""
+    message_id = comm.mail_message_id.message_id
+    recipient = comm._dunning_contact().email
+    domain = recipient.rpartition("@")[2]
+    raw = (
+        f"From: Mail Delivery System <MAILER-DAEMON@{domain}>\r\n"
+        "To: bounce@lumiere.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-Id: {make_msgid(domain=domain)}\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; "
+        'boundary="B"\r\n'
+        "\r\n"
+        "--B\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "\r\n"
+        f"The mailbox {recipient} does not exist.\r\n"
+        "--B\r\n"
+        "Content-Type: message/delivery-status\r\n"
+        "\r\n"
+        f"Reporting-MTA: dns; mx.{domain}\r\n"
+        "\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\n"
+        "Action: failed\r\n"
+        "Status: 5.1.1\r\n"
+        "\r\n"
+        "--B\r\n"
+        "Content-Type: text/rfc822-headers\r\n"
+        "\r\n"
+        "From: relances@lumiere.example\r\n"
+        f"To: {recipient}\r\n"
+        f"Message-Id: {message_id}\r\n"
+        f"Subject: {comm.mail_id.subject}\r\n"
+        "\r\n"
+        "--B--\r\n"
+    )
+    return raw.encode()
 
 
 @tagged("post_install", "-at_install")
@@ -36,9 +82,7 @@ class TestDunningDeliverability(DunningDispatchCommon):
         super().setUp()
         self.handler = RefusingHandler()
         port = free_port()
-        controller = Controller(self.handler, hostname="127.0.0.1", port=port)
-        controller.start()
-        self.addCleanup(controller.stop)
+        self.addCleanup(smtp_server(self.handler, port).stop)
         self.env["ir.mail_server"].search([]).active = False
         self.env["ir.mail_server"].create(
             {
@@ -305,42 +349,7 @@ class TestDunningDeliverability(DunningDispatchCommon):
     # Bounces
     # ------------------------------------------------------------------
     def _bounce(self, comm):
-        """A delivery status notification (RFC 3464) from the customer's
-        server to the company's bounce address."""
-        message_id = comm.mail_message_id.message_id
-        raw = (
-            "From: Mail Delivery System <MAILER-DAEMON@smith.example>\r\n"
-            "To: bounce@lumiere.example\r\n"
-            "Subject: Undelivered Mail Returned to Sender\r\n"
-            f"Message-Id: {make_msgid(domain='smith.example')}\r\n"
-            "MIME-Version: 1.0\r\n"
-            'Content-Type: multipart/report; report-type=delivery-status; '
-            'boundary="B"\r\n'
-            "\r\n"
-            "--B\r\n"
-            "Content-Type: text/plain; charset=utf-8\r\n"
-            "\r\n"
-            "The mailbox ap@smith.example does not exist.\r\n"
-            "--B\r\n"
-            "Content-Type: message/delivery-status\r\n"
-            "\r\n"
-            "Reporting-MTA: dns; mx.smith.example\r\n"
-            "\r\n"
-            f"Final-Recipient: rfc822; {comm._dunning_contact().email}\r\n"
-            "Action: failed\r\n"
-            "Status: 5.1.1\r\n"
-            "\r\n"
-            "--B\r\n"
-            "Content-Type: text/rfc822-headers\r\n"
-            "\r\n"
-            "From: relances@lumiere.example\r\n"
-            f"To: {comm._dunning_contact().email}\r\n"
-            f"Message-Id: {message_id}\r\n"
-            f"Subject: {comm.mail_id.subject}\r\n"
-            "\r\n"
-            "--B--\r\n"
-        )
-        self.env["mail.thread"].message_process(False, raw.encode())
+        self.env["mail.thread"].message_process(False, delivery_status(comm))
 
     def test_bounce_through_the_gateway_falls_back_to_letter(self):
         comm = self._communication(self.customer_en, "friendly")

@@ -19,19 +19,37 @@ class TestDunningPaymentQr(DunningDispatchCommon):
             .decode()
         )
 
+    def _assert_french_qr(self, page):
+        """The QR code as the French customer sees it: its image text and
+        caption in French, the English ones nowhere."""
+        self.assertIn('alt="Code QR"', page)
+        self.assertIn("Scannez avec votre application bancaire", page)
+        self.assertNotIn('alt="QR code"', page)
+        self.assertNotIn("Scan with your banking app", page)
+
+    def _assert_no_qr(self, page):
+        for text in ('alt="Code QR"', 'alt="QR code"', "/report/barcode/"):
+            self.assertNotIn(text, page)
+        self.assertNotIn("Scannez avec votre application bancaire", page)
+
     def test_qr_code_for_a_single_euro_total(self):
         eur_invoice = self.invoices[self.customer_fr][0]
         comm = self._communication(self.customer_fr, "friendly", moves=eur_invoice)
         mail = comm._dispatch_email()
         self.assertIn("/report/barcode/", str(mail.body_html))
-        # a French customer: the image's text is French too
-        self.assertIn('alt="Code QR"', str(mail.body_html))
+        # a French customer: the image's text and caption are French too
+        self._assert_french_qr(str(mail.body_html))
         letter = self._letter_html(comm)
         self.assertIn("data:image/png;base64,", letter)
+        self._assert_french_qr(letter)
 
     def test_no_qr_code_for_two_currencies(self):
         # an EPC QR code carries one amount in euros: none for EUR + USD
         comm = self._communication(self.customer_fr, "friendly")
         mail = comm._dispatch_email()
-        self.assertNotIn('alt="QR code"', str(mail.body_html))
-        self.assertNotIn('alt="QR code"', self._letter_html(comm))
+        # the same French page as above, the bank details without the code
+        self.assertIn("IBAN", str(mail.body_html))
+        self._assert_no_qr(str(mail.body_html))
+        letter = self._letter_html(comm)
+        self.assertIn("IBAN", letter)
+        self._assert_no_qr(letter)
