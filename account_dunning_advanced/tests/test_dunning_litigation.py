@@ -11,6 +11,7 @@ from odoo.tests import Form, new_test_user, tagged
 from odoo.tools.pdf import PdfFileReader
 
 from ..models.dunning_litigation import CSV_COLUMNS
+from ..tools import csv_bytes
 from .workspace_common import TODAY, DunningWorkspaceCommon
 
 
@@ -166,6 +167,16 @@ class TestDunningLitigation(DunningWorkspaceCommon):
         self.assertEqual(
             [customer["amount_due"], inv_a["amount_due"], promise["amount"]],
             ["1500.0", "1000.0", "300.0"],
+        )
+
+    def test_csv_negative_amounts_stay_numbers(self):
+        """A figure the addon computes is data, even negative (a credit): only
+        texts are escaped."""
+        content = csv_bytes(
+            ["amount", "details"], [{"amount": -250.5, "details": "-250.5"}]
+        )
+        self.assertEqual(
+            content.decode().splitlines(), ["amount,details", "-250.5,'-250.5"]
         )
 
     def test_file_pdf_from_the_report_engine(self):
