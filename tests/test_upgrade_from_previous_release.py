@@ -83,6 +83,16 @@ flagged = (open_moves - promised - disputed - planned).filtered(
     lambda move: not move.dunning_dispute
 )[0]
 flagged.write({"dunning_dispute": True, "dunning_dispute_note": "Flagged by hand"})
+# reminder channels, one choice for every company in the previous release
+env["res.company"].create({"name": "Second Company"})
+Partner = env["res.partner"]
+Partner.create({"name": "Channel shared letter", "dunning_preferred_channel": "letter"})
+Partner.create({"name": "Channel shared email", "dunning_preferred_channel": "email"})
+Partner.create({"name": "Channel no choice"})
+Partner.create({
+    "name": "Channel own company letter", "company_id": company.id,
+    "dunning_preferred_channel": "letter",
+})
 env.cr.commit()
 """
 
@@ -124,6 +134,15 @@ out["open_disputes"] = {
 out["account.move"] = {
     move.id: {n: plain(move[n]) for n in move_fields if n in move._fields}
     for move in moves
+}
+out["channels"] = {
+    partner.name: {
+        ("main" if company == env.ref("base.main_company") else company.name): (
+            partner.with_company(company).dunning_preferred_channel
+        )
+        for company in env["res.company"].search([])
+    }
+    for partner in env["res.partner"].search([("name", "=like", "Channel %%")])
 }
 with open(%(output)r, "w") as fh:
     json.dump(out, fh, default=str, sort_keys=True)
@@ -272,6 +291,21 @@ def test_upgrade_keeps_the_dunning_history(
     promises = before["dunning.promise"]
     assert before["pauses"] == {key: promises[key]["paused_until"] for key in promises}
     assert after["pauses"] == dict.fromkeys(before["pauses"], False)
+    # the reminder channel chosen before is kept in every company of the customer
+    # (its own, else all of them); each company's choice is its own from now on
+    assert len(before["channels"]) == 4
+    expected = {
+        name: {
+            company: value if "own company" not in name or company == "main" else False
+            for company, value in by_company.items()
+        }
+        for name, by_company in before["channels"].items()
+    }
+    assert after["channels"] == expected
+    assert after["channels"]["Channel shared letter"] == {
+        "main": "letter",
+        "Second Company": "letter",
+    }
     # each scenario's late-payment regime follows its company's country (the
     # previous release applied the French rules to everyone); a shared scenario
     # keeps them when a French company uses the database

@@ -1132,7 +1132,10 @@ SELECT oi.id,
             },
             "preference_url": f"{base_url}/dunning/channel/{token}",
             "portal_url": portal_url,
-            "prefers_letter": comm.partner_id.dunning_preferred_channel == "letter",
+            "prefers_letter": comm.partner_id.with_company(
+                comm.company_id
+            ).dunning_preferred_channel
+            == "letter",
         }
 
     def _dunning_legal_regime(self):
@@ -1502,7 +1505,8 @@ SELECT oi.id,
         for comm in self:
             contact = comm._dunning_contact()
             vals = {}
-            wants_letter = comm.partner_id.dunning_preferred_channel == "letter"
+            partner = comm.partner_id.with_company(comm.company_id)
+            wants_letter = partner.dunning_preferred_channel == "letter"
             if comm.channel_email and (not contact.email_normalized or wants_letter):
                 vals.update(channel_email=False, channel_letter=True)
                 reason = (

@@ -125,6 +125,14 @@ class DunningLevel(models.Model):
         ),
     ]
 
+    def write(self, vals):
+        former = self.scenario_id if "scenario_id" in vals else None
+        res = super().write(vals)
+        if former is not None:
+            # the scenario a level left must still have one
+            former._check_levels()
+        return res
+
     @api.constrains("channel_email", "channel_letter", "channel_sms", "channel_call")
     def _check_channels(self):
         for level in self:

@@ -1,7 +1,5 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-import csv
-import io
 import logging
 
 from markupsafe import Markup
@@ -9,6 +7,8 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_amount, format_date
+
+from ..tools import csv_bytes
 
 _logger = logging.getLogger(__name__)
 
@@ -303,7 +303,9 @@ class DunningLitigation(models.Model):
     def _dunning_file_csv(self):
         """The customer's file as CSV, one row per record (customer, invoice,
         reminder, promise, dispute, penalties), in company currency unless an
-        invoice's own currency is given."""
+        invoice's own currency is given. Texts that start like a spreadsheet
+        formula are written as text (customer names and references, notes
+        come from outside); amounts stay numbers."""
         self.ensure_one()
         values = self._dunning_file_values()
         currency = self.currency_id.name
@@ -406,11 +408,7 @@ class DunningLitigation(models.Model):
                     ),
                 }
             )
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-        return buffer.getvalue().encode("utf-8")
+        return csv_bytes(CSV_COLUMNS, rows)
 
     def _dunning_lang(self):
         """The customer's language when installed, else the company's."""

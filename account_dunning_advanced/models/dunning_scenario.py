@@ -149,13 +149,19 @@ class DunningScenario(models.Model):
                 _("Penalty rates and indemnities cannot be negative.")
             )
 
-    @api.constrains("level_ids")
+    @api.constrains("level_ids", "active")
     def _check_levels(self):
+        """An active scenario reminds with its levels: without any it would
+        remind nobody. Checked when a scenario is created (``active`` has a
+        default, so it is among the created values), activated, or loses
+        levels here; a level moved to another scenario or deleted checks its
+        former scenario (``dunning.level``)."""
         for scenario in self.filtered("active"):
             if not scenario.level_ids:
                 raise ValidationError(
                     _(
-                        "The scenario %(scenario)s needs at least one level.",
+                        "The scenario %(scenario)s needs at least one level: add "
+                        "one, or archive the scenario.",
                         scenario=scenario.name,
                     )
                 )

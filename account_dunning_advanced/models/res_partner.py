@@ -61,7 +61,9 @@ class ResPartner(models.Model):
     dunning_preferred_channel = fields.Selection(
         [("email", "Email"), ("letter", "Letter")],
         string="Preferred Reminder Channel",
-        help="Letter: the customer receives paper letters instead of emails.",
+        company_dependent=True,
+        help="Letter: the customer receives paper letters instead of emails from "
+        "this company (each company keeps the customer's own choice).",
     )
     dunning_communication_ids = fields.One2many(
         "dunning.communication", "partner_id", string="Reminders"
@@ -110,14 +112,19 @@ class ResPartner(models.Model):
         contacts = self.env["dunning.planner"]._contact_of(commercial)
         return self.browse(contacts.get(commercial.id, commercial.id))
 
+    # when and by whom the channel was chosen, in the same company as the choice
     dunning_channel_changed_date = fields.Datetime(
-        string="Reminder Channel Changed On", readonly=True, copy=False
+        string="Reminder Channel Changed On",
+        readonly=True,
+        copy=False,
+        company_dependent=True,
     )
     dunning_channel_changed_origin = fields.Selection(
         CHANNEL_ORIGINS,
         string="Reminder Channel Changed By",
         readonly=True,
         copy=False,
+        company_dependent=True,
     )
 
     def write(self, vals):

@@ -11,6 +11,7 @@ from odoo.tests import Form, new_test_user, tagged
 from odoo.tools.pdf import PdfFileReader
 
 from ..models.dunning_litigation import CSV_COLUMNS
+from ..tools import csv_bytes
 from .workspace_common import TODAY, DunningWorkspaceCommon
 
 
@@ -138,6 +139,45 @@ class TestDunningLitigation(DunningWorkspaceCommon):
             (dispute["reference"], dispute["state"]), (self.invoice_b.name, "open")
         )
         self.assertIn("Scratched panels", dispute["details"])
+
+    def test_csv_cells_never_run_as_formulas(self):
+        """What customers and collectors typed reaches the agency's spreadsheet
+        as text: a cell starting like a formula gets a leading quote (OWASP
+        CSV injection); the amounts stay numbers."""
+        self.customer.write({"name": '=HYPERLINK("http://x","y")', "ref": "@SUM(1+1)"})
+        self.invoice_a.ref = "+cmd|' /C calc'!A0"
+        self.invoice_b.ref = "-2+3"
+        self.promise.note = "\tWill pay\r=1+1"
+        record = self._hand_over()
+        attachment = record.attachment_ids.filtered(lambda a: a.mimetype == "text/csv")
+        rows = list(csv.DictReader(io.StringIO(attachment.raw.decode())))
+        customer, inv_a, inv_b, _reminder, promise, _dispute = rows
+        self.assertEqual(customer["reference"], "'@SUM(1+1)")
+        self.assertTrue(
+            customer["details"].startswith('\'=HYPERLINK("http://x","y") / '),
+            customer["details"],
+        )
+        self.assertEqual(inv_a["details"], "'+cmd|' /C calc'!A0")
+        self.assertEqual(inv_b["details"], "'-2+3")
+        self.assertEqual(promise["details"], "'\tWill pay\r=1+1")
+        formula = ("=", "+", "-", "@", "\t", "\r")
+        self.assertFalse(
+            [cell for row in rows for cell in row.values() if cell.startswith(formula)]
+        )
+        self.assertEqual(
+            [customer["amount_due"], inv_a["amount_due"], promise["amount"]],
+            ["1500.0", "1000.0", "300.0"],
+        )
+
+    def test_csv_negative_amounts_stay_numbers(self):
+        """A figure the addon computes is data, even negative (a credit): only
+        texts are escaped."""
+        content = csv_bytes(
+            ["amount", "details"], [{"amount": -250.5, "details": "-250.5"}]
+        )
+        self.assertEqual(
+            content.decode().splitlines(), ["amount,details", "-250.5,'-250.5"]
+        )
 
     def test_file_pdf_from_the_report_engine(self):
         record = self._hand_over()

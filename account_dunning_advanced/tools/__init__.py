@@ -1,0 +1,1 @@
+from .spreadsheet import csv_bytes, spreadsheet_cell
