@@ -119,7 +119,7 @@ class DunningResponse(models.Model):
                     if sent_at <= date:
                         vals["communication_id"] = comm_id
                         break
-        return self.sudo().create(prepared)
+        return self.create(prepared)
 
     @api.model
     def _dunning_register_records(self, records, kind):

@@ -23,6 +23,7 @@ class SmsSms(models.Model):
         exception here would stop the queue for every SMS of the database."""
         try:
             with self.env.cr.savepoint():
+                # SMS queue feedback: only it changes the reminders' SMS state
                 comms = (
                     self.env["dunning.communication"]
                     .sudo()
