@@ -119,7 +119,9 @@ class DunningResponse(models.Model):
                     if sent_at <= date:
                         vals["communication_id"] = comm_id
                         break
-        return self.create(prepared)
+        # the addon's own record of what a customer did (statistics): written
+        # by its hooks only, never by hand, whoever triggered them
+        return self.sudo().create(prepared)
 
     @api.model
     def _dunning_register_records(self, records, kind):
