@@ -70,6 +70,8 @@ class DunningPaymentPortal(account_payment.PaymentPortal):
                     "The amount due has changed since you opened the page: reload it."
                 )
             )
+        # the portal behind its token: the visitor is public, the token's
+        # customer and company bound the providers and invoices read here
         env = request.env(su=True)
         token_id = self._cast_as_int(kwargs.get("token_id"))
         if token_id:

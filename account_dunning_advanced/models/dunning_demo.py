@@ -155,7 +155,7 @@ class DunningDemo(models.AbstractModel):
             # As if the mail queue of that day had delivered them: history is
             # not sent again today.
             comms = run.communication_ids
-            comms.mail_id.sudo().write({"state": "sent"})
+            comms.mail_id.write({"state": "sent"})
             comms.filtered("mail_id")._dunning_mail_sent()
             comms._dunning_mark_sent()
         self._demo_name_records(payments, "demo_history_payment")

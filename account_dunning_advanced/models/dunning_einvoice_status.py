@@ -106,7 +106,7 @@ class DunningEinvoiceStatus(models.Model):
                         move=move.display_name,
                     )
                 )
-        before = dict(moves.sudo().mapped(lambda m: (m.id, m.dunning_einvoice_status)))
+        before = dict(moves.mapped(lambda m: (m.id, m.dunning_einvoice_status)))
         statuses = super().create(vals_list)
         statuses.move_id._dunning_refresh_einvoice_status()
         statuses._dunning_apply_effects(before)
@@ -161,16 +161,12 @@ class DunningEinvoiceStatus(models.Model):
         settled = [st.move_id.id for st in changed.values() if st.status in SETTLING]
         if settled:
             reason = self.env.ref(PLATFORM_REASON, raise_if_not_found=False)
-            disputes = (
-                self.env["dunning.dispute"]
-                .sudo()
-                .search(
-                    [
-                        ("move_id", "in", settled),
-                        ("state", "=", "open"),
-                        ("reason_id", "=", reason.id if reason else False),
-                    ]
-                )
+            disputes = self.env["dunning.dispute"].search(
+                [
+                    ("move_id", "in", settled),
+                    ("state", "=", "open"),
+                    ("reason_id", "=", reason.id if reason else False),
+                ]
             )
             if disputes:
                 disputes._close("resolved")
@@ -180,8 +176,8 @@ class DunningEinvoiceStatus(models.Model):
             return
         reason = self.env.ref(PLATFORM_REASON)
         moves = self.env["account.move"].browse([st.move_id.id for st in statuses])
-        disputed = moves.sudo().filtered("dunning_dispute")
-        self.env["dunning.dispute"].sudo().create(
+        disputed = moves.filtered("dunning_dispute")
+        self.env["dunning.dispute"].create(
             [
                 {
                     "move_id": st.move_id.id,
@@ -224,7 +220,7 @@ class DunningEinvoiceStatus(models.Model):
                     "note": st.comment or False,
                 }
             )
-        self.env["mail.activity"].sudo().create(values)
+        self.env["mail.activity"].create(values)
 
     # ------------------------------------------------------------------
     # Import

@@ -85,7 +85,7 @@ class DunningLevelVariant(models.Model):
         """{(customer id, level id): variant} for the pairs whose level has
         active variants. Levels are few: their variants are read once."""
         levels = self.env["dunning.level"].browse({level for _p, level in pairs})
-        variants = self.sudo().search([("level_id", "in", levels.ids)])
+        variants = self.search([("level_id", "in", levels.ids)])
         by_level = variants.grouped("level_id")
         assigned = {}
         for partner_id, level_id in pairs:

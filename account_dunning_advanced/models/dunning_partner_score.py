@@ -139,9 +139,9 @@ class DunningPartnerScore(models.Model):
         deadline = cron_deadline(self.env)
         size = max(
             int(
-                self.env["ir.config_parameter"]
-                .sudo()
-                .get_param(RESCORE_BATCH_PARAM, RESCORE_BATCH)
+                self.env["ir.config_parameter"].get_param(
+                    RESCORE_BATCH_PARAM, RESCORE_BATCH
+                )
             ),
             1,
         )
@@ -158,7 +158,7 @@ class DunningPartnerScore(models.Model):
             # all held by another worker: should it stop, try again later
             cron = self.env.ref(RESCORE_CRON, raise_if_not_found=False)
             if cron:
-                cron.sudo()._trigger(fields.Datetime.now() + timedelta(minutes=1))
+                cron._trigger(fields.Datetime.now() + timedelta(minutes=1))
 
     @api.model
     def _rescore_slice(self, size):
@@ -185,12 +185,12 @@ class DunningPartnerScore(models.Model):
 
     @api.model
     def _score_claimed(self, size):
-        queue = self.env["dunning.score.queue"].sudo()
+        queue = self.env["dunning.score.queue"]
         claimed, row_ids = queue._claim(size)
         by_company = defaultdict(list)
         for (partner_id, company_id), reclassify in claimed.items():
             by_company[company_id].append((partner_id, reclassify))
-        Company = self.env["res.company"].sudo()
+        Company = self.env["res.company"]
         for company_id, customers in sorted(by_company.items()):
             company = Company.browse(company_id)
             self._recompute(company, [partner_id for partner_id, __ in customers])

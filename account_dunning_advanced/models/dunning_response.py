@@ -119,6 +119,8 @@ class DunningResponse(models.Model):
                     if sent_at <= date:
                         vals["communication_id"] = comm_id
                         break
+        # the addon's own record of what a customer did (statistics): written
+        # by its hooks only, never by hand, whoever triggered them
         return self.sudo().create(prepared)
 
     @api.model

@@ -55,6 +55,8 @@ class DunningScoreQueue(models.Model):
         }
         if not pairs:
             return self
+        # any accounting user's entries queue their customers for the
+        # rescoring job: the queue is the job's, not the user's
         queued = self.sudo().create(
             [
                 {"partner_id": partner_id, "company_id": company_id}
@@ -112,7 +114,7 @@ class DunningScoreQueue(models.Model):
     def _trigger_rescoring(self):
         cron = self.env.ref(RESCORE_CRON, raise_if_not_found=False)
         if cron:
-            cron.sudo()._trigger()
+            cron._trigger()
 
     @api.model
     def _claim(self, size):

@@ -220,9 +220,8 @@ class DunningTypologyRule(models.Model):
         by_typology = defaultdict(list)
         for partner_id, (__, rule) in changes.items():
             by_typology[rule.typology_id].append(partner_id)
-        # A system classification: it writes whatever the companies of the
-        # user running the scheduled action.
-        partners = self.env["res.partner"].sudo().with_company(company)
+        # A system classification, run by the rescoring job (OdooBot).
+        partners = self.env["res.partner"].with_company(company)
         for typology, partner_ids in by_typology.items():
             partners.browse(partner_ids).with_context(tracking_disable=True).write(
                 {"dunning_typology_id": typology.id}

@@ -142,6 +142,8 @@ SELECT item.partner_id, item.company_id, item.currency_id,
             return
         try:
             with self.env.cr.savepoint():
+                # activity feedback: whoever closes the call, the reminder's
+                # call state follows it (a state only feedback changes)
                 comms = (
                     self.env["dunning.communication"]
                     .sudo()

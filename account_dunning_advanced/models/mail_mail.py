@@ -76,7 +76,9 @@ class MailMail(models.Model):
         return held
 
     def _dunning_pace(self):
-        limit = int(self.env["ir.config_parameter"].sudo().get_param(PACE_PARAM) or 0)
+        # Emails are read and sent by the mail queue (OdooBot) or by a system
+        # user: no widening of rights needed here.
+        limit = int(self.env["ir.config_parameter"].get_param(PACE_PARAM) or 0)
         mails = self.filtered(
             lambda m: m.dunning_recipient_domain and m.state == "outgoing"
         ).sorted("id")
@@ -107,16 +109,14 @@ class MailMail(models.Model):
                 released.append(mail.id)
             else:
                 later.setdefault(used[1] + PACE_WINDOW, []).append(mail.id)
-        self.browse(released).sudo().write({"dunning_send_datetime": now})
+        self.browse(released).write({"dunning_send_datetime": now})
         held = self.browse()
         for date, ids in later.items():
             postponed = self.browse(ids)
-            postponed.sudo().write({"scheduled_date": date})
+            postponed.write({"scheduled_date": date})
             held |= postponed
         if later:
-            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger(
-                list(later)
-            )
+            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger(list(later))
         return held
 
     def _postprocess_sent_message(
@@ -140,13 +140,13 @@ class MailMail(models.Model):
         """Reminders of delivered emails are sent; a temporary failure puts the
         email back in the queue for later (a bounded number of times), a
         permanent one fails its reminder."""
-        mails = self.filtered("dunning_communication_id")
+        # The mail queue's feedback: only it and the scheduled job change a
+        # reminder's state, whoever (a system user's "Send Now") runs the queue.
+        mails = self.filtered("dunning_communication_id").sudo()
         if not failure_type:
-            mails.dunning_communication_id.sudo()._dunning_mail_sent()
+            mails.dunning_communication_id._dunning_mail_sent()
             return
-        retry_max = int(
-            self.env["ir.config_parameter"].sudo().get_param(RETRY_MAX_PARAM, 5)
-        )
+        retry_max = int(mails.env["ir.config_parameter"].get_param(RETRY_MAX_PARAM, 5))
         for mail in mails:
             reason = failure_reason or mail.failure_reason or failure_type
             if (
@@ -155,7 +155,7 @@ class MailMail(models.Model):
             ):
                 mail._dunning_retry_later()
             else:
-                mail.dunning_communication_id.sudo()._dunning_mail_failed(
+                mail.dunning_communication_id._dunning_mail_failed(
                     reason, bounced=mail._dunning_is_refused(reason, failure_type)
                 )
 
@@ -178,7 +178,7 @@ class MailMail(models.Model):
         reached, as Odoo's own "Retry" does."""
         self.ensure_one()
         attempt = self.dunning_retry_count + 1
-        self.sudo().write(
+        self.write(
             {
                 "state": "outgoing",
                 "dunning_retry_count": attempt,

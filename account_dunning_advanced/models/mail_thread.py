@@ -48,13 +48,14 @@ class MailThread(models.AbstractModel):
         return routes
 
     def _dunning_reply_routes(self, message, message_dict, routes):
-        parent = self.env["mail.message"].sudo().browse(message_dict.get("parent_id"))
+        # The mail gateway routes every incoming email, whoever fetches it: the
+        # reminder a reply answers is found beyond that user's rights.
+        gateway = self.sudo().env
+        parent = gateway["mail.message"].browse(message_dict.get("parent_id"))
         if not routes or not parent.exists():
             return routes
-        comm = (
-            self.env["dunning.communication"]
-            .sudo()
-            .search([("mail_message_id", "=", parent.id)], limit=1)
+        comm = gateway["dunning.communication"].search(
+            [("mail_message_id", "=", parent.id)], limit=1
         )
         if not comm:
             return routes
@@ -84,6 +85,7 @@ class MailThread(models.AbstractModel):
         # Odoo's mail gateway: a problem with the reminders never stops it
         try:
             with self.env.cr.savepoint():
+                # mail gateway feedback: a bounce fails its reminder
                 comms = (
                     self.env["dunning.communication"]
                     .sudo()

@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import date
 
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import api, fields, models
 from odoo.tools.misc import format_date
 
 MANAGER_GROUP = "account_dunning_advanced.group_dunning_manager"
@@ -11,7 +11,7 @@ MANAGER_GROUP = "account_dunning_advanced.group_dunning_manager"
 def is_assignable(user):
     """Whether dunning activities may go to ``user``: an active internal user,
     not OdooBot."""
-    return bool(user) and user.active and not user.share and user.id != SUPERUSER_ID
+    return bool(user) and user.active and not user.share and not user._is_superuser()
 
 
 class ResCompany(models.Model):
@@ -174,7 +174,7 @@ class ResCompany(models.Model):
                 ("groups_id", "in", self.env.ref(MANAGER_GROUP).id),
                 ("company_ids", "in", self.id),
                 ("share", "=", False),
-                ("id", "!=", SUPERUSER_ID),
+                ("id", "!=", self.env.ref("base.user_root").id),
             ],
             order="id",
         )

@@ -32,6 +32,7 @@ class SmsSms(models.Model):
             return
         try:
             with self.env.cr.savepoint():
+                # SMS queue feedback: only it changes the reminders' SMS state
                 comms = (
                     self.env["dunning.communication"]
                     .sudo()

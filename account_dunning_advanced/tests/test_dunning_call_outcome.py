@@ -53,6 +53,9 @@ class TestDunningCallOutcome(DunningWorkspaceCommon):
 
     @freeze_time(TODAY)
     def test_wrong_contact_updates_the_contact(self):
+        # written with the collector's own right to edit contacts (without
+        # it: test_dunning_access_rights)
+        self.collector.groups_id |= self.env.ref("base.group_partner_manager")
         accounting = self.env["res.partner"].create(
             {"name": "Accounting", "parent_id": self.customer.id, "type": "invoice"}
         )

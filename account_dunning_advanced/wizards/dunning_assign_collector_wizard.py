@@ -63,8 +63,8 @@ class DunningAssignCollectorWizard(models.TransientModel):
         ):
             raise AccessError(_("Only dunning managers reassign collectors."))
         for company, partners in self._partners_by_company().items():
-            # Managers assign collectors without the right to edit customers.
-            partners = partners.with_company(company).sudo()
+            # with the manager's own rights: the manager group edits customers
+            partners = partners.with_company(company)
             if self.use_default:
                 partners.write({"dunning_collector_id": False})
                 partners._dunning_fill_collectors()

@@ -219,6 +219,9 @@ class DunningCallOutcomeWizard(models.TransientModel):
             )
             or self.env.ref("mail.mail_activity_data_call")
         )
+        # an activity on a customer needs the right to edit it (Odoo's
+        # mail_post_access), which collectors lack: the call they were given
+        # is rescheduled, in their company (phase 2: res.partner's own method)
         partner.sudo().activity_schedule(
             activity_type_id=activity_type.id,
             date_deadline=self.reschedule_date,
@@ -236,9 +239,9 @@ class DunningCallOutcomeWizard(models.TransientModel):
         if self.contact_email:
             values["email"] = self.contact_email
         if values:
-            # the outcome of the call is the new details: collectors may
-            # record them without the right to edit customers
-            contact.sudo().write(values)
+            # with the collector's own rights on contacts: who may not edit
+            # this contact gets Odoo's access error, nothing is written
+            contact.write(values)
         return _(
             "Wrong contact; now %(contact)s %(details)s.",
             contact=contact.display_name,

@@ -63,7 +63,7 @@ class DunningLevelPreviewWizard(models.TransientModel):
         if company not in self.env.user.company_ids:
             raise AccessError(_("You cannot preview reminders of this company."))
         today = fields.Date.context_today(self)
-        planner = self.env["dunning.planner"].sudo()
+        planner = self.env["dunning.planner"].with_company(company)
         items = planner._select_open_items(company, today, [partner.id])
         # the items the level is about: overdue ones after the due date,
         # upcoming ones before it (a courtesy reminder); else all open ones
@@ -90,7 +90,9 @@ class DunningLevelPreviewWizard(models.TransientModel):
         with closing(self.env.cr.savepoint()):
             comm = self._sample_communication(company, today, plan)
             lang = comm._dunning_lang()
-            rendered = template.sudo()._generate_template(
+            # with the previewing user's rights, in the previewed company:
+            # what the template reads beyond them is not shown
+            rendered = template.with_company(company)._generate_template(
                 comm.ids, ("subject", "body_html")
             )[comm.id]
         return {
@@ -158,6 +160,8 @@ class DunningLevelPreviewWizard(models.TransientModel):
             level=self.level_id.display_name,
             customer=self.partner_id.display_name,
         )
+        # the mail queue is system-only: this email goes to the user alone,
+        # rendered above with the user's rights
         self.env["mail.mail"].sudo().create(
             {
                 "subject": _("[TEST] %(subject)s", subject=values["subject"]),
@@ -169,7 +173,7 @@ class DunningLevelPreviewWizard(models.TransientModel):
             }
         )
         # sent by the mail queue now rather than at its next scheduled round
-        self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
+        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -70,7 +70,7 @@ def _clear_pauses_of_promises(env):
     for promise in promises:
         partner = promise.partner_id.with_company(promise.company_id)
         if partner.dunning_paused_until == promise.paused_until:
-            partner.sudo().dunning_paused_until = False
+            partner.dunning_paused_until = False
 
 
 def _plan_job(env):
@@ -97,7 +97,7 @@ def _rejected_reminders(env):
     """The previous release's cancelled reminders were all set aside before
     they left, and let their items be reminded again at their level: that is
     what "rejected" means now ("cancelled" keeps the level as reached)."""
-    env["dunning.communication"].sudo().search([("state", "=", "cancelled")]).write(
+    env["dunning.communication"].search([("state", "=", "cancelled")]).write(
         {"state": "rejected"}
     )
 
