@@ -868,12 +868,12 @@ SELECT (SELECT count(*) FROM dunning_communication WHERE run_id = %(run)s),
             lambda: {"overdue_amount": 0.0, "days_late": 0, "level_id": False}
         )
         for item in items["items"]:
-            days_late = (date - item["date_maturity"]).days
-            # a payment plan's instalments are already counted in its invoices
-            if days_late > 0 and not item["plan_line_id"]:
+            if planner._is_overdue(item, date):
                 values = status[item["partner_id"]]
                 values["overdue_amount"] += item["amount_residual"]
-                values["days_late"] = max(values["days_late"], days_late)
+                values["days_late"] = max(
+                    values["days_late"], planner._days_late(item, date)
+                )
         history = planner._select_history(company, date, list(set(partner_ids)))
         for partner_id, past in history.items():
             status[partner_id].update(

@@ -92,6 +92,9 @@ class DunningSendWizard(models.TransientModel):
         self.run_id = run
         return run._action_open_form()
 
+    def _preview_partner_ids(self):
+        return self.partner_ids.commercial_partner_id.ids
+
     def _reopen(self):
         return {
             "type": "ir.actions.act_window",
