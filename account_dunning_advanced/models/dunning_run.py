@@ -222,7 +222,23 @@ class DunningRun(models.Model):
     def _request(self, company, date, partner_ids=None, bypass_interval=False):
         """The run a user asks for: done at once when it reminds a few chosen
         customers (inside the request, never committed), else recorded and
-        left to the scheduled job, which the user watches on the run."""
+        left to the scheduled job, which the user watches on the run. A
+        second request for the same whole run while it waits (a double click,
+        another tab) shows the run already recorded."""
+        if not partner_ids:
+            waiting = self.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("date", "=", date),
+                    ("trigger", "=", "manual"),
+                    ("state", "=", "running"),
+                    ("requested_partner_ids", "=", False),
+                    ("bypass_interval", "=", bypass_interval),
+                ],
+                limit=1,
+            )
+            if waiting:
+                return waiting
         # the run and its log are the scheduled job's records: collectors
         # read them, the job writes them
         run = self.sudo().create(

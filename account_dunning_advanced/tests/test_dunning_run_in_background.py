@@ -8,6 +8,7 @@ from freezegun import freeze_time
 from odoo.tests import tagged
 
 from ..models import dunning_run
+from .common import create_dunning_users
 from .dunning_engine_common import DUE, DunningEngineCommon
 
 REQUESTED_CRON = "account_dunning_advanced.ir_cron_dunning_requested_runs"
@@ -34,6 +35,7 @@ class TestDunningRunInBackground(DunningEngineCommon):
             cls._invoice(customer, DUE - timedelta(days=6))
         cls.company.dunning_batch_size = 2
         cls.cron = cls.env.ref(REQUESTED_CRON)
+        cls.collector, cls.manager = create_dunning_users(cls.env, cls.company)
 
     def _as_in_production(self):
         """Jobs commit as they would on a server: any commit inside the
@@ -41,8 +43,10 @@ class TestDunningRunInBackground(DunningEngineCommon):
         return patch.object(dunning_run, "can_commit", return_value=True)
 
     def _run_dialog(self):
-        wizard = self.env["dunning.run.wizard"].create(
-            {"date": DUE, "company_id": self.company.id, "dry_run": False}
+        wizard = (
+            self.env["dunning.run.wizard"]
+            .with_user(self.manager)
+            .create({"date": DUE, "company_id": self.company.id, "dry_run": False})
         )
         return self.env["dunning.run"].browse(wizard.action_run()["res_id"])
 
@@ -82,6 +86,8 @@ class TestDunningRunInBackground(DunningEngineCommon):
             ],
         )
         self.assertEqual(self._counts(), (1, 0), "the request sent nothing")
+        with self._as_in_production():
+            self.assertEqual(self._run_dialog(), run, "submitted twice: one run")
 
         self.cron.method_direct_trigger()
         self.assertRecordValues(
@@ -163,17 +169,21 @@ class TestDunningRunInBackground(DunningEngineCommon):
             customer = self._customer(f"Customer {index}")
             self._invoice(customer, DUE - timedelta(days=6))
             customers |= customer
-        wizard = self.env["dunning.send.wizard"].create(
-            {
-                "mode": "send",
-                "company_id": self.company.id,
-                "partner_ids": [(6, 0, (customers - self.third_customer).ids)],
-                "bypass_interval": True,
-            }
+        wizard = (
+            self.env["dunning.send.wizard"]
+            .with_user(self.collector)
+            .create(
+                {
+                    "mode": "send",
+                    "company_id": self.company.id,
+                    "partner_ids": [(6, 0, (customers - self.third_customer).ids)],
+                    "bypass_interval": True,
+                }
+            )
         )
         with self._as_in_production():
             wizard.action_send()
-        run = wizard.run_id
+        run = wizard.run_id.with_user(self.collector)
         self.assertRecordValues(run, [{"state": "running", "bypass_interval": True}])
         self.assertFalse(run.communication_ids)
         self.cron.method_direct_trigger()
