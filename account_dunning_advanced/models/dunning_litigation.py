@@ -242,18 +242,12 @@ class DunningLitigation(models.Model):
         env = self.sudo().env
         partner = self.partner_id.commercial_partner_id
         company = self.company_id
-        domain = [
-            ("commercial_partner_id", "=", partner.id),
-            ("company_id", "=", company.id),
-        ]
+        # the open items by the planner's rule, as every reminder counts them
+        items = env["account.move.line"].browse(
+            env["dunning.planner"]._open_item_ids([company.id], [partner.id])
+        )
         invoices = env["account.move"].search(
-            domain
-            + [
-                ("state", "=", "posted"),
-                ("move_type", "in", ("out_invoice", "out_receipt")),
-                ("payment_state", "in", ("not_paid", "partial")),
-            ],
-            order="invoice_date_due, name, id",
+            [("id", "in", items.move_id.ids)], order="invoice_date_due, name, id"
         )
         reminders = env["dunning.communication"].search(
             [
@@ -297,7 +291,7 @@ class DunningLitigation(models.Model):
             "disputes": disputes,
             "penalty_interest": sum(reminders.mapped("penalty_interest")),
             "penalty_indemnity": sum(reminders.mapped("penalty_indemnity")),
-            "amount_due": sum(invoices.mapped("amount_residual_signed")),
+            "amount_due": sum(items.mapped("amount_residual")),
         }
 
     def _dunning_file_csv(self):

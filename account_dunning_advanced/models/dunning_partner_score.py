@@ -284,8 +284,7 @@ class DunningPartnerScore(models.Model):
             ),
             overdue AS (
                 SELECT item.partner_id, SUM(item.amount_residual) AS overdue_amount
-                  FROM (%(open_items)s) item
-                 WHERE item.date_maturity < %(today)s
+                  FROM (%(overdue_items)s) item
                  GROUP BY item.partner_id
             ),
             revenue AS (
@@ -378,7 +377,7 @@ class DunningPartnerScore(models.Model):
             date_from=today - timedelta(days=365),
             restrict=restrict,
             restrict_move=restrict_move,
-            open_items=planner._open_item_sql([company.id], partner_ids),
+            overdue_items=planner._overdue_item_sql(today, [company.id], partner_ids),
             reminded_items=planner._reminded_item_sql(),
             disputed=planner._disputed_sql(SQL("am.id")),
             promises=self._broken_promises_query(company, today, restrict),

@@ -116,9 +116,8 @@ class DunningPaymentPlan(models.Model):
     def _amount_due(self):
         """What is left to pay of the plan's invoices, in its currency."""
         self.ensure_one()
-        if self.currency_id == self.company_id.currency_id:
-            return sum(self.move_ids.mapped("amount_residual_signed"))
-        return sum(self.move_ids.mapped("amount_residual"))
+        due = self.env["dunning.planner"]._plan_amounts_due(self.ids)
+        return due.get(self.id, 0.0)
 
     @api.depends("partner_id")
     def _compute_name(self):

@@ -82,6 +82,71 @@ class DunningPlanner(models.AbstractModel):
         )
 
     @api.model
+    def _overdue_sql(self, item, date):
+        """Condition: the open item ``item`` (a row alias of
+        :meth:`_open_item_sql`) is overdue on ``date``: its due date is
+        before that day (due yesterday or earlier; due today is not late).
+
+        The scenario's grace days are NOT part of it: an item in its grace
+        days is overdue, the plan only waits before reminding it. Items held
+        back (disputed, excluded, announced paid) stay overdue: they are not
+        paid. Credit notes and unapplied payments are no invoice items; paid
+        items are no open items. Every screen that says "overdue" (worklist,
+        call activities, scoring, customer status, preview) asks this."""
+        return SQL("%s.date_maturity < %s", SQL.identifier(item), date)
+
+    @api.model
+    def _days_late_sql(self, item, date):
+        """Days ``item`` is late on ``date``: 0 when it is not overdue."""
+        return SQL("GREATEST(%s - %s.date_maturity, 0)", date, SQL.identifier(item))
+
+    @api.model
+    def _overdue_item_sql(self, date, company_ids=None, partner_ids=None):
+        """SELECT of the overdue open invoice items on ``date`` (columns of
+        :meth:`_open_item_sql`, plus days_late)."""
+        return SQL(
+            "SELECT item.*, %s AS days_late FROM (%s) item WHERE %s",
+            self._days_late_sql("item", date),
+            self._open_item_sql(company_ids, partner_ids),
+            self._overdue_sql("item", date),
+        )
+
+    @api.model
+    def _days_late(self, item, date):
+        """Days an item of the plan (``date_maturity`` key) is late on
+        ``date``, negative before its due date: :meth:`_overdue_sql` in
+        Python, for the items already in memory."""
+        return (date - item["date_maturity"]).days
+
+    @api.model
+    def _is_overdue(self, item, date):
+        """Whether an item of :meth:`_select_open_items` counts as overdue
+        on ``date``: an invoice item past its due date. A payment plan's
+        instalment is no such item: its invoices already count."""
+        return not item.get("plan_line_id") and self._days_late(item, date) > 0
+
+    @api.model
+    def _overdue_totals(self, company, date, partner_ids=None):
+        """{customer id: {"amount": overdue in company currency, "count":
+        items, "days_late": of the oldest}} on ``date``, in one query."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT item.partner_id, SUM(item.amount_residual), COUNT(*),
+                       MAX(item.days_late)
+                  FROM (%s) item
+                 GROUP BY item.partner_id
+                """,
+                self._overdue_item_sql(date, [company.id], partner_ids),
+            )
+        )
+        return {
+            partner_id: {"amount": amount, "count": count, "days_late": days_late}
+            for partner_id, amount, count, days_late in self.env.cr.fetchall()
+        }
+
+    @api.model
     def _scenario_sql(self, partner, company):
         """The scenario of the customer row ``partner`` (an alias of
         res_partner) in the company ``company`` (an SQL expression): its own,
@@ -247,11 +312,8 @@ class DunningPlanner(models.AbstractModel):
                   JOIN res_partner pp ON pp.id = plan.partner_id
                   JOIN LATERAL (
                       SELECT GREATEST(COALESCE(plan.amount_start, 0)
-                                      - COALESCE(SUM(
-                                          CASE WHEN plan.currency_id = comp.currency_id
-                                               THEN am.amount_residual_signed
-                                               ELSE am.amount_residual END), 0),
-                                      0) AS amount_collected,
+                                      - COALESCE(SUM(%s), 0), 0)
+                                 AS amount_collected,
                              CASE WHEN plan.currency_id = comp.currency_id THEN 1.0
                                   ELSE COALESCE(SUM(am.amount_total_signed)
                                       / NULLIF(SUM(am.amount_total), 0), 1.0)
@@ -269,8 +331,47 @@ class DunningPlanner(models.AbstractModel):
                  WHERE %s
               ) line
             """,
+            self._plan_move_residual_sql("plan", "comp", "am"),
             SQL(" AND ").join(conditions),
         )
+
+    @api.model
+    def _plan_move_residual_sql(self, plan, company, move):
+        """What is left to pay of the invoice ``move`` of the payment plan
+        ``plan`` (``company`` its company), in the plan's currency: the one
+        residual of a plan, summed for what it collected and what is due."""
+        return SQL(
+            "CASE WHEN %(plan)s.currency_id = %(company)s.currency_id "
+            "THEN %(move)s.amount_residual_signed ELSE %(move)s.amount_residual END",
+            plan=SQL.identifier(plan),
+            company=SQL.identifier(company),
+            move=SQL.identifier(move),
+        )
+
+    @api.model
+    def _plan_amounts_due(self, plan_ids):
+        """{plan id: what is left to pay of its invoices, in its currency},
+        drafts included."""
+        if not plan_ids:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT plan.id, COALESCE(SUM(%s), 0)
+                  FROM dunning_payment_plan plan
+                  JOIN res_company comp ON comp.id = plan.company_id
+                  LEFT JOIN dunning_payment_plan_move_rel rel
+                         ON rel.plan_id = plan.id
+                  LEFT JOIN account_move am ON am.id = rel.move_id
+                 WHERE plan.id = ANY(%s)
+                 GROUP BY plan.id
+                """,
+                self._plan_move_residual_sql("plan", "comp", "am"),
+                list(plan_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
 
     @api.model
     def _reminded_item_sql(self):
@@ -606,7 +707,7 @@ SELECT DISTINCT item.partner_id
         levels = context["levels"].get(scenario.id)
         if not levels:
             return None
-        days_late = (context["date"] - item["date_maturity"]).days
+        days_late = self._days_late(item, context["date"])
         sent = set(item["sent_level_ids"])
         offsets = context["offsets"]
         last_offset = max((offsets.get(lid, 0) for lid in sent), default=None)
@@ -692,7 +793,7 @@ SELECT DISTINCT item.partner_id
             due = [
                 (it, None)
                 for it in partner_items
-                if it["date_maturity"] < context["date"]
+                if self._days_late(it, context["date"]) > 0
             ]
             skip(due, "no_scenario")
             return [], skips
@@ -744,7 +845,7 @@ SELECT DISTINCT item.partner_id
         lines = []
         charged = set()
         for item, item_level in group:
-            days_late = (context["date"] - item["date_maturity"]).days
+            days_late = self._days_late(item, context["date"])
             figures = dict.fromkeys(PENALTY_FIELDS, 0.0)
             if penalties and days_late > 0 and not item["plan_line_id"]:
                 figures = self._penalties(context, terms, item, days_late, charged)

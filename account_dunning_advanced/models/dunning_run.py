@@ -13,6 +13,10 @@ from odoo.tools import SQL, config, mute_logger
 _logger = logging.getLogger(__name__)
 
 SCHEDULED_CRON = "account_dunning_advanced.ir_cron_dunning_run"
+REQUESTED_CRON = "account_dunning_advanced.ir_cron_dunning_requested_runs"
+# a run a user asks for with at most this many customers is done at once,
+# inside the request (without committing); bigger ones go to the scheduled job
+MAX_CUSTOMERS_AT_ONCE = 5
 TIME_BUDGET_PARAM = "account_dunning_advanced.cron_time_budget"
 # seconds of work per scheduled call, at most a sixth of the cron worker's
 # time limit: the worker's sleep between loops (up to 70 s) counts against
@@ -101,6 +105,30 @@ class DunningRun(models.Model):
     todo_ids = fields.One2many(
         "dunning.run.partner", "run_id", string="Customers Left", readonly=True
     )
+    requested_partner_ids = fields.Many2many(
+        "res.partner",
+        "dunning_run_requested_partner_rel",
+        "run_id",
+        "partner_id",
+        string="Chosen Customers",
+        readonly=True,
+        help="The run reminds only these customers (all when empty).",
+    )
+    bypass_interval = fields.Boolean(
+        string="Minimum Interval Ignored",
+        readonly=True,
+        help="The run sends even to customers reminded less than the "
+        "scenario's minimum number of days ago.",
+    )
+    todo_total = fields.Integer(
+        string="Customers to Remind",
+        readonly=True,
+        help="Customers the run planned to remind.",
+    )
+    todo_done = fields.Integer(
+        string="Customers Done", compute="_compute_progress", compute_sudo=True
+    )
+    progress = fields.Float(compute="_compute_progress", compute_sudo=True)
     penalty_rate_warning = fields.Char(
         compute="_compute_penalty_rate_warning",
         help="Set when the run claimed French late-payment interest with an "
@@ -117,6 +145,15 @@ class DunningRun(models.Model):
             run.penalty_rate_warning = (
                 claimed and run.company_id._dunning_penalty_rate_warning(run.date)
             ) or False
+
+    @api.depends("todo_total", "todo_ids", "state")
+    def _compute_progress(self):
+        for run in self:
+            run.todo_done = max(run.todo_total - len(run.todo_ids), 0)
+            if run.todo_total:
+                run.progress = 100.0 * run.todo_done / run.todo_total
+            else:
+                run.progress = 100.0 if run.state == "done" else 0.0
 
     def init(self):
         # one scheduled run per company and day, whatever the number of
@@ -150,6 +187,90 @@ class DunningRun(models.Model):
             # nothing done in this call: the runner would wait for tomorrow
             runs._retrigger(deadline)
         return True
+
+    @api.model
+    def _cron_run_requested(self):
+        """Scheduled action working the runs users asked for ("Run Dunning",
+        "Send reminder now" for many customers): a slice within the time
+        budget, committed, like the daily run; each user is told when the run
+        is done."""
+        deadline = cron_deadline(self.env)
+        runs = (
+            self.sudo()
+            .with_context(dunning_queue_documents=True)
+            .search(
+                [("trigger", "=", "manual"), ("state", "=", "running")],
+                order="id",
+            )
+        )
+        done = 0
+        for run in runs:
+            if time.monotonic() >= deadline:
+                break
+            done += run._resume(deadline)
+            if run.state == "done":
+                run._notify_done()
+                run._commit()
+        runs = runs.filtered(lambda r: r.state == "running")
+        remaining = runs._remaining_count()
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if remaining and not done:
+            runs._retrigger(deadline, REQUESTED_CRON)
+        return True
+
+    @api.model
+    def _request(self, company, date, partner_ids=None, bypass_interval=False):
+        """The run a user asks for: done at once when it reminds a few chosen
+        customers (inside the request, never committed), else recorded and
+        left to the scheduled job, which the user watches on the run. A
+        second request for the same whole run while it waits (a double click,
+        another tab) shows the run already recorded."""
+        if not partner_ids:
+            waiting = self.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("date", "=", date),
+                    ("trigger", "=", "manual"),
+                    ("state", "=", "running"),
+                    ("requested_partner_ids", "=", False),
+                    ("bypass_interval", "=", bypass_interval),
+                ],
+                limit=1,
+            )
+            if waiting:
+                return waiting
+        # the run and its log are the scheduled job's records: collectors
+        # read them, the job writes them
+        run = self.sudo().create(
+            dict(
+                self._run_values(company, date, "manual"),
+                requested_partner_ids=[(6, 0, partner_ids or [])],
+                bypass_interval=bypass_interval,
+            )
+        )
+        if partner_ids and len(partner_ids) <= MAX_CUSTOMERS_AT_ONCE:
+            run.with_context(dunning_no_commit=True)._process()
+        else:
+            self.env.ref(REQUESTED_CRON)._trigger()
+        return run
+
+    def _notify_done(self):
+        """Tell the user who asked for the run that it is done."""
+        self.ensure_one()
+        if not self.user_id:
+            return
+        self.user_id._bus_send(
+            "simple_notification",
+            {
+                "type": "success" if not self.error_count else "warning",
+                "title": _("Dunning run %(name)s done", name=self.name),
+                "message": _(
+                    "%(count)s reminder(s) created, %(errors)s error(s).",
+                    count=self.communication_count,
+                    errors=self.error_count,
+                ),
+            },
+        )
 
     @api.model
     def _scheduled_runs(self):
@@ -221,10 +342,10 @@ class DunningRun(models.Model):
         unplanned = self.filtered(lambda r: r.state == "running" and not r.planned)
         return left + len(unplanned)
 
-    def _retrigger(self, deadline):
+    def _retrigger(self, deadline, cron_xmlid=SCHEDULED_CRON):
         """Call the scheduled action again: at once when this worker's budget
         is spent, else when the first held customer may be tried again."""
-        cron = self.env.ref(SCHEDULED_CRON, raise_if_not_found=False)
+        cron = self.env.ref(cron_xmlid, raise_if_not_found=False)
         if not cron:
             return
         at = fields.Datetime.now()
@@ -240,12 +361,6 @@ class DunningRun(models.Model):
             )
             at = first.retry_datetime or at + timedelta(minutes=1)
         cron.sudo()._trigger(at)
-
-    def _execute(self):
-        """Run the cycle of each run record already created (manual)."""
-        for run in self:
-            run._process(partner_ids=None, bypass_interval=False)
-        return True
 
     @api.model
     def _run_company(
@@ -268,7 +383,13 @@ class DunningRun(models.Model):
             if run.state != "running":
                 run.state = "running"
         else:
-            run = self.sudo().create(self._run_values(company, date, trigger))
+            run = self.sudo().create(
+                dict(
+                    self._run_values(company, date, trigger),
+                    requested_partner_ids=[(6, 0, partner_ids or [])],
+                    bypass_interval=bypass_interval,
+                )
+            )
         run._process(partner_ids=partner_ids, bypass_interval=bypass_interval)
         return run
 
@@ -286,11 +407,17 @@ class DunningRun(models.Model):
     # ------------------------------------------------------------------
     # Processing
     # ------------------------------------------------------------------
-    def _process(self, partner_ids=None, bypass_interval=False):
-        """The whole run in one call (a user's request, the demo): plan, then
-        every customer. Customers another transaction holds are left to the
-        scheduled action for a scheduled run, logged for the others."""
+    def _process(self, partner_ids=None, bypass_interval=None):
+        """The whole run in one call (a small run a user asks for, the demo,
+        benchmarks): plan, then every customer. Customers another transaction
+        holds are left to the scheduled action for a scheduled run, logged for
+        the others. Batches are committed only outside a user's request
+        (``dunning_no_commit``) and tests."""
         self.ensure_one()
+        if partner_ids is None:
+            partner_ids = self.requested_partner_ids.ids or None
+        if bypass_interval is None:
+            bypass_interval = self.bypass_interval
         self._plan_customers(partner_ids, bypass_interval)
         self._commit()
         self._resume(None, bypass_interval, wait_for_retry=False)
@@ -316,7 +443,12 @@ class DunningRun(models.Model):
         self.env["dunning.run.partner"].sudo().create(
             [{"run_id": self.id, "partner_id": pid} for pid in sorted(todo)]
         )
-        self.planned = True
+        left = (
+            self.env["dunning.run.partner"]
+            .sudo()
+            .search_count([("run_id", "=", self.id)])
+        )
+        self.write({"planned": True, "todo_total": left})
 
     def _resume(self, deadline, bypass_interval=False, wait_for_retry=True):
         """Remind the run's customers left, batch by batch, each batch
@@ -333,7 +465,10 @@ class DunningRun(models.Model):
                 return 0  # another worker is planning it
             self.invalidate_recordset(["planned"])
             if not self.planned:
-                self._plan_customers(bypass_interval=bypass_interval)
+                self._plan_customers(
+                    self.requested_partner_ids.ids or None,
+                    bypass_interval or self.bypass_interval,
+                )
             self._commit()
         batch_size = max(self.company_id.dunning_batch_size, 1)
         held = set()
@@ -343,7 +478,9 @@ class DunningRun(models.Model):
             todo = self._next_todo(batch_size, held, wait_for_retry)
             if not todo:
                 break
-            done += self._process_todo(todo, bypass_interval, held)
+            done += self._process_todo(
+                todo, bypass_interval or self.bypass_interval, held
+            )
             self._commit()
         if not self.env["dunning.run.partner"].search_count(
             [("run_id", "=", self.id)], limit=1
@@ -399,7 +536,7 @@ class DunningRun(models.Model):
                 # transaction's snapshot and its lock ("could not serialize
                 # access"): this is the transaction's first statement, a new
                 # snapshot loses nothing.
-                if attempt == MAX_CLAIM_ATTEMPTS or not can_commit(self.env):
+                if attempt == MAX_CLAIM_ATTEMPTS or not self._can_commit():
                     raise
                 self.env.cr.rollback()
                 self.env.invalidate_all(flush=False)
@@ -496,8 +633,14 @@ class DunningRun(models.Model):
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
+    def _can_commit(self):
+        """Whether the run's batches are committed: never inside a user's
+        request (``dunning_no_commit``), where the request's transaction
+        decides."""
+        return can_commit(self.env) and not self.env.context.get("dunning_no_commit")
+
     def _commit(self):
-        if can_commit(self.env):
+        if self._can_commit():
             self.env.cr.commit()  # pylint: disable=invalid-commit
             # the next batch reads what it needs: the records of the batches
             # before are not kept in memory for the rest of the run
@@ -741,12 +884,12 @@ SELECT (SELECT count(*) FROM dunning_communication WHERE run_id = %(run)s),
             lambda: {"overdue_amount": 0.0, "days_late": 0, "level_id": False}
         )
         for item in items["items"]:
-            days_late = (date - item["date_maturity"]).days
-            # a payment plan's instalments are already counted in its invoices
-            if days_late > 0 and not item["plan_line_id"]:
+            if planner._is_overdue(item, date):
                 values = status[item["partner_id"]]
                 values["overdue_amount"] += item["amount_residual"]
-                values["days_late"] = max(values["days_late"], days_late)
+                values["days_late"] = max(
+                    values["days_late"], planner._days_late(item, date)
+                )
         history = planner._select_history(company, date, list(set(partner_ids)))
         for partner_id, past in history.items():
             status[partner_id].update(

@@ -140,21 +140,20 @@ class DunningWorklist(models.Model):
                 SELECT item.company_id, item.partner_id,
                        SUM(item.amount_residual) AS total_due,
                        SUM(item.amount_residual)
-                           FILTER (WHERE item.date_maturity < %(today)s)
-                           AS overdue_amount,
-                       COUNT(*) FILTER (WHERE item.date_maturity < %(today)s)
-                           AS overdue_count,
+                           FILTER (WHERE item.overdue) AS overdue_amount,
+                       COUNT(*) FILTER (WHERE item.overdue) AS overdue_count,
                        MIN(item.date_maturity) AS oldest_due_date,
+                       MAX(item.days_late) AS days_late,
                        -- every overdue item held back: the first reason
                        CASE WHEN bool_and(item.held IS NOT NULL)
-                                 FILTER (WHERE item.date_maturity < %(today)s)
-                            THEN MIN(item.held)
-                                 FILTER (WHERE item.date_maturity < %(today)s)
+                                 FILTER (WHERE item.overdue)
+                            THEN MIN(item.held) FILTER (WHERE item.overdue)
                        END AS items_held
-                  FROM (SELECT oi.*, %(held_back)s AS held
+                  FROM (SELECT oi.*, %(held_back)s AS held,
+                               %(overdue)s AS overdue, %(days_late)s AS days_late
                           FROM (%(open_items)s) oi) item
                  GROUP BY item.company_id, item.partner_id
-                HAVING MIN(item.date_maturity) < %(today)s
+                HAVING bool_or(item.overdue)
             ),
             credits AS (
                 SELECT DISTINCT cr.company_id, cr.partner_id
@@ -191,7 +190,7 @@ class DunningWorklist(models.Model):
                    items.overdue_amount,
                    items.overdue_count,
                    items.oldest_due_date,
-                   %(today)s - items.oldest_due_date AS days_late,
+                   items.days_late,
                    last.id AS last_communication_id,
                    last.date AS last_date,
                    last.level_id,
@@ -247,6 +246,8 @@ class DunningWorklist(models.Model):
             open_items=planner._open_item_sql(),
             all_items=planner._open_item_sql(invoices_only=False),
             held_back=planner._held_back_sql("oi"),
+            overdue=planner._overdue_sql("oi", fields.Date.context_today(self)),
+            days_late=planner._days_late_sql("oi", fields.Date.context_today(self)),
             hold=planner._customer_hold_sql("p", SQL("items.company_id")),
         )
 

@@ -76,7 +76,7 @@ class MailActivity(models.Model):
     def _dunning_overdue(self, comms):
         """{(partner id, company id): (overdue in company currency, "1,200.00 €
         + $ 300.00")} of the reminders' customers, in one query, by the
-        planner's rule for open items."""
+        planner's rule for overdue items."""
         if not comms:
             return {}
         self.env["account.move.line"].flush_model()
@@ -86,13 +86,13 @@ class MailActivity(models.Model):
 SELECT item.partner_id, item.company_id, item.currency_id,
        SUM(item.amount_residual), SUM(item.amount_residual_currency)
   FROM (%s) item
- WHERE item.date_maturity < %s
  GROUP BY item.partner_id, item.company_id, item.currency_id
                 """,
-                self.env["dunning.planner"]._open_item_sql(
-                    comms.company_id.ids, comms.partner_id.ids
+                self.env["dunning.planner"]._overdue_item_sql(
+                    fields.Date.context_today(self),
+                    comms.company_id.ids,
+                    comms.partner_id.ids,
                 ),
-                fields.Date.context_today(self),
             )
         )
         rows = self.env.cr.fetchall()

@@ -50,3 +50,5 @@ from . import test_dunning_pay_all
 from . import test_dunning_letter_batches
 from . import test_dunning_scoring_concurrency
 from . import test_dunning_access_rights
+from . import test_dunning_run_in_background
+from . import test_dunning_rules_owned_by_planner

@@ -8,6 +8,8 @@ from odoo.tests import Form, tagged
 
 from .dunning_engine_common import DUE, DunningEngineCommon
 
+REQUESTED_CRON = "account_dunning_advanced.ir_cron_dunning_requested_runs"
+
 
 @tagged("post_install", "-at_install")
 class TestDunningWizards(DunningEngineCommon):
@@ -89,6 +91,10 @@ class TestDunningWizards(DunningEngineCommon):
         wizard.dry_run = False
         action = wizard.action_run()
         run = self.env["dunning.run"].browse(action["res_id"])
+        # the request records the run; the scheduled job does it
+        self.assertRecordValues(run, [{"state": "running", "trigger": "manual"}])
+        self.assertFalse(run.communication_ids)
+        self.env.ref(REQUESTED_CRON).method_direct_trigger()
         self.assertRecordValues(
             run,
             [{"state": "done", "trigger": "manual", "communication_count": 2}],

@@ -161,6 +161,10 @@ class DunningPreviewMixin(models.AbstractModel):
             wizard.reminder_count = len(sent)
             wizard.preview_summary = wizard._preview_summary(sent, skipped)
 
+    def _preview_partner_ids(self):
+        """The customers previewed: all (None) unless the wizard chose some."""
+        return None
+
     def _preview_summary(self, sent, skipped):
         if sent:
             return self.env._(
@@ -169,6 +173,17 @@ class DunningPreviewMixin(models.AbstractModel):
                 skipped=len(skipped.partner_id - sent.partner_id),
             )
         if not skipped:
+            overdue = self.env["dunning.planner"]._overdue_totals(
+                self.company_id, self.date, self._preview_partner_ids()
+            )
+            if overdue:
+                # overdue by the planner's rule, but no level reached yet
+                # (grace days, the next level's delay)
+                return self.env._(
+                    "Nothing to remind yet: %(count)s customer(s) with overdue "
+                    "items, none due for a reminder on this date.",
+                    count=len(overdue),
+                )
             return self.env._("Nothing to remind: no customer has an overdue item.")
         by_reason = {}
         for line in skipped:

@@ -23,9 +23,9 @@ class DunningRunWizard(models.TransientModel):
         self.ensure_one()
         if self.dry_run:
             return self._action_preview()
-        run = self.env["dunning.run"]._run_company(
-            self.company_id, self.date, "manual", dry_run=False
-        )
+        # the scheduled job does the run, committed slice by slice: the
+        # request only records it (the user watches it on the run)
+        run = self.env["dunning.run"]._request(self.company_id, self.date)
         return run._action_open_form()
 
     def _action_preview(self):

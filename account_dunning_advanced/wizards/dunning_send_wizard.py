@@ -83,16 +83,17 @@ class DunningSendWizard(models.TransientModel):
         self.ensure_one()
         if self.date != fields.Date.context_today(self):
             raise UserError(_("Reminders are sent as of today; preview other dates."))
-        run = self.env["dunning.run"]._run_company(
+        run = self.env["dunning.run"]._request(
             self.company_id,
             self.date,
-            "manual",
-            dry_run=False,
             partner_ids=self.partner_ids.commercial_partner_id.ids,
             bypass_interval=self.bypass_interval,
         )
         self.run_id = run
         return run._action_open_form()
+
+    def _preview_partner_ids(self):
+        return self.partner_ids.commercial_partner_id.ids
 
     def _reopen(self):
         return {
