@@ -45,9 +45,9 @@ def _timed(env, label, count, function):
 
 
 def _render(comms):
-    with comms._dunning_render_memo():
+    with comms.env["dunning.reminder.content"]._render_memo():
         for template, group in comms.grouped(
-            lambda c: c._dunning_mail_template()
+            lambda c: c.env["dunning.channel.email"]._template(c)
         ).items():
             template._generate_template(group.ids, FIELDS)
 
@@ -76,7 +76,7 @@ def run(env, customers, invoices, tag):
         env,
         "email step (_dispatch_email)",
         len(comms),
-        lambda: comms._dispatch_email(),
+        lambda: comms.env["dunning.channel.email"]._create_mails(comms),
     )
     env.cr.execute("ROLLBACK TO SAVEPOINT bench_dispatch")
 

@@ -142,7 +142,9 @@ class MailMail(models.Model):
         permanent one fails its reminder."""
         mails = self.filtered("dunning_communication_id")
         if not failure_type:
-            mails.dunning_communication_id.sudo()._dunning_mail_sent()
+            self.env["dunning.channel.email"]._feedback_sent(
+                mails.dunning_communication_id.sudo()
+            )
             return
         retry_max = int(
             self.env["ir.config_parameter"].sudo().get_param(RETRY_MAX_PARAM, 5)
@@ -155,8 +157,10 @@ class MailMail(models.Model):
             ):
                 mail._dunning_retry_later()
             else:
-                mail.dunning_communication_id.sudo()._dunning_mail_failed(
-                    reason, bounced=mail._dunning_is_refused(reason, failure_type)
+                self.env["dunning.channel.email"]._feedback_failed(
+                    mail.dunning_communication_id.sudo(),
+                    reason,
+                    bounced=mail._dunning_is_refused(reason, failure_type),
                 )
 
     def _dunning_is_temporary(self, reason, failure_type):

@@ -29,6 +29,8 @@ class SmsSms(models.Model):
                     .search([("sms_id", "in", self.ids)])
                 )
                 if comms:
-                    comms._dunning_sms_feedback(state, failure_type)
+                    self.env["dunning.channel.sms"]._feedback(
+                        comms, state, failure_type
+                    )
         except Exception:  # noqa: BLE001 - logged, the SMS queue goes on
             _logger.exception("Dunning SMS state of SMS %s", self.ids)

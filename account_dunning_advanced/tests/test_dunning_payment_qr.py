@@ -22,7 +22,7 @@ class TestDunningPaymentQr(DunningDispatchCommon):
     def test_qr_code_for_a_single_euro_total(self):
         eur_invoice = self.invoices[self.customer_fr][0]
         comm = self._communication(self.customer_fr, "friendly", moves=eur_invoice)
-        mail = comm._dispatch_email()
+        mail = self.env["dunning.channel.email"]._create_mails(comm)
         self.assertIn("/report/barcode/", str(mail.body_html))
         # a French customer: the image's text is French too
         self.assertIn('alt="Code QR"', str(mail.body_html))
@@ -32,6 +32,6 @@ class TestDunningPaymentQr(DunningDispatchCommon):
     def test_no_qr_code_for_two_currencies(self):
         # an EPC QR code carries one amount in euros: none for EUR + USD
         comm = self._communication(self.customer_fr, "friendly")
-        mail = comm._dispatch_email()
+        mail = self.env["dunning.channel.email"]._create_mails(comm)
         self.assertNotIn('alt="QR code"', str(mail.body_html))
         self.assertNotIn('alt="QR code"', self._letter_html(comm))
