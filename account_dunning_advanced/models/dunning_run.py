@@ -241,12 +241,6 @@ class DunningRun(models.Model):
             at = first.retry_datetime or at + timedelta(minutes=1)
         cron.sudo()._trigger(at)
 
-    def _execute(self):
-        """Run the cycle of each run record already created (manual)."""
-        for run in self:
-            run._process(partner_ids=None, bypass_interval=False)
-        return True
-
     @api.model
     def _run_company(
         self,
