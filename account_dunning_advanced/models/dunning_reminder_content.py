@@ -424,9 +424,7 @@ class DunningReminderContent(models.AbstractModel):
         ``_report_values``, shortened for an SMS."""
         reminder.ensure_one()
         values = self._report_values(reminder)
-        lang = values["lang"]
-        comm = reminder.with_context(lang=lang)
-        env = comm.env
+        comm = reminder.with_context(lang=values["lang"])
         lines = comm.line_ids.sorted("date_maturity")
         first = lines[:1]
         base_url = comm.company_id.get_base_url()
@@ -437,11 +435,8 @@ class DunningReminderContent(models.AbstractModel):
             "reminder": comm.name,
             "invoices": comm._dunning_invoice_numbers(),
             "count": len(moves),
-            "amount": " + ".join(
-                format_amount(env, amount, cur, lang)
-                for cur, amount in comm._amounts_by_currency()
-            ),
-            "due_date": format_date(env, first.date_maturity, lang_code=lang),
+            "amount": " + ".join(values["totals"]),
+            "due_date": values["first_due_date"],
             "url": base_url
             + (
                 first.move_id.sudo().get_portal_url()

@@ -88,8 +88,9 @@ class DunningLevelPreviewWizard(models.TransientModel):
         )
         comm = self._sample_communication(company, today, plan)
         lang = comm._dunning_lang()
+        # the new record's own id (``ids`` leaves out records never saved)
         rendered = template.sudo()._generate_template(
-            comm.ids, ("subject", "body_html")
+            list(comm._ids), ("subject", "body_html")
         )[comm.id]
         return {
             "lang": lang,
