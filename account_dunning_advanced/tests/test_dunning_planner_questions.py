@@ -114,8 +114,6 @@ class TestDunningPlannerQuestions(DunningDispatchCommon):
         expected = format_date(self.env, next_date, lang_code="en_US")
         self.assertIn(f"further reminder on {expected}", letter)
 
-
-
     def test_reminder_and_litigation_file_speak_the_planners_language(self):
         partner = self.customer_en
         # one reminder per case, each at its own level (one level per item)
