@@ -10,9 +10,9 @@ It generates a company like benchmark_dunning.py and runs the dunning cycle
 once (timed: it creates, renders and queues the reminders). Then, on the
 queued email reminders of that run, it times the rendering of their email
 templates alone (``mail.template`` rendering, one batch per template) and the
-whole email step (``_dispatch_email``: rendering, mail queue, chatter and
-invoice notes), and prints seconds, the Odoo process's CPU time (steadier
-than wall time on a busy machine) and SQL queries per reminder.
+whole email step (``dunning.channel.email._create_mails``: rendering, mail
+queue, chatter and invoice notes), and prints seconds, the Odoo process's CPU
+time (steadier than wall time on a busy machine) and SQL queries per reminder.
 """
 
 import argparse
@@ -45,9 +45,9 @@ def _timed(env, label, count, function):
 
 
 def _render(comms):
-    with comms._dunning_render_memo():
+    with comms.env["dunning.reminder.content"]._render_memo():
         for template, group in comms.grouped(
-            lambda c: c._dunning_mail_template()
+            lambda c: c.env["dunning.channel.email"]._template(c)
         ).items():
             template._generate_template(group.ids, FIELDS)
 
@@ -74,9 +74,9 @@ def run(env, customers, invoices, tag):
     env.cr.execute("SAVEPOINT bench_dispatch")
     _timed(
         env,
-        "email step (_dispatch_email)",
+        "email step (_create_mails)",
         len(comms),
-        lambda: comms._dispatch_email(),
+        lambda: comms.env["dunning.channel.email"]._create_mails(comms),
     )
     env.cr.execute("ROLLBACK TO SAVEPOINT bench_dispatch")
 

@@ -44,18 +44,9 @@ class DunningCustomerPortal(DunningChannelPreference):
         language; (None, None) for a bad token."""
         partner, company = self._partner_from_token(token)
         if partner:
-            installed = dict(request.env["res.lang"].get_installed())
-            lang = next(
-                (
-                    code
-                    for code in (partner.lang, company.partner_id.lang)
-                    if code in installed
-                ),
-                None,
-            )
-            if lang:
-                request.update_context(lang=lang)
-                partner, company = partner.with_context(lang=lang), company
+            lang = request.env["dunning.planner"]._partner_lang(partner, company)
+            request.update_context(lang=lang)
+            partner, company = partner.with_context(lang=lang), company
         return partner, company
 
     # ------------------------------------------------------------------

@@ -15,6 +15,12 @@ from . import dunning_run
 from . import dunning_run_log
 from . import dunning_run_partner
 from . import dunning_communication
+from . import dunning_reminder_content
+from . import dunning_dispatch
+from . import dunning_channel_email
+from . import dunning_channel_letter
+from . import dunning_channel_sms
+from . import dunning_channel_call
 from . import dunning_communication_line
 from . import dunning_promise
 from . import dunning_dispute
@@ -30,8 +36,6 @@ from . import sms_sms
 from . import sms_tracker
 from . import dunning_level_variant
 from . import dunning_einvoice_status
-from . import account_move_einvoice
-from . import dunning_communication_einvoice
 from . import dunning_litigation
 from . import dunning_payment_declaration
 from . import ir_mail_server

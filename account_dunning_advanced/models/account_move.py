@@ -1,10 +1,13 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import operator as py_operator
+from collections import defaultdict
 
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, Query
+
+from .dunning_einvoice_status import EINVOICE_STATUSES
 
 OPERATORS = {
     "=": py_operator.eq,
@@ -14,6 +17,13 @@ OPERATORS = {
     ">": py_operator.gt,
     ">=": py_operator.ge,
 }
+
+
+EINVOICE_FIELDS = (
+    "dunning_einvoice_status",
+    "dunning_einvoice_status_date",
+    "dunning_einvoice_approved_date",
+)
 
 
 def _compare(left, operator, right):
@@ -68,6 +78,31 @@ class AccountMove(models.Model):
         "dunning.dispute", "move_id", string="Disputes"
     )
     dunning_dispute_count = fields.Integer(compute="_compute_dunning_dispute_count")
+
+    dunning_einvoice_status_ids = fields.One2many(
+        "dunning.einvoice.status", "move_id", string="Lifecycle Statuses"
+    )
+    # Written by the statuses themselves (not computed: no recomputation of
+    # every invoice when the module is installed); the planner reads them.
+    dunning_einvoice_status = fields.Selection(
+        EINVOICE_STATUSES,
+        string="E-invoicing Status",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The latest lifecycle status exchanged through the e-invoicing "
+        "platforms.",
+    )
+    dunning_einvoice_status_date = fields.Date(
+        string="E-invoicing Status Date", readonly=True, copy=False
+    )
+    dunning_einvoice_approved_date = fields.Date(
+        string="Approved On",
+        readonly=True,
+        copy=False,
+        help="The latest approval (full or partial) by the customer on the "
+        "e-invoicing platform: the reminders mention it.",
+    )
 
     @api.model
     def _dunning_history_sql(self, move_ids=None):
@@ -247,3 +282,136 @@ class AccountMove(models.Model):
             "domain": [("move_id", "=", self.id)],
             "context": {"default_move_id": self.id},
         }
+
+    # ------------------------------------------------------------------
+    # E-invoicing lifecycle statuses
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._dunning_check_einvoice_vals(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._dunning_check_einvoice_vals(vals)
+        return super().write(vals)
+
+    def _dunning_check_einvoice_vals(self, vals):
+        if not self.env.context.get("dunning_einvoice_refresh") and set(
+            EINVOICE_FIELDS
+        ) & set(vals):
+            raise AccessError(
+                _(
+                    "The e-invoicing status of an invoice follows its lifecycle "
+                    "statuses: record a status instead."
+                )
+            )
+
+    def _dunning_refresh_einvoice_status(self):
+        """Copy the latest lifecycle status of these invoices on them, one
+        write per distinct value."""
+        latest = self.env["dunning.einvoice.status"]._latest_of(self.ids)
+        groups = defaultdict(list)
+        for move in self:
+            status, day, approved = latest.get(move.id, (False, False, False))
+            groups[(status, day, approved)].append(move.id)
+        for (status, day, approved), ids in groups.items():
+            self.browse(ids).sudo().with_context(dunning_einvoice_refresh=True).write(
+                dict(zip(EINVOICE_FIELDS, (status, day, approved), strict=True))
+            )
+
+    @api.model
+    def dunning_import_einvoice_statuses(self, rows):
+        """JSON-RPC entry point of the platforms' feeds: record the lifecycle
+        statuses of ``rows`` (list of dicts: invoice or move_id, status (an
+        official code like "210"), date, comment, optional source). Each row
+        is checked and recorded on its own; returns one result per row."""
+        return self.env["dunning.einvoice.status"]._dunning_import(
+            rows or [], source="platform"
+        )
+
+    def action_dunning_add_einvoice_status(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Record a Lifecycle Status"),
+            "res_model": "dunning.einvoice.status",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_id": self.id, "default_source": "manual"},
+        }
+
+    # ------------------------------------------------------------------
+    # Penalty invoices of reminders
+    # ------------------------------------------------------------------
+    @api.model
+    def _dunning_post_penalty_invoices(self, reminders):
+        """One posted customer invoice of the penalties per reminder whose
+        level asks for it (no VAT: penalties are compensation, not a sale)."""
+        comms = reminders.filtered(
+            lambda c: c.level_id.post_penalty_invoice
+            and not c.penalty_move_id
+            and (c.penalty_interest or c.penalty_indemnity)
+        )
+        if not comms:
+            return self.env["account.move"]
+        values = []
+        for comm in comms:
+            # in the currency of the invoices when they share one, as the
+            # reminder claimed it; else in company currency
+            groups = self.env["dunning.reminder.content"]._penalty_groups(comm)
+            currency, interest, indemnity = comm.company_id.currency_id, 0.0, 0.0
+            if len(groups) == 1:
+                currency, interest, indemnity, _count = groups[0]
+            else:
+                interest, indemnity = comm.penalty_interest, comm.penalty_indemnity
+            lines = []
+            if interest:
+                lines.append(
+                    Command.create(
+                        {
+                            "name": _(
+                                "Late-payment interest (%(rate)s%%), reminder %(name)s",
+                                rate=comm.penalty_rate,
+                                name=comm.name,
+                            ),
+                            "quantity": 1,
+                            "price_unit": interest,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                )
+            if indemnity:
+                lines.append(
+                    Command.create(
+                        {
+                            "name": _("Fixed recovery indemnity (art. D.441-5)")
+                            if comm._dunning_legal_regime() == "french_b2b"
+                            else _("Fixed recovery indemnity"),
+                            "quantity": 1,
+                            "price_unit": indemnity,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                )
+            values.append(
+                {
+                    "move_type": "out_invoice",
+                    "company_id": comm.company_id.id,
+                    "partner_id": comm.partner_id.id,
+                    "currency_id": currency.id,
+                    "invoice_date": comm.date,
+                    "invoice_origin": comm.name,
+                    "invoice_line_ids": lines,
+                }
+            )
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            .with_context(tracking_disable=True, mail_create_nolog=True)
+            .create(values)
+        )
+        moves.action_post()
+        for comm, move in zip(comms, moves, strict=True):
+            comm.penalty_move_id = move
+        return moves

@@ -156,7 +156,7 @@ class DunningDemo(models.AbstractModel):
             # not sent again today.
             comms = run.communication_ids
             comms.mail_id.write({"state": "sent"})
-            comms.filtered("mail_id")._dunning_mail_sent()
+            self.env["dunning.channel.email"]._feedback_sent(comms.filtered("mail_id"))
             comms._dunning_mark_sent()
         self._demo_name_records(payments, "demo_history_payment")
         partials = invoices.line_ids.matched_credit_ids

@@ -10,7 +10,7 @@ TONES = [
     ("final", "Final notice"),
 ]
 CHANNELS = ("email", "letter", "sms", "call")
-# what dunning.communication._dunning_sms_values() provides
+# what dunning.reminder.content._sms_values() provides
 SMS_PLACEHOLDERS = (
     "company",
     "customer",

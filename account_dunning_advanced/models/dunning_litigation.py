@@ -405,13 +405,11 @@ class DunningLitigation(models.Model):
         return csv_bytes(CSV_COLUMNS, rows)
 
     def _dunning_lang(self):
-        """The customer's language when installed, else the company's."""
+        """The customer's language (``dunning.planner._partner_lang``)."""
         self.ensure_one()
-        installed = dict(self.env["res.lang"].get_installed())
-        for lang in (self.partner_id.lang, self.company_id.partner_id.lang):
-            if lang in installed:
-                return lang
-        return "en_US"
+        return self.env["dunning.planner"]._partner_lang(
+            self.partner_id, self.company_id
+        )
 
     def _dunning_format_date(self, value):
         """A date in the language the report is rendered in."""
@@ -420,22 +418,3 @@ class DunningLitigation(models.Model):
             if value
             else ""
         )
-
-
-class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    def action_dunning_hand_over(self):
-        """A new hand-over of this customer's file in the current company."""
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Hand Over to Litigation"),
-            "res_model": "dunning.litigation",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "context": {
-                "default_partner_id": self.commercial_partner_id.id,
-                "default_company_id": self.env.company.id,
-            },
-        }

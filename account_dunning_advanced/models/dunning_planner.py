@@ -993,3 +993,77 @@ SELECT DISTINCT item.partner_id
                     ],
                 )
         return result
+
+    # ------------------------------------------------------------------
+    # Questions other parts ask the planner
+    # ------------------------------------------------------------------
+    @api.model
+    def _recheck_reasons(self, reminders, date):
+        """{reminder line id: reason} of the reminded items of ``reminders``
+        that the planner would hold back on ``date`` (a ``dunning.run.log``
+        reason, as the run's skips give it): the item is settled
+        ("in_payment" when it is no longer open), held back by its own rule
+        (``_held_back_sql``), or its customer is (``_partner_skip_reason``:
+        excluded, litigation, paused, promise, an unreconciled payment or
+        credit note). When the reminder goes out is not asked again: the
+        business days, the interval and the amount threshold decided when
+        it was made."""
+        lines = reminders.line_ids.filtered("move_line_id")
+        if not lines:
+            return {}
+        self.env.flush_all()
+        reasons = {}
+        for company, comms in reminders.grouped("company_id").items():
+            company_lines = lines.filtered(lambda ln, c=comms: ln.communication_id in c)
+            partner_ids = comms.partner_id.ids
+            self.env.cr.execute(
+                SQL(
+                    "SELECT oi.id, %(held_back)s FROM (%(open_items)s) oi",
+                    held_back=self._held_back_sql("oi", date),
+                    open_items=self._open_item_sql(
+                        company.ids,
+                        partner_ids,
+                        item_ids=company_lines.move_line_id.ids,
+                    ),
+                )
+            )
+            still_open = dict(self.env.cr.fetchall())
+            context = {
+                "date": date,
+                "credit_partner_ids": self._select_credit_partners(
+                    company, partner_ids
+                ),
+                # the day was the run's to choose, not the re-check's
+                "is_business_day": True,
+            }
+            customers = self._select_customers(company, partner_ids)
+            empty = self.env["dunning.scenario"]
+            for line in company_lines:
+                item_id = line.move_line_id.id
+                partner = line.communication_id.partner_id
+                reason = (
+                    still_open[item_id] if item_id in still_open else "in_payment"
+                ) or self._partner_skip_reason(
+                    context, partner.id, customers[partner.id], empty
+                )
+                if reason:
+                    reasons[line.id] = reason
+        return reasons
+
+    @api.model
+    def _partner_lang(self, partner, company, lang=None):
+        """The language ``company`` writes to ``partner`` in, the one choice
+        of every reminder, letter, litigation file and customer page: the
+        first active language among ``lang`` (what a reminder froze when it
+        was made: its customer's, else its scenario's), the partner's, its
+        commercial entity's, the company's, English; else the first active
+        language (an archived or unknown language never stops a reminder)."""
+        active = dict(self.env["res.lang"].get_installed())
+        candidates = (
+            lang,
+            partner.lang,
+            partner.commercial_partner_id.lang,
+            company.partner_id.lang,
+            "en_US",
+        )
+        return next((code for code in candidates if code in active), next(iter(active)))

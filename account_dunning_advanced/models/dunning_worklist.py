@@ -340,10 +340,6 @@ class DunningWorklist(models.Model):
 
     # Actions of the customer's dunning page
 
-    def _partner_in_company(self):
-        self.ensure_one()
-        return self.partner_id.with_company(self.company_id)
-
     def action_open_partner(self):
         self.ensure_one()
         return {

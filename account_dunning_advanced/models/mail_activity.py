@@ -150,6 +150,6 @@ SELECT item.partner_id, item.company_id, item.currency_id,
                     .search([("activity_id", "in", self.ids)])
                 )
                 if comms:
-                    comms._dunning_call_feedback(done)
+                    self.env["dunning.channel.call"]._feedback(comms, done)
         except Exception:  # noqa: BLE001 - logged, the activity goes on
             _logger.exception("Dunning call state of activities %s", self.ids)

@@ -144,7 +144,9 @@ class MailMail(models.Model):
         # reminder's state, whoever (a system user's "Send Now") runs the queue.
         mails = self.filtered("dunning_communication_id").sudo()
         if not failure_type:
-            mails.dunning_communication_id._dunning_mail_sent()
+            mails.env["dunning.channel.email"]._feedback_sent(
+                mails.dunning_communication_id
+            )
             return
         retry_max = int(mails.env["ir.config_parameter"].get_param(RETRY_MAX_PARAM, 5))
         for mail in mails:
@@ -155,8 +157,10 @@ class MailMail(models.Model):
             ):
                 mail._dunning_retry_later()
             else:
-                mail.dunning_communication_id._dunning_mail_failed(
-                    reason, bounced=mail._dunning_is_refused(reason, failure_type)
+                mails.env["dunning.channel.email"]._feedback_failed(
+                    mail.dunning_communication_id,
+                    reason,
+                    bounced=mail._dunning_is_refused(reason, failure_type),
                 )
 
     def _dunning_is_temporary(self, reason, failure_type):

@@ -92,7 +92,8 @@ class MailThread(models.AbstractModel):
                     .search([("mail_message_id", "in", message.ids)])
                 )
                 if comms:
-                    comms._dunning_mail_failed(
+                    self.env["dunning.channel.email"]._feedback_failed(
+                        comms,
                         _(
                             "bounced by the recipient's server (%(email)s)",
                             email=message_dict.get("bounced_email") or "",

@@ -481,3 +481,18 @@ class ResPartner(models.Model):
             )
         )
         return [("commercial_partner_id", "in", scores.subselect("partner_id"))]
+
+    def action_dunning_hand_over(self):
+        """A new hand-over of this customer's file in the current company."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Hand Over to Litigation"),
+            "res_model": "dunning.litigation",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "context": {
+                "default_partner_id": self.commercial_partner_id.id,
+                "default_company_id": self.env.company.id,
+            },
+        }

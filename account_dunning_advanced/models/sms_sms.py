@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
 
-from odoo import fields, models
+from odoo import models
 
 _logger = logging.getLogger(__name__)
 
@@ -38,19 +38,9 @@ class SmsSms(models.Model):
                     .sudo()
                     .search([("sms_id", "in", self.ids)])
                 )
-                if state in FAILED_STATES:
-                    # a report repeats what the queue already recorded
-                    comms.filtered(
-                        lambda c: c.sms_state != "failed"
-                        and not c.sms_delivered_datetime
-                    )._dunning_sms_feedback(state, failure_type)
-                    return
-                comms.filtered(lambda c: c.sms_state != "done")._dunning_sms_feedback(
-                    "sent"
-                )
-                if state == "sent":
-                    comms.filtered(lambda c: not c.sms_delivered_datetime).write(
-                        {"sms_delivered_datetime": fields.Datetime.now()}
+                if comms:
+                    self.env["dunning.channel.sms"]._feedback(
+                        comms, state, failure_type
                     )
         except Exception:  # noqa: BLE001 - logged, the SMS queue goes on
             _logger.exception("Dunning SMS state of SMS %s", self.ids)

@@ -14,7 +14,7 @@ class TestDunningActivityAssignment(DunningDispatchCommon):
         gets a to-do to complete the address."""
         customer.write({"email": False, "street": False})
         comm = self._communication(customer, "friendly")
-        comm._apply_channel_fallbacks()
+        self.env["dunning.dispatch"]._apply_channel_fallbacks(comm)
         return customer.activity_ids
 
     def test_chain_when_the_customer_has_no_collector(self):
@@ -63,9 +63,9 @@ class TestDunningActivityAssignment(DunningDispatchCommon):
         self.customer_en.write({"email": False, "street": False})
         first = self._communication(self.customer_en, "friendly")
         second = self._communication(self.customer_en, "formal")
-        (first | second)._apply_channel_fallbacks()
+        self.env["dunning.dispatch"]._apply_channel_fallbacks(first | second)
         third = self._communication(self.customer_en, "final")
-        third._apply_channel_fallbacks()
+        self.env["dunning.dispatch"]._apply_channel_fallbacks(third)
         activity = self.customer_en.activity_ids
         self.assertEqual(len(activity), 1)
         for comm in first | second | third:

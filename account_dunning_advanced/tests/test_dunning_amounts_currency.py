@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from odoo.tests import Form, TransactionCase, tagged
 from odoo.tools.misc import format_amount
 
-from odoo.addons.account_dunning_advanced.models.dunning_communication import (
+from odoo.addons.account_dunning_advanced.models.dunning_reminder_content import (
     amount_formatter,
 )
 

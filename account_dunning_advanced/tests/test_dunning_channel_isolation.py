@@ -13,7 +13,14 @@ from odoo.tools import mute_logger
 from .dunning_dispatch_common import DunningDispatchCommon
 from .dunning_engine_common import DUE, DunningEngineCommon
 
-COMM_LOGGER = "odoo.addons.account_dunning_advanced.models.dunning_communication"
+COMM_LOGGERS = tuple(
+    f"odoo.addons.account_dunning_advanced.models.{module}"
+    for module in (
+        "dunning_dispatch",
+        "dunning_channel_email",
+        "dunning_channel_letter",
+    )
+)
 # a template or a letter that only works for contacts who have a job title
 NEEDS_JOB_TITLE = "object.contact_id.function.upper()"
 
@@ -70,7 +77,7 @@ class TestDunningChannelIsolation(DunningDispatchCommon):
     def test_email_template_broken_for_one_customer(self):
         self.levels["friendly"].mail_template_id = _broken_for_some_template(self.env)
         ok, broken = self._reminders()
-        with mute_logger(COMM_LOGGER):
+        with mute_logger(*COMM_LOGGERS):
             (ok | broken)._dispatch()
         self.assertEqual(ok.email_state, "pending")
         self.assertIn("To the ACCOUNTS PAYABLE", str(ok.mail_id.body_html))
@@ -126,7 +133,7 @@ class TestDunningChannelIsolation(DunningDispatchCommon):
     def test_letter_broken_for_one_customer(self):
         self.levels["formal"].letter_report_id = _broken_for_some_letter(self.env)
         ok, broken = self._reminders("formal", channel_email=False, channel_letter=True)
-        with mute_logger(COMM_LOGGER, "odoo.addons.base.models.ir_actions_report"):
+        with mute_logger(*COMM_LOGGERS, "odoo.addons.base.models.ir_actions_report"):
             (ok | broken)._dispatch()
             self.assertEqual(ok.letter_state, "done")
             self.assertIn(b"ACCOUNTS PAYABLE", ok.letter_attachment_id.raw)
@@ -157,7 +164,7 @@ class TestDunningRunIsolation(DunningEngineCommon):
         friendly = self.level["friendly"]
         friendly.mail_template_id = _broken_for_some_template(self.env)
         friendly.variant_ids.active = False  # the demo data's A/B test
-        with mute_logger(COMM_LOGGER):
+        with mute_logger(*COMM_LOGGERS):
             run = self._run(DUE + timedelta(days=16))
         self.assertEqual(run.state, "done")
         for customer in good:

@@ -39,7 +39,7 @@ class TestDunningCompanyWalls(DunningDispatchCommon):
 
     def test_reminder_email_only_for_the_companys_dunning_users(self):
         comm = self._communication(self.customer_en, "friendly")
-        comm._dispatch_email()
+        self.env["dunning.channel.email"]._create_mails(comm)
         message = comm.mail_id.mail_message_id
         self.assertEqual(
             message.with_user(self.collector).read(["body"])[0]["id"], message.id

@@ -11,8 +11,8 @@ from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 from odoo.tools import mute_logger
 
-from odoo.addons.account_dunning_advanced.models.dunning_communication import (
-    DunningCommunication,
+from odoo.addons.account_dunning_advanced.models.dunning_dispatch import (
+    DunningDispatch,
 )
 
 from .dunning_engine_common import DUE, DunningEngineCommon
@@ -31,19 +31,17 @@ class TestDunningCrashRecovery(DunningEngineCommon):
         cls.company.dunning_batch_size = 2
 
     def test_one_customer_fails_alone_and_a_rerun_sends_nothing_twice(self):
-        original = DunningCommunication._dispatch_channels
+        original = DunningDispatch._dispatch_channels
         broken = self.other_customer
 
-        def dispatch_channels(records):
+        def dispatch_channels(service, records):
             if broken in records.partner_id:
                 raise ValueError("SMTP configuration exploded")
-            return original(records)
+            return original(service, records)
 
         with (
-            patch.object(DunningCommunication, "_dispatch_channels", dispatch_channels),
-            mute_logger(
-                "odoo.addons.account_dunning_advanced.models.dunning_communication"
-            ),
+            patch.object(DunningDispatch, "_dispatch_channels", dispatch_channels),
+            mute_logger("odoo.addons.account_dunning_advanced.models.dunning_dispatch"),
         ):
             run = self._run(DUE)
         comms = run.communication_ids

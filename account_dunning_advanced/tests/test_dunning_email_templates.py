@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from odoo.addons.account_dunning_advanced.models.dunning_communication import (
+from odoo.addons.account_dunning_advanced.models.dunning_channel_email import (
     body_view_call,
 )
 
@@ -16,7 +16,7 @@ from .dunning_dispatch_common import TODAY, DunningDispatchCommon
 class TestDunningEmailTemplates(DunningDispatchCommon):
     def _email(self, partner, tone, **values):
         comm = self._communication(partner, tone, **values)
-        mail = comm._dispatch_email()
+        mail = self.env["dunning.channel.email"]._create_mails(comm)
         self.assertEqual(comm.mail_id, mail)
         return comm, mail
 
@@ -58,7 +58,9 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
             "/dunning/customer/",
             "Colette Collector",
             "/dunning/channel/",
-            "further reminder on 04/09/2026",
+            # the planner's next reminder: the first invoice is past the
+            # formal level already, sent once the scenario's interval is over
+            "further reminder on 03/25/2026",
         ):
             self.assertIn(expected, body)
         self.assertNotIn("L.441-10", body)
@@ -169,7 +171,7 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         comms = self._communication(self.customer_en, "friendly") | self._communication(
             self.customer_fr, "courtesy"
         )
-        mails = comms._dispatch_email()
+        mails = self.env["dunning.channel.email"]._create_mails(comms)
         self.assertEqual(len(mails), 2)
         self.assertIn("days late", str(comms[0].mail_id.body_html))
         self.assertIn("Lumière SAS", comms[1].mail_id.subject)
@@ -257,7 +259,7 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         comms = self._communication(
             self.customer_en, "friendly", lang="de_DE"
         ) | self._communication(self.customer_fr, "friendly")
-        mails = comms._dispatch_email()
+        mails = self.env["dunning.channel.email"]._create_mails(comms)
         self.assertEqual(len(mails), 2)
         self.assertEqual(comms.mapped("state"), ["queued", "queued"])
         self.assertEqual(comms[0]._dunning_lang(), "fr_FR")
@@ -274,20 +276,24 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
             for partner in (self.customer_en, self.customer_fr):
                 comms |= self._communication(partner, tone)
         for comm in comms:
-            template = comm._dunning_mail_template()
+            template = self.env["dunning.channel.email"]._template(comm)
             self.assertTrue(body_view_call(template.body_html))
             for lang in ("en_US", "fr_FR"):
                 with self.subTest(tone=comm.tone, lang=lang):
                     self.assertEqual(
-                        comms._dunning_render_body(template, comm.ids, lang),
+                        self.env["dunning.channel.email"]._render_body(
+                            template, comm.ids, lang
+                        ),
                         template._render_field("body_html", comm.ids, set_lang=lang),
                     )
         comm = comms[0]
-        template = comm._dunning_mail_template()
+        template = self.env["dunning.channel.email"]._template(comm)
         template.body_html = "<p>Hello from the accounts team.</p>" + str(
             template.body_html
         )
         self.assertFalse(body_view_call(template.body_html))
-        body = comms._dunning_render_body(template, comm.ids, "en_US")[comm.id]
+        body = self.env["dunning.channel.email"]._render_body(
+            template, comm.ids, "en_US"
+        )[comm.id]
         self.assertIn("Hello from the accounts team.", body)
         self.assertIn(comm.line_ids.move_id[:1].name, body)

@@ -13,7 +13,7 @@ class TestDunningFallbacks(DunningDispatchCommon):
     def test_no_email_address_gives_letter(self):
         self.customer_en.email = False
         comm = self._communication(self.customer_en, "friendly")
-        comm._apply_channel_fallbacks()
+        self.env["dunning.dispatch"]._apply_channel_fallbacks(comm)
         self.assertRecordValues(
             comm, [{"channel_email": False, "channel_letter": True}]
         )
@@ -22,7 +22,7 @@ class TestDunningFallbacks(DunningDispatchCommon):
     def test_preferred_letter_gives_letter(self):
         self.customer_fr.dunning_preferred_channel = "letter"
         comm = self._communication(self.customer_fr, "friendly")
-        comm._apply_channel_fallbacks()
+        self.env["dunning.dispatch"]._apply_channel_fallbacks(comm)
         self.assertRecordValues(
             comm, [{"channel_email": False, "channel_letter": True}]
         )
@@ -39,7 +39,7 @@ class TestDunningFallbacks(DunningDispatchCommon):
         )
         comm = self._communication(self.customer_en, "friendly")
         self.assertEqual(comm.contact_id, invoice_contact)
-        comm._apply_channel_fallbacks()
+        self.env["dunning.dispatch"]._apply_channel_fallbacks(comm)
         # no email on the invoice contact: a letter to the customer's address
         self.assertTrue(comm.channel_letter)
         self.assertFalse(comm.channel_email)
@@ -56,7 +56,7 @@ class TestDunningFallbacks(DunningDispatchCommon):
     def test_no_mobile_drops_sms(self):
         self.customer_en.mobile = False
         comm = self._communication(self.customer_en, "friendly", channel_sms=True)
-        comm._apply_channel_fallbacks()
+        self.env["dunning.dispatch"]._apply_channel_fallbacks(comm)
         self.assertRecordValues(comm, [{"channel_sms": False, "channel_email": True}])
         self.assertIn("SMS", comm.skipped_channels)
         self.assertIn("no mobile number", comm.skipped_channels)
@@ -64,7 +64,7 @@ class TestDunningFallbacks(DunningDispatchCommon):
     def test_no_postal_address_asks_collector(self):
         self.customer_en.write({"email": False, "street": False})
         comm = self._communication(self.customer_en, "friendly")
-        comm._apply_channel_fallbacks()
+        self.env["dunning.dispatch"]._apply_channel_fallbacks(comm)
         self.assertRecordValues(
             comm, [{"channel_email": False, "channel_letter": False, "state": "failed"}]
         )
@@ -73,11 +73,11 @@ class TestDunningFallbacks(DunningDispatchCommon):
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.collector)
         self.assertIn("postal address", activity.summary)
-        self.assertFalse(comm._dispatch_letter())
+        self.assertFalse(self.env["dunning.channel.letter"]._send(comm))
 
     def test_bounced_email_fails_with_activity(self):
         comm = self._communication(self.customer_en, "friendly")
-        mail = comm._dispatch_email()
+        mail = self.env["dunning.channel.email"]._create_mails(comm)
         # what the mail queue does when the SMTP server refuses the recipient
         mail.write({"state": "exception", "failure_reason": "550 5.1.1 user unknown"})
         mail._postprocess_sent_message(
@@ -106,7 +106,7 @@ class TestDunningFallbacks(DunningDispatchCommon):
         # no postal address: nothing left to send it by
         self.customer_en.street = False
         comm = self._communication(self.customer_en, "friendly")
-        mail = comm._dispatch_email()
+        mail = self.env["dunning.channel.email"]._create_mails(comm)
         mail.send()
         self.assertEqual(comm.state, "sent")
         self.env["mail.thread"]._routing_handle_bounce(

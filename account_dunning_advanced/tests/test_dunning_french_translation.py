@@ -24,7 +24,7 @@ class TestDunningFrenchTranslation(DunningDispatchCommon):
             penalty_interest=25.3,
             penalty_indemnity=80.0,
         )
-        mail = comm._dispatch_email()
+        mail = self.env["dunning.channel.email"]._create_mails(comm)
         self.assertIn("relance formelle", mail.subject)
         self.assertIn("Pénalités de retard", str(mail.body_html))
         self.assertNotIn("Late-payment penalties", str(mail.body_html))
@@ -64,12 +64,13 @@ class TestDunningFrenchTranslation(DunningDispatchCommon):
         # the title's own French name ("Madame" once base is translated)
         title = madam.with_context(lang="fr_FR").name
         self.assertIn(
-            f"<p>{title} Marie Lefèvre,</p>", str(comm._dispatch_email().body_html)
+            f"<p>{title} Marie Lefèvre,</p>",
+            str(self.env["dunning.channel.email"]._create_mails(comm).body_html),
         )
 
     def test_english_customer_keeps_english(self):
         comm = self._communication(self.customer_en, "formal", penalty_rate=12.15)
-        mail = comm._dispatch_email()
+        mail = self.env["dunning.channel.email"]._create_mails(comm)
         self.assertIn("formal reminder", mail.subject)
         self.assertNotIn("Pénalités de retard", str(mail.body_html))
 

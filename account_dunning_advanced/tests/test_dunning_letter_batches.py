@@ -17,7 +17,7 @@ from odoo.tools.pdf import PdfReader
 
 from .dunning_dispatch_common import TODAY, DunningDispatchCommon
 
-COMM_LOGGER = "odoo.addons.account_dunning_advanced.models.dunning_communication"
+COMM_LOGGER = "odoo.addons.account_dunning_advanced.models.dunning_channel_letter"
 PAGE_VIEW = "account_dunning_advanced.report_dunning_letter_page"
 
 
@@ -63,7 +63,7 @@ class TestDunningLetterBatches(DunningDispatchCommon):
                 channel_email=False,
                 channel_letter=True,
             )
-        comms._dispatch_letter()
+        self.env["dunning.channel.letter"]._send(comms)
         return comms
 
     @contextmanager

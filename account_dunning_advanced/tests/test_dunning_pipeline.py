@@ -129,7 +129,7 @@ class TestDunningPipeline(DunningEngineCommon):
         with (
             patch.object(report_class, "_render_qweb_pdf", render),
             mute_logger(
-                "odoo.addons.account_dunning_advanced.models.dunning_communication"
+                "odoo.addons.account_dunning_advanced.models.dunning_channel_letter"
             ),
         ):
             Communication = self.env["dunning.communication"]

@@ -22,7 +22,7 @@ class TestDunningSmsCall(DunningDispatchCommon):
             channel_email=False,
             channel_sms=True,
         )
-        sms = comm._dispatch_sms()
+        sms = self.env["dunning.channel.sms"]._send(comm)
         self.assertEqual(comm.sms_id, sms)
         self.assertEqual(sms.state, "outgoing")
         self.assertEqual(sms.partner_id, self.customer_fr)
@@ -43,7 +43,7 @@ class TestDunningSmsCall(DunningDispatchCommon):
         comm = self._communication(
             self.customer_en, "friendly", channel_email=False, channel_sms=True
         )
-        comm._dispatch_sms()
+        self.env["dunning.channel.sms"]._send(comm)
         body = comm.sms_id.body
         self.assertIn("2 invoices", body)
         self.assertIn("1,234.56\xa0€ + $\xa02,500.00", body)
@@ -67,7 +67,7 @@ class TestDunningSmsCall(DunningDispatchCommon):
         comm_en = self._communication(
             self.customer_en, "friendly", channel_email=False, channel_sms=True
         )
-        (comm_fr | comm_en)._dispatch_sms()
+        self.env["dunning.channel.sms"]._send(comm_fr | comm_en)
         self.assertEqual(
             comm_fr.sms_id.body,
             f"Lumière SAS : 1\xa0234,56\xa0€ impayés ({invoice.name}). "
@@ -94,7 +94,7 @@ class TestDunningSmsCall(DunningDispatchCommon):
         comm = self._communication(
             self.customer_en, "formal", channel_email=False, channel_call=True
         )
-        activity = comm._dispatch_call()
+        activity = self.env["dunning.channel.call"]._send(comm)
         self.assertRecordValues(
             activity,
             [
@@ -133,4 +133,6 @@ class TestDunningSmsCall(DunningDispatchCommon):
             channel_call=True,
             collector_id=False,
         )
-        self.assertEqual(comm._dispatch_call().user_id, self.manager)
+        self.assertEqual(
+            self.env["dunning.channel.call"]._send(comm).user_id, self.manager
+        )

@@ -1,10 +1,8 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from contextlib import closing
-
 from markupsafe import Markup
 
-from odoo import _, fields, models
+from odoo import Command, _, fields, models
 from odoo.exceptions import AccessError, UserError
 
 
@@ -51,8 +49,9 @@ class DunningLevelPreviewWizard(models.TransientModel):
 
     def _render(self):
         """Subject, body and language of the level's email for the customer,
-        rendered on a sample reminder that is rolled back at once: nothing is
-        stored, numbered or sent."""
+        rendered on a sample reminder that is never saved (a new record:
+        ``dunning.reminder.content`` computes what it says as for a sent
+        one): nothing is stored, numbered or sent."""
         self.ensure_one()
         level = self.level_id
         template = level.mail_template_used_id
@@ -87,14 +86,14 @@ class DunningLevelPreviewWizard(models.TransientModel):
         plan = planner._plan_communication(
             context, partner.id, sample, level.scenario_id, [(it, level) for it in due]
         )
-        with closing(self.env.cr.savepoint()):
-            comm = self._sample_communication(company, today, plan)
-            lang = comm._dunning_lang()
-            # with the previewing user's rights, in the previewed company:
-            # what the template reads beyond them is not shown
-            rendered = template.with_company(company)._generate_template(
-                comm.ids, ("subject", "body_html")
-            )[comm.id]
+        comm = self._sample_communication(company, today, plan)
+        lang = comm._dunning_lang()
+        # with the previewing user's rights, in the previewed company: what
+        # the template reads beyond them is not shown; the new record's own id
+        # (``ids`` leaves out records never saved)
+        rendered = template.with_company(company)._generate_template(
+            list(comm._ids), ("subject", "body_html")
+        )[comm.id]
         return {
             "lang": lang,
             "subject": rendered.get("subject") or "",
@@ -103,11 +102,20 @@ class DunningLevelPreviewWizard(models.TransientModel):
 
     def _sample_communication(self, company, today, plan):
         level = self.level_id
-        comm = (
-            self.env["dunning.communication"]
-            .sudo()
-            .with_context(tracking_disable=True, mail_create_nolog=True)
-            .create(
+        Run = self.env["dunning.run"]
+        lines = [
+            {
+                name: value
+                for name, value in Run._line_values(
+                    self.env["dunning.communication"], line
+                ).items()
+                if name != "communication_id"
+            }
+            for line in plan["lines"]
+        ]
+        # never saved: a reminder as the run would make it, read with the
+        # previewing user's rights
+        return self.env["dunning.communication"].new(
                 {
                     "name": _("PREVIEW"),
                     "date": today,
@@ -124,15 +132,11 @@ class DunningLevelPreviewWizard(models.TransientModel):
                     "penalty_interest": plan["penalty_interest"],
                     "penalty_indemnity": plan["penalty_indemnity"],
                     "penalty_rate": plan["penalty_rate"],
-                    # out of the index of the levels sent to each item
-                    "state": "cancelled",
+                    "legal_regime": plan["legal_regime"],
+                    "scenario_id": level.scenario_id.id,
+                    "line_ids": [Command.create(values) for values in lines],
                 }
-            )
         )
-        self.env["dunning.communication.line"].sudo().create(
-            [self.env["dunning.run"]._line_values(comm, line) for line in plan["lines"]]
-        )
-        return comm
 
     def _reopen(self, title):
         return {
