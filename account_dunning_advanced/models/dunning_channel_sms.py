@@ -110,13 +110,8 @@ class DunningChannelSms(models.AbstractModel):
                     }
                 )
             return
-        reminders.filtered(lambda c: c.sms_state != "done").write(
-            {"sms_state": "done"}
-        )
+        reminders.filtered(lambda c: c.sms_state != "done").write({"sms_state": "done"})
         if sms_state == "sent":
             reminders.filtered(lambda c: not c.sms_delivered_datetime).write(
                 {"sms_delivered_datetime": fields.Datetime.now()}
-            )
-                    ).strip(),
-                }
             )

@@ -116,26 +116,26 @@ class DunningLevelPreviewWizard(models.TransientModel):
         # never saved: a reminder as the run would make it, read with the
         # previewing user's rights
         return self.env["dunning.communication"].new(
-                {
-                    "name": _("PREVIEW"),
-                    "date": today,
-                    "company_id": company.id,
-                    "partner_id": plan["partner_id"],
-                    "contact_id": plan["contact_id"],
-                    "collector_id": plan["collector_id"],
-                    "typology_id": plan["typology_id"],
-                    "lang": plan["lang"],
-                    "level_id": level.id,
-                    "tone": level.tone,
-                    "channel_email": True,
-                    "amount_due": plan["amount_due"],
-                    "penalty_interest": plan["penalty_interest"],
-                    "penalty_indemnity": plan["penalty_indemnity"],
-                    "penalty_rate": plan["penalty_rate"],
-                    "legal_regime": plan["legal_regime"],
-                    "scenario_id": level.scenario_id.id,
-                    "line_ids": [Command.create(values) for values in lines],
-                }
+            {
+                "name": _("PREVIEW"),
+                "date": today,
+                "company_id": company.id,
+                "partner_id": plan["partner_id"],
+                "contact_id": plan["contact_id"],
+                "collector_id": plan["collector_id"],
+                "typology_id": plan["typology_id"],
+                "lang": plan["lang"],
+                "level_id": level.id,
+                "tone": level.tone,
+                "channel_email": True,
+                "amount_due": plan["amount_due"],
+                "penalty_interest": plan["penalty_interest"],
+                "penalty_indemnity": plan["penalty_indemnity"],
+                "penalty_rate": plan["penalty_rate"],
+                "legal_regime": plan["legal_regime"],
+                "scenario_id": level.scenario_id.id,
+                "line_ids": [Command.create(values) for values in lines],
+            }
         )
 
     def _reopen(self, title):
