@@ -51,7 +51,11 @@ class TestDunningAccessRights(DunningEngineCommon, HttpCase):
         cls.line = cls.reminder.line_ids
         cls.final_notice = cls.dunning_run.communication_ids - cls.reminder
         cls.scenario = cls.env["dunning.scenario"].create(
-            {"name": "Company A scenario", "company_id": cls.company.id}
+            {
+                "name": "Company A scenario",
+                "company_id": cls.company.id,
+                "level_ids": [(0, 0, {"name": "Friendly", "offset_days": 5})],
+            }
         )
         cls.promise = cls.env["dunning.promise"].create(
             {

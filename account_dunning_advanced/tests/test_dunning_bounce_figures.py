@@ -67,7 +67,7 @@ class TestDunningBounceFigures(DunningDispatchCommon):
         comm = self._communication(
             customer, "friendly", moves=invoice, variant_id=self.variant.id
         )
-        comm._dispatch_email()
+        self.env["dunning.channel.email"]._create_mails(comm)
         return comm
 
     def _figures(self, comms, groupby):

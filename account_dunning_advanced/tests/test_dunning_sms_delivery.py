@@ -21,7 +21,7 @@ class TestDunningSmsDelivery(HttpCase, DunningDispatchCommon, MockSMS):
             channel_email=False,
             channel_sms=True,
         )
-        sms = comm._dispatch_sms()
+        sms = self.env["dunning.channel.sms"]._send(comm)
         self.assertRecordValues(comm, [{"sms_state": "pending", "sms_id": sms.id}])
         return comm, sms
 
