@@ -16,6 +16,7 @@ from . import dunning_run_log
 from . import dunning_run_partner
 from . import dunning_communication
 from . import dunning_communication_line
+from . import dunning_customer_reply
 from . import dunning_promise
 from . import dunning_dispute
 from . import dunning_response

@@ -47,3 +47,4 @@ from . import test_dunning_deliverability
 from . import test_dunning_pay_all
 from . import test_dunning_letter_batches
 from . import test_dunning_scoring_concurrency
+from . import test_dunning_portal_attacks
