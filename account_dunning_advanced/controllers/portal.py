@@ -69,6 +69,7 @@ class DunningCustomerPortal(DunningChannelPreference):
     def _open_items(self, partner, company):
         """The customer's open invoice items in ``company``, the way the
         planner sees them today, with their stage."""
+        # the customer's own items, behind the token of the page
         env = request.env(su=True)
         today = fields.Date.context_today(partner)
         planner = env["dunning.planner"]
@@ -123,6 +124,7 @@ class DunningCustomerPortal(DunningChannelPreference):
         items, customer = self._open_items(partner, company)
         today = fields.Date.context_today(partner)
         promise_min, promise_max = self._promise_limits(partner)
+        # the reasons and replies the customer may see, behind the token
         env = request.env(su=True)
         reasons = env["dunning.dispute.reason"].search(
             [("company_id", "in", [False, company.id])]
@@ -144,7 +146,7 @@ class DunningCustomerPortal(DunningChannelPreference):
             "promise_max": promise_max,
             "reasons": reasons,
             "collector": partner._dunning_collector(),
-            "recorded": self._recorded(partner, company),
+            "recorded": self._recorded(env, partner, company),
             "done": values.pop("done", None),
             "error": values.pop("error", None),
             "form": values.pop("form", None) or {},
@@ -152,11 +154,10 @@ class DunningCustomerPortal(DunningChannelPreference):
             **values,
         }
 
-    def _recorded(self, partner, company):
+    def _recorded(self, env, partner, company):
         """What the customer told us that is still open (declared payments
-        holding invoices, the promise, the disputes), as lines to show."""
-        # the customer's own records, behind the token of the page
-        env = request.env(su=True)
+        holding invoices, the promise, the disputes), as lines to show;
+        ``env`` is the page's."""
         today = fields.Date.context_today(partner)
         lang = partner.lang or company.partner_id.lang
         lines = []
@@ -256,6 +257,7 @@ class DunningCustomerPortal(DunningChannelPreference):
         )
 
     def _register_visit(self, partner, company):
+        # the visit counts as the customer's response, behind the token
         Response = request.env["dunning.response"].sudo()
         recent = Response.search_count(
             [
@@ -301,6 +303,7 @@ class DunningCustomerPortal(DunningChannelPreference):
         item = self._own_item(items, move_id)
         if not item or not item["document"]:
             return request.not_found()
+        # the customer's own stored invoice, found among the page's items
         stream = request.env["ir.binary"]._get_stream_from(item["document"].sudo())
         return stream.get_response(as_attachment=True)
 
@@ -669,6 +672,7 @@ class DunningCustomerPortal(DunningChannelPreference):
         customer._dunning_schedule_collector_activity(summary, note)
 
     def _register(self, partner, company, kind, record=None, note=None):
+        # the customer's response to the reminder, behind the token
         request.env["dunning.response"].sudo()._dunning_register(
             [
                 {

@@ -51,9 +51,11 @@ class MailThread(models.AbstractModel):
         return routes
 
     def _dunning_reply_routes(self, message, message_dict, routes):
+        # the gateway routes as whoever runs it: the reminder email replied to
         parent = self.env["mail.message"].sudo().browse(message_dict.get("parent_id"))
         if not routes or not parent.exists():
             return routes
+        # the reminder of that email, whoever runs the gateway
         comm = (
             self.env["dunning.communication"]
             .sudo()
@@ -92,6 +94,7 @@ class MailThread(models.AbstractModel):
         # Odoo's mail gateway: a problem with the reminders never stops it
         try:
             with self.env.cr.savepoint():
+                # the reminders of the bounced email, whoever runs the gateway
                 comms = (
                     self.env["dunning.communication"]
                     .sudo()
