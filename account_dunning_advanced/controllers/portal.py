@@ -1,5 +1,6 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import mimetypes
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -7,6 +8,7 @@ from markupsafe import Markup
 
 from odoo import fields, http
 from odoo.http import request
+from odoo.tools.mimetypes import guess_mimetype
 from odoo.tools.misc import format_amount, format_date
 
 from odoo.addons.payment import utils as payment_utils
@@ -17,7 +19,10 @@ from .main import DunningChannelPreference
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # a customer who opens the page several times a day responds once
 VISIT_INTERVAL = timedelta(hours=12)
-DONE_MESSAGES = ("paid", "promise", "dispute")
+DONE_MESSAGES = ("paid", "promise", "dispute", "already")
+# a proof of payment or a dispute document: a PDF, a scan or a photo (never a
+# page or a program a collector would open)
+ATTACHMENT_MIMETYPES = ("application/pdf", "image/png", "image/jpeg")
 # the scenario's field default, for a customer without scenario
 DEFAULT_PROMISE_DAYS = 30
 
@@ -55,6 +60,7 @@ class DunningCustomerPortal(DunningChannelPreference):
     def _open_items(self, partner, company):
         """The customer's open invoice items in ``company``, the way the
         planner sees them today, with their stage."""
+        # the customer's own items, behind the token of the page
         env = request.env(su=True)
         today = fields.Date.context_today(partner)
         planner = env["dunning.planner"]
@@ -109,6 +115,7 @@ class DunningCustomerPortal(DunningChannelPreference):
         items, customer = self._open_items(partner, company)
         today = fields.Date.context_today(partner)
         promise_min, promise_max = self._promise_limits(partner)
+        # the reasons and replies the customer may see, behind the token
         env = request.env(su=True)
         reasons = env["dunning.dispute.reason"].search(
             [("company_id", "in", [False, company.id])]
@@ -130,12 +137,68 @@ class DunningCustomerPortal(DunningChannelPreference):
             "promise_max": promise_max,
             "reasons": reasons,
             "collector": partner._dunning_collector(),
+            "recorded": self._recorded(env, partner, company),
             "done": values.pop("done", None),
             "error": values.pop("error", None),
             "form": values.pop("form", None) or {},
             "page_name": "dunning_statement",
             **values,
         }
+
+    def _recorded(self, env, partner, company):
+        """What the customer told us that is still open (declared payments
+        holding invoices, the promise, the disputes), as lines to show;
+        ``env`` is the page's."""
+        today = fields.Date.context_today(partner)
+        lang = partner.lang or company.partner_id.lang
+        lines = []
+        declarations = env["dunning.payment.declaration"].search(
+            [
+                ("partner_id", "=", partner.id),
+                ("company_id", "=", company.id),
+                ("state", "=", "open"),
+                ("hold_until", ">=", today),
+            ]
+        )
+        for declaration in declarations:
+            lines.append(
+                request.env._(
+                    "Payment of %(amount)s on %(date)s declared for %(invoices)s.",
+                    amount=format_amount(
+                        env, declaration.amount, declaration.currency_id, lang
+                    ),
+                    date=format_date(env, declaration.payment_date, lang_code=lang),
+                    invoices=", ".join(declaration.move_ids.mapped("name")),
+                )
+            )
+        promise = env["dunning.promise"]._dunning_open_duplicates(
+            {"partner_id": partner.id, "company_id": company.id}
+        )
+        if promise:
+            lines.append(
+                request.env._(
+                    "Payment of %(amount)s promised by %(date)s.",
+                    amount=promise._amount_label(),
+                    date=format_date(env, promise.date, lang_code=lang),
+                )
+            )
+        disputes = env["dunning.dispute"].search(
+            [
+                ("partner_id", "=", partner.id),
+                ("company_id", "=", company.id),
+                ("state", "=", "open"),
+            ]
+        )
+        for dispute in disputes:
+            lines.append(
+                request.env._(
+                    "%(invoice)s disputed (%(reason)s): %(note)s",
+                    invoice=dispute.move_id.name,
+                    reason=dispute.reason_id.name,
+                    note=dispute.note or "",
+                )
+            )
+        return lines
 
     def _promise_limits(self, partner):
         """(first, last) date the customer may promise to pay by: from
@@ -185,6 +248,7 @@ class DunningCustomerPortal(DunningChannelPreference):
         )
 
     def _register_visit(self, partner, company):
+        # the visit counts as the customer's response, behind the token
         Response = request.env["dunning.response"].sudo()
         recent = Response.search_count(
             [
@@ -230,6 +294,7 @@ class DunningCustomerPortal(DunningChannelPreference):
         item = self._own_item(items, move_id)
         if not item or not item["document"]:
             return request.not_found()
+        # the customer's own stored invoice, found among the page's items
         stream = request.env["ir.binary"]._get_stream_from(item["document"].sudo())
         return stream.get_response(as_attachment=True)
 
@@ -310,15 +375,16 @@ class DunningCustomerPortal(DunningChannelPreference):
     # ------------------------------------------------------------------
     def _reply(self, token, action, done, kwargs):
         """Check the token, run ``action(partner, company, items, kwargs)``
-        in a savepoint, back to the page: ``done``, or the error and nothing
-        saved."""
+        in a savepoint, back to the page: ``done``, "already" when the action
+        found the reply already recorded (a form sent twice) and saved
+        nothing, or the error and nothing saved."""
         partner, company = self._customer(token)
         if not partner:
             return self._invalid()
         items, _customer = self._open_items(partner, company)
         try:
             with request.env.cr.savepoint():
-                action(partner, company, items, kwargs)
+                created = action(partner, company, items, kwargs)
         except PortalInputError as error:
             form = {
                 key: value for key, value in kwargs.items() if isinstance(value, str)
@@ -326,6 +392,7 @@ class DunningCustomerPortal(DunningChannelPreference):
             return self._render_page(
                 partner, company, token, error=str(error), form=form
             )
+        done = done if created else "already"
         return request.redirect(f"/dunning/customer/{token}?done={done}")
 
     @http.route(
@@ -379,8 +446,9 @@ class DunningCustomerPortal(DunningChannelPreference):
         reference = _text(kwargs, "reference").strip()[:200]
         currency = chosen[0]["currency"]
         moves = request.env["account.move"].union(*(item["move"] for item in chosen))
+        # the customer's page records for them, behind the token
         env = request.env(su=True)
-        declaration = env["dunning.payment.declaration"].create(
+        declaration, created = env["dunning.payment.declaration"]._dunning_create_once(
             {
                 "partner_id": partner.id,
                 "company_id": company.id,
@@ -391,6 +459,8 @@ class DunningCustomerPortal(DunningChannelPreference):
                 "reference": reference,
             }
         )
+        if not created:
+            return False
         if proof:
             declaration.attachment_ids = env["ir.attachment"].create(
                 {
@@ -398,6 +468,7 @@ class DunningCustomerPortal(DunningChannelPreference):
                     "raw": proof[1],
                     "res_model": declaration._name,
                     "res_id": declaration.id,
+                    "mimetype": proof[2],
                 }
             )
         summary = request.env._(
@@ -421,8 +492,16 @@ class DunningCustomerPortal(DunningChannelPreference):
             declaration,
             note=", ".join(moves.mapped("name")),
         )
+        return True
 
     def _promise(self, partner, company, items, kwargs):
+        # the customer's page records for them, behind the token
+        env = request.env(su=True)
+        # sent again: its invoices are now held back by the promise itself
+        if env["dunning.promise"]._dunning_open_duplicates(
+            {"partner_id": partner.id, "company_id": company.id}
+        ):
+            return False
         first, last = self._promise_limits(partner)
         promised = self._parse_date(_text(kwargs, "promise_date"))
         if not first <= promised <= last:
@@ -438,14 +517,13 @@ class DunningCustomerPortal(DunningChannelPreference):
             raise PortalInputError(
                 request.env._("Nothing is left to pay on this page.")
             )
-        env = request.env(su=True)
         note = _text(kwargs, "note").strip()[:2000]
         # dunning.promise registers the response itself, from this source
-        promise = (
+        promise, created = (
             env["dunning.promise"]
             .with_company(company)
             .with_context(dunning_response_source="portal")
-            .create(
+            ._dunning_create_once(
                 {
                     "partner_id": partner.id,
                     "company_id": company.id,
@@ -460,6 +538,8 @@ class DunningCustomerPortal(DunningChannelPreference):
                 }
             )
         )
+        if not created:
+            return False
         self._log(
             partner,
             company,
@@ -473,11 +553,13 @@ class DunningCustomerPortal(DunningChannelPreference):
             ),
             post=False,
         )
+        return True
 
     def _dispute(self, partner, company, items, kwargs):
         item = self._own_item(items, kwargs.get("move_id"))
         if not item:
             raise PortalInputError(request.env._("Choose the invoice you dispute."))
+        # the customer's page records for them, behind the token
         env = request.env(su=True)
         reason_id = _text(kwargs, "reason_id")
         reason = env["dunning.dispute.reason"].browse(
@@ -492,11 +574,11 @@ class DunningCustomerPortal(DunningChannelPreference):
                 request.env._("Tell us what is wrong with the invoice.")
             )
         document = self._upload(kwargs.get("attachment"))
-        dispute = (
+        dispute, created = (
             env["dunning.dispute"]
             .with_company(company)
             .with_context(dunning_response_source="portal")
-            .create(
+            ._dunning_create_once(
                 {
                     "move_id": item["move"].id,
                     "reason_id": reason.id,
@@ -505,11 +587,13 @@ class DunningCustomerPortal(DunningChannelPreference):
                 }
             )
         )
+        if not created:
+            return False
         dispute.message_post(
             body=Markup("<p>%s</p>")
             % request.env._("Opened by the customer online: %(note)s", note=note),
             author_id=partner.id,
-            attachments=[document] if document else [],
+            attachments=[document[:2]] if document else [],
         )
         self._log(
             partner,
@@ -523,6 +607,7 @@ class DunningCustomerPortal(DunningChannelPreference):
                 note=note,
             ),
         )
+        return True
 
     # ------------------------------------------------------------------
     # Helpers
@@ -546,7 +631,8 @@ class DunningCustomerPortal(DunningChannelPreference):
         return amount
 
     def _upload(self, upload):
-        """(file name, content) of an uploaded file, or None."""
+        """(file name, content, mimetype) of an uploaded file, or None. The
+        type is what the content is, whatever its name says."""
         if not upload or not getattr(upload, "filename", None):
             return None
         data = upload.read(MAX_ATTACHMENT_BYTES + 1)
@@ -554,16 +640,30 @@ class DunningCustomerPortal(DunningChannelPreference):
             raise PortalInputError(
                 request.env._("The file is too large (10 MB at most).")
             )
-        return (upload.filename[:200], data) if data else None
+        if not data:
+            return None
+        mimetype = guess_mimetype(data, default="")
+        if mimetype not in ATTACHMENT_MIMETYPES:
+            raise PortalInputError(
+                request.env._("Send a PDF or an image (PNG or JPEG) as the file.")
+            )
+        # the name says the type too: Odoo types a stored file by its name
+        name = upload.filename[:200]
+        if mimetypes.guess_type(name)[0] != mimetype:
+            name += mimetypes.guess_extension(mimetype)
+        return name, data, mimetype
 
     def _log(self, partner, company, summary, note, post=True):
-        """A dunning note on the customer and an activity for its collector."""
+        """A dunning note on the customer and an activity for its collector.
+        ``note`` holds what the customer typed: plain text, escaped there."""
+        # the customer's page logs for the collector, behind the token
         customer = partner.with_company(company).sudo()
         if post:
             customer._dunning_post(note)
         customer._dunning_schedule_collector_activity(summary, note)
 
     def _register(self, partner, company, kind, record=None, note=None):
+        # the customer's response to the reminder, behind the token
         request.env["dunning.response"].sudo()._dunning_register(
             [
                 {

@@ -22,6 +22,7 @@ from . import dunning_channel_letter
 from . import dunning_channel_sms
 from . import dunning_channel_call
 from . import dunning_communication_line
+from . import dunning_customer_reply
 from . import dunning_promise
 from . import dunning_dispute
 from . import dunning_response

@@ -10,7 +10,11 @@ class DunningDispute(models.Model):
 
     _name = "dunning.dispute"
     _description = "Invoice Dispute"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "dunning.customer.reply.mixin",
+    ]
     _order = "open_date desc, id desc"
     _check_company_auto = True
 
@@ -66,8 +70,43 @@ class DunningDispute(models.Model):
                 filter(None, [dispute.move_id.name, dispute.reason_id.name])
             )
 
+    def init(self):
+        # one open dispute per invoice, even from two requests at once (a
+        # customer's form sent twice): the database refuses the second
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS dunning_dispute_open_move_uniq
+            ON dunning_dispute (move_id) WHERE state = 'open'
+            """
+        )
+
+    @api.model
+    def _dunning_open_duplicates(self, vals):
+        return self.search(
+            [("move_id", "=", vals.get("move_id")), ("state", "=", "open")], limit=1
+        )
+
+    def _check_one_open(self, move_ids):
+        """A collector opening (or reopening) a dispute on an invoice already
+        disputed: said plainly, before the database refuses it."""
+        open_disputes = self.search(
+            [("move_id", "in", list(move_ids)), ("state", "=", "open")]
+        )
+        if open_disputes - self:
+            raise UserError(
+                _(
+                    "%(invoices)s already has an open dispute: add to it instead.",
+                    invoices=", ".join((open_disputes - self).move_id.mapped("name")),
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
+        # the invoice's form passes it as a default, filled after this
+        default = self.env.context.get("default_move_id")
+        self._check_one_open(
+            {vals.get("move_id", default) for vals in vals_list} - {None, False}
+        )
         disputes = super(
             DunningDispute, self.with_context(mail_create_nolog=True)
         ).create(vals_list)
@@ -107,6 +146,7 @@ class DunningDispute(models.Model):
         return self.move_id.action_reverse()
 
     def action_reopen(self):
+        self._check_one_open(set(self.move_id.ids))
         self.write({"state": "open", "resolution_date": False})
 
     def action_open_move(self):

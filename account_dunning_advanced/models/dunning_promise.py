@@ -17,7 +17,7 @@ class DunningPromise(models.Model):
 
     _name = "dunning.promise"
     _description = "Promise to Pay"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "dunning.customer.reply.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -89,8 +89,38 @@ class DunningPromise(models.Model):
         for promise in self:
             promise.amount_collected = collected.get(promise.id, 0.0)
 
+    def init(self):
+        # one open promise per customer and company, even from two requests
+        # at once (a customer's form sent twice): the database refuses the
+        # second
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS dunning_promise_open_partner_uniq
+            ON dunning_promise (partner_id, company_id) WHERE state = 'open'
+            """
+        )
+
+    @api.model
+    def _dunning_open_duplicates(self, vals):
+        return self.search(
+            [
+                ("partner_id", "=", vals.get("partner_id")),
+                ("company_id", "=", vals.get("company_id") or self.env.company.id),
+                ("state", "=", "open"),
+            ],
+            limit=1,
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
+        # a collector records the customer's new word: it replaces the open
+        # promise (the customer's page answers with the open one instead)
+        for vals in vals_list:
+            if vals.get("state", "open") == "open":
+                replaced = self._dunning_open_duplicates(vals)
+                replaced._close("cancelled")
+                # before the new one, for the unique index
+                replaced.flush_recordset(["state"])
         promises = super(
             DunningPromise, self.with_context(mail_create_nolog=True)
         ).create(vals_list)

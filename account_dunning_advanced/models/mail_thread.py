@@ -3,6 +3,9 @@
 import logging
 
 from odoo import _, api, models
+from odoo.tools import html2plaintext
+
+from .dunning_customer_reply import plain_text_html
 
 _logger = logging.getLogger(__name__)
 
@@ -71,6 +74,11 @@ class MailThread(models.AbstractModel):
         # the reminder is logged as a dunning note: its reply is the customer's
         # email, not a note, and notifies the reminder's followers
         message_dict["is_internal"] = False
+        # what the customer wrote, shown as written: Odoo's sanitizer keeps
+        # links and images, a phishing link in the collector's chatter
+        message_dict["body"] = plain_text_html(
+            html2plaintext(message_dict.get("body") or "")
+        )
         # read (and removed) by the reminder's message_post: one route only,
         # the reply's
         message_dict["dunning_auto_reply"] = is_auto_reply(message)

@@ -7,6 +7,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .dunning_customer_reply import plain_text_html
 from .res_company import is_assignable
 
 DUNNING_NOTE_SUBTYPE = "account_dunning_advanced.mt_dunning_note"
@@ -325,13 +326,15 @@ class ResPartner(models.Model):
         """{customer id: body} logged as dunning notes of the current company,
         in one batch. Customers are shared between companies: the dunning
         subtype and the company let record rules keep the notes to that
-        company's dunning users."""
+        company's dunning users. A ``str`` body is plain text (a customer's
+        words among it): escaped, never HTML."""
+        # a note of the dunning, not a post by this user (see _dunning_post)
         self.env["mail.message"].sudo().create(
             [
                 {
                     "model": "res.partner",
                     "res_id": partner_id,
-                    "body": body,
+                    "body": plain_text_html(body),
                     "message_type": "notification",
                     "subtype_id": self.env.ref(DUNNING_NOTE_SUBTYPE).id,
                     "record_company_id": self.env.company.id,
@@ -354,14 +357,16 @@ class ResPartner(models.Model):
 
     def _dunning_schedule_collector_activity(self, summary, note):
         """An activity for the collector on the customer, typed "Dunning call"
-        when the engine's type exists."""
+        when the engine's type exists. A ``str`` note is plain text (a
+        customer's words among it): escaped, never HTML."""
         activity_type = self.env.ref(DUNNING_ACTIVITY_TYPES[0])
         activities = self.env["mail.activity"]
         for partner in self:
+            # the collector's to-do on a customer they may not edit
             activities |= partner.sudo().activity_schedule(
                 activity_type_id=activity_type.id,
                 summary=summary,
-                note=note,
+                note=plain_text_html(note),
                 user_id=partner._dunning_collector().id,
             )
         return activities

@@ -52,3 +52,4 @@ from . import test_dunning_scoring_concurrency
 from . import test_dunning_access_rights
 from . import test_dunning_run_in_background
 from . import test_dunning_rules_owned_by_planner
+from . import test_dunning_portal_attacks

@@ -18,10 +18,9 @@ from .common import create_dunning_users
 STORED_PDF = b"%PDF-1.4 the invoice as sent"
 
 
-@tagged("post_install", "-at_install")
-class TestDunningCustomerPortal(AccountTestInvoicingCommon, HttpCase):
-    """The customer's page of a reminder, as the anonymous customer with the
-    reminder's link."""
+class DunningPortalCommon(AccountTestInvoicingCommon, HttpCase):
+    """A customer with two overdue invoices, reminded: the link of the
+    reminder opens the customer's page."""
 
     @classmethod
     def setUpClass(cls):
@@ -144,6 +143,45 @@ class TestDunningCustomerPortal(AccountTestInvoicingCommon, HttpCase):
         return self.customer.activity_ids.filtered(
             lambda act: act.summary == summary and act.user_id == self.collector
         )
+
+    def _assert_nothing_saved(self):
+        self.assertFalse(
+            self.env["dunning.payment.declaration"].search(
+                [("partner_id", "=", self.customer.id)]
+            )
+        )
+        self.assertFalse(self.customer.dunning_promise_ids)
+        self.assertFalse(self.customer.dunning_dispute_ids)
+        self.assertFalse(self._responses().filtered(lambda r: r.kind != "portal_visit"))
+
+    def _post_everything(self, token, csrf, move_id):
+        posted = {
+            "/paid": {
+                "move_ids": str(move_id),
+                "payment_date": str(self.today),
+                "amount": "1000",
+            },
+            "/promise": {"promise_date": str(self.today + timedelta(days=5))},
+            "/dispute": {
+                "move_id": str(move_id),
+                "reason_id": str(
+                    self.env.ref("account_dunning_advanced.dispute_reason_quality").id
+                ),
+                "note": "Broken",
+            },
+        }
+        return {
+            suffix: self.url_open(
+                self._path(suffix, token), data=dict(values, csrf_token=csrf)
+            )
+            for suffix, values in posted.items()
+        }
+
+
+@tagged("post_install", "-at_install")
+class TestDunningCustomerPortal(DunningPortalCommon):
+    """The customer's page of a reminder, as the anonymous customer with the
+    reminder's link."""
 
     # ------------------------------------------------------------------
     # Tours: what the customer does
@@ -311,39 +349,6 @@ class TestDunningCustomerPortal(AccountTestInvoicingCommon, HttpCase):
     # ------------------------------------------------------------------
     # Tokens and company walls
     # ------------------------------------------------------------------
-    def _assert_nothing_saved(self):
-        self.assertFalse(
-            self.env["dunning.payment.declaration"].search(
-                [("partner_id", "=", self.customer.id)]
-            )
-        )
-        self.assertFalse(self.customer.dunning_promise_ids)
-        self.assertFalse(self.customer.dunning_dispute_ids)
-        self.assertFalse(self._responses().filtered(lambda r: r.kind != "portal_visit"))
-
-    def _post_everything(self, token, csrf, move_id):
-        posted = {
-            "/paid": {
-                "move_ids": str(move_id),
-                "payment_date": str(self.today),
-                "amount": "1000",
-            },
-            "/promise": {"promise_date": str(self.today + timedelta(days=5))},
-            "/dispute": {
-                "move_id": str(move_id),
-                "reason_id": str(
-                    self.env.ref("account_dunning_advanced.dispute_reason_quality").id
-                ),
-                "note": "Broken",
-            },
-        }
-        return {
-            suffix: self.url_open(
-                self._path(suffix, token), data=dict(values, csrf_token=csrf)
-            )
-            for suffix, values in posted.items()
-        }
-
     def test_tampered_and_expired_tokens_are_refused(self):
         csrf = self._csrf()
         raw = base64.urlsafe_b64decode(self.token + "===")

@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from .workspace_common import TODAY, DunningWorkspaceCommon
@@ -46,11 +47,17 @@ class TestDunningDispute(DunningWorkspaceCommon):
         self.assertIn(self.invoice_a, self._communications().line_ids.move_id)
 
     @freeze_time(TODAY)
-    def test_invoice_stays_blocked_while_another_dispute_is_open(self):
+    def test_one_open_dispute_per_invoice(self):
         first = self._open_dispute_from_invoice(self.invoice_a)
-        second = self._open_dispute_from_invoice(self.invoice_a)
+        with self.assertRaisesRegex(UserError, "already has an open dispute"):
+            self._open_dispute_from_invoice(self.invoice_a)
         first.action_reject()
+        self.assertFalse(self.invoice_a.dunning_dispute)
+        # disputed again once the first is closed
+        second = self._open_dispute_from_invoice(self.invoice_a)
         self.assertTrue(self.invoice_a.dunning_dispute)
+        with self.assertRaisesRegex(UserError, "already has an open dispute"):
+            first.action_reopen()
         second.action_resolve()
         self.assertFalse(self.invoice_a.dunning_dispute)
 

@@ -242,11 +242,12 @@ class TestDunningResponseReport(DunningReportingCommon):
 
     def test_collector_and_wizard_sources(self):
         c1 = self.customers[0]
-        promise = (
-            self.env["dunning.promise"]
-            .with_context(dunning_response_source="portal")
-            .create(
-                [
+        # one open promise per customer: the second replaces the first
+        promise = self.env["dunning.promise"].concat(
+            *(
+                self.env["dunning.promise"]
+                .with_context(dunning_response_source="portal")
+                .create(
                     {
                         "partner_id": c1.id,
                         "company_id": self.company.id,
@@ -254,8 +255,8 @@ class TestDunningResponseReport(DunningReportingCommon):
                         "amount": amount,
                         "communication_id": self.reminders[0].id,
                     }
-                    for amount in (100.0, 200.0)
-                ]
+                )
+                for amount in (100.0, 200.0)
             )
         )
         silent = (
