@@ -194,19 +194,16 @@ def _bench_reminders(env, company):
     """Reminders on the invoices paid late or still open after their due
     date: level 1 at due + 5, level 2 at due + 20 when still unpaid."""
     scenario = env["dunning.scenario"].create(
-        {"name": "Bench", "company_id": company.id}
+        {
+            "name": "Bench",
+            "company_id": company.id,
+            "level_ids": [
+                (0, 0, {"name": "L1", "offset_days": 5}),
+                (0, 0, {"name": "L2", "offset_days": 20, "channel_letter": True}),
+            ],
+        }
     )
-    levels = env["dunning.level"].create(
-        [
-            {"scenario_id": scenario.id, "name": "L1", "offset_days": 5},
-            {
-                "scenario_id": scenario.id,
-                "name": "L2",
-                "offset_days": 20,
-                "channel_letter": True,
-            },
-        ]
-    )
+    levels = scenario.level_ids.sorted("offset_days")
     for level in levels:
         env.cr.execute(
             SQL(

@@ -16,25 +16,33 @@ class DunningReportingCommon(AccountTestInvoicingCommon):
         cls.company = cls.company_data["company"]
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.scenario = cls.env["dunning.scenario"].create(
-            {"name": "Standard", "company_id": cls.company.id}
+            {
+                "name": "Standard",
+                "company_id": cls.company.id,
+                "level_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "First reminder",
+                            "offset_days": 5,
+                            "channel_email": True,
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Formal notice",
+                            "offset_days": 20,
+                            "channel_email": True,
+                            "channel_letter": True,
+                        },
+                    ),
+                ],
+            }
         )
-        cls.level_1, cls.level_2 = cls.env["dunning.level"].create(
-            [
-                {
-                    "scenario_id": cls.scenario.id,
-                    "name": "First reminder",
-                    "offset_days": 5,
-                    "channel_email": True,
-                },
-                {
-                    "scenario_id": cls.scenario.id,
-                    "name": "Formal notice",
-                    "offset_days": 20,
-                    "channel_email": True,
-                    "channel_letter": True,
-                },
-            ]
-        )
+        cls.level_1, cls.level_2 = cls.scenario.level_ids.sorted("offset_days")
 
     @classmethod
     def _customer(cls, name, **vals):
