@@ -30,6 +30,7 @@ from . import dunning_payment_plan
 from . import dunning_payment_plan_line
 from . import dunning_worklist
 from . import dunning_planner
+from . import dunning_payment_plan_residual
 from . import mail_activity
 from . import mail_mail
 from . import mail_thread

@@ -116,7 +116,7 @@ class DunningPaymentPlan(models.Model):
     def _amount_due(self):
         """What is left to pay of the plan's invoices, in its currency."""
         self.ensure_one()
-        due = self.env["dunning.planner"]._plan_amounts_due(self.ids)
+        due = self.env["dunning.payment.plan.residual"]._plan_amounts_due(self.ids)
         return due.get(self.id, 0.0)
 
     @api.depends("partner_id")
@@ -133,7 +133,7 @@ class DunningPaymentPlan(models.Model):
         """Collected: paid on the plan's invoices since it started, in the
         plan's currency, by the planner's rule."""
         started = self.filtered(lambda p: p.state != "draft" and isinstance(p.id, int))
-        figures = self.env["dunning.planner"]._instalments(started.ids)
+        figures = self.env["dunning.payment.plan.residual"]._instalments(started.ids)
         collected = {
             row["plan_id"]: row["amount_collected"] for row in figures.values()
         }

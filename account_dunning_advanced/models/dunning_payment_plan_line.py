@@ -46,7 +46,9 @@ class DunningPaymentPlanLine(models.Model):
             lambda ln: ln.plan_id.state not in (False, "draft")
             and isinstance(ln.id, int)
         )
-        figures = self.env["dunning.planner"]._instalments(started.plan_id.ids)
+        figures = self.env["dunning.payment.plan.residual"]._instalments(
+            started.plan_id.ids
+        )
         for line in started:
             row = figures.get(line.id, {})
             line.amount_cumulative = row.get("amount_cumulative", line.amount)

@@ -245,33 +245,19 @@ class DunningReminderContent(models.AbstractModel):
 
     def _penalty_groups(self, reminder):
         """[(currency, interest, indemnity, invoices charged)] of the
-        reminder's penalties in the currency of their invoices. Lines frozen
-        before the invoice-currency figures existed count in company
-        currency."""
+        reminder's penalties in the currency of their invoices."""
         reminder.ensure_one()
         groups = {}
         for line in reminder.line_ids:
-            if line.penalty_interest_currency or line.penalty_indemnity_currency:
-                currency = line.currency_id
-                interest = line.penalty_interest_currency
-                indemnity = line.penalty_indemnity_currency
-            else:
-                currency = line.company_currency_id
-                interest, indemnity = line.penalty_interest, line.penalty_indemnity
+            interest = line.penalty_interest_currency
+            indemnity = line.penalty_indemnity_currency
             if not (interest or indemnity):
                 continue
-            group = groups.setdefault(currency, [0.0, 0.0, set()])
+            group = groups.setdefault(line.currency_id, [0.0, 0.0, set()])
             group[0] += interest
             group[1] += indemnity
             if indemnity:
                 group[2].add(line.move_id.id)
-        if not groups and (reminder.penalty_interest or reminder.penalty_indemnity):
-            late = reminder.line_ids.filtered(lambda ln: ln.days_late > 0).move_id
-            groups[reminder.company_id.currency_id] = [
-                reminder.penalty_interest,
-                reminder.penalty_indemnity,
-                set(late.ids) if reminder.penalty_indemnity else set(),
-            ]
         return [
             (currency, interest, indemnity, len(moves))
             for currency, (interest, indemnity, moves) in sorted(

@@ -140,12 +140,15 @@ class DunningDispatchCommon(AccountTestInvoicingCommon):
         return invoice
 
     @classmethod
-    def _communication(cls, partner, tone, moves=None, **values):
-        """A reminder as the engine creates it, with its frozen lines."""
+    def _communication(cls, partner, tone, moves=None, penalties=False, **values):
+        """A reminder as the engine creates it, with its frozen lines; with
+        ``penalties``, each late item's penalties as the run computes them
+        (the planner's terms and figures, in company and invoice currency)."""
         cls._sequence += 1
         level = cls.levels[tone]
         moves = moves if moves is not None else cls.invoices[partner]
         items = moves.line_ids.filtered(lambda ln: ln.display_type == "payment_term")
+        figures = cls._penalty_figures(items) if penalties else {}
         vals = {
             "name": f"REM/2026/{cls._sequence:04d}",
             "date": TODAY,
@@ -172,10 +175,55 @@ class DunningDispatchCommon(AccountTestInvoicingCommon):
                         "company_currency_id": item.company_currency_id.id,
                         "amount_residual_currency": item.amount_residual_currency,
                         "amount_residual": item.amount_residual,
+                        **figures.get(item, {}),
                     },
                 )
                 for item in items
             ],
         }
+        if penalties:
+            terms = cls.env["dunning.planner"]._penalty_terms(
+                {"company": cls.company}, cls.scenario
+            )
+            vals.update(
+                penalty_rate=terms["rate"],
+                legal_regime=terms["regime"],
+                penalty_interest=sum(f["penalty_interest"] for f in figures.values()),
+                penalty_indemnity=sum(f["penalty_indemnity"] for f in figures.values()),
+            )
         vals.update(values)
         return cls.env["dunning.communication"].sudo().create(vals)
+
+    @classmethod
+    def _penalty_figures(cls, items):
+        """{item: penalty figures} of the late ``items`` on TODAY, by the
+        planner's own ``_penalties`` (the fixed indemnity once per invoice,
+        never again once a reminder charged it)."""
+        planner = cls.env["dunning.planner"]
+        context = {
+            "company": cls.company,
+            "date": TODAY,
+            "precision": cls.company.currency_id.rounding,
+        }
+        terms = planner._penalty_terms(context, cls.scenario)
+        charged_before = (
+            cls.env["dunning.communication.line"]
+            .sudo()
+            .search([("move_id", "in", items.move_id.ids)])
+            .filtered(lambda ln: ln.penalty_indemnity > 0)
+            .move_id
+        )
+        charged, figures = set(), {}
+        for item in items.sorted(lambda it: (it.date_maturity, it.id)):
+            days_late = (TODAY - item.date_maturity).days
+            if days_late <= 0:
+                continue
+            row = {
+                "move_id": item.move_id.id,
+                "currency_id": item.currency_id.id,
+                "amount_residual": item.amount_residual,
+                "amount_residual_currency": item.amount_residual_currency,
+                "indemnity_charged": item.move_id in charged_before,
+            }
+            figures[item] = planner._penalties(context, terms, row, days_late, charged)
+        return figures

@@ -71,9 +71,7 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         comm, mail = self._email(
             self.customer_fr,
             "formal",
-            penalty_rate=12.15,
-            penalty_interest=25.3,
-            penalty_indemnity=80.0,
+            penalties=True,
         )
         eur_inv, usd_inv = self.invoices[self.customer_fr]
         body = str(mail.body_html)
@@ -86,8 +84,14 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
             "$\xa02\xa0500,00",
             "L.441-10",
             "12,15\xa0%",
-            "25,30\xa0€",
-            "80,00\xa0€",
+            # the penalties per currency of the invoices, as the run froze
+            # them: 1 234,56 € x 12.15 % / 365 x 39 days, the indemnity on the
+            # EUR invoice; $ 2 500 x 12.15 % / 365 x 13 days, the indemnity
+            # converted (1 EUR = 2 USD)
+            "16,03\xa0€",
+            "40,00\xa0€",
+            "$\xa010,82",
+            "$\xa080,00",
             "EUR 40",
             "FR76 3000 4000 0312 3456 7890 143",  # IBAN in groups of four
         ):
@@ -99,21 +103,22 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         comm, mail = self._email(
             self.customer_en,
             "final",
-            penalty_rate=12.15,
-            penalty_interest=30.0,
-            penalty_indemnity=80.0,
+            penalties=True,
         )
         self.assertIn("FINAL NOTICE", mail.subject)
-        self.assertIn(
-            "Fixed recovery indemnity: EUR 40 per late invoice × 2 invoices: "
-            "80.00\xa0€",
-            str(mail.body_html),
-        )
+        # one indemnity per late invoice, each in its invoice's currency
+        for expected in (
+            "Fixed recovery indemnity: EUR 40 per late invoice × 1 invoice: "
+            "40.00\xa0€",
+            "Fixed recovery indemnity: EUR 40 per late invoice × 1 invoice: "
+            "$\xa080.00 (converted on 03/20/2026)",
+        ):
+            self.assertIn(expected, str(mail.body_html))
         # no further level: eight days to pay
         self.assertIn("received by <strong>03/28/2026</strong>", str(mail.body_html))
 
     def test_chatter_message_sums_up_the_email(self):
-        comm, mail = self._email(self.customer_fr, "formal", penalty_rate=12.15)
+        comm, mail = self._email(self.customer_fr, "formal", penalties=True)
         message = comm.mail_message_id
         self.assertEqual(message, mail.mail_message_id)
         body = str(message.body)

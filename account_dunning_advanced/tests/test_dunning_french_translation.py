@@ -20,9 +20,7 @@ class TestDunningFrenchTranslation(DunningDispatchCommon):
         comm = self._communication(
             self.customer_fr,
             "formal",
-            penalty_rate=12.15,
-            penalty_interest=25.3,
-            penalty_indemnity=80.0,
+            penalties=True,
         )
         mail = self.env["dunning.channel.email"]._create_mails(comm)
         self.assertIn("relance formelle", mail.subject)
@@ -33,11 +31,14 @@ class TestDunningFrenchTranslation(DunningDispatchCommon):
         self.assertNotIn("Kind regards", str(mail.body_html))
         # no contact name: the formal French salutation
         self.assertIn("<p>Madame, Monsieur,</p>", str(mail.body_html))
-        self.assertIn(
+        # one indemnity per late invoice, each in its invoice's currency
+        for expected in (
             "Indemnité forfaitaire pour frais de recouvrement : EUR 40 par facture "
-            "en retard × 2 factures : 80,00\xa0€",
-            str(mail.body_html),
-        )
+            "en retard × 1 facture : 40,00\xa0€",
+            "Indemnité forfaitaire pour frais de recouvrement : EUR 40 par facture "
+            "en retard × 1 facture : $\xa080,00 (converti le 20/03/2026)",
+        ):
+            self.assertIn(expected, str(mail.body_html))
         html = (
             self.env["ir.actions.report"]
             ._render_qweb_html(
@@ -69,9 +70,10 @@ class TestDunningFrenchTranslation(DunningDispatchCommon):
         )
 
     def test_english_customer_keeps_english(self):
-        comm = self._communication(self.customer_en, "formal", penalty_rate=12.15)
+        comm = self._communication(self.customer_en, "formal", penalties=True)
         mail = self.env["dunning.channel.email"]._create_mails(comm)
         self.assertIn("formal reminder", mail.subject)
+        self.assertIn("Late-payment penalties", str(mail.body_html))
         self.assertNotIn("Pénalités de retard", str(mail.body_html))
 
     def test_level_names_translated(self):

@@ -22,9 +22,7 @@ class TestDunningLetters(DunningDispatchCommon):
         comm_fr = self._letter_comm(
             self.customer_fr,
             "formal",
-            penalty_rate=12.15,
-            penalty_interest=25.3,
-            penalty_indemnity=80.0,
+            penalties=True,
         )
         comm_en = self._letter_comm(self.customer_en, "friendly")
         html = (
@@ -47,6 +45,8 @@ class TestDunningLetters(DunningDispatchCommon):
             "$\xa02\xa0500,00",
             "L.441-10",
             "12,15\xa0%",
+            "16,03\xa0€",  # the penalties, per currency of the invoices
+            "$\xa010,82",
             "FR76 3000 4000 0312 3456 7890 143",  # IBAN in groups of four
             "Colette Collector",
         ):

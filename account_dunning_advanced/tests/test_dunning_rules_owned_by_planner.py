@@ -194,15 +194,15 @@ class TestDunningRulesOwnedByPlanner(DunningWorkspaceCommon):
                 ),
             }
         )
-        planner = self.env["dunning.planner"]
-        self.assertEqual(planner._plan_amounts_due(plan.ids), {plan.id: 1400.0})
+        residuals = self.env["dunning.payment.plan.residual"]
+        self.assertEqual(residuals._plan_amounts_due(plan.ids), {plan.id: 1400.0})
         plan.action_activate()
         self.assertEqual(plan.amount_start, 1400.0)
         self._pay(self.reminded, 900.0, TODAY)
         plan.invalidate_recordset()
         plan.line_ids.invalidate_recordset()
-        due = planner._plan_amounts_due(plan.ids)[plan.id]
-        instalments = planner._instalments(plan.ids)
+        due = residuals._plan_amounts_due(plan.ids)[plan.id]
+        instalments = residuals._instalments(plan.ids)
         self.assertEqual(due, 500.0)
         self.assertRecordValues(plan, [{"amount_collected": 1400.0 - due}])
         self.assertEqual(
