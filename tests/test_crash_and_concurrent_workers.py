@@ -135,13 +135,18 @@ def sql(project, db, query, params=()):
     return project.pg.sql(query, params, dbname=db)
 
 
+# The day of the run is the company's (its user's time zone), not the
+# database server's CURRENT_DATE: around midnight UTC the two differ.
+RUN_DAY = "(SELECT max(date) FROM dunning_run WHERE trigger = 'scheduled')"
+
+
 def reminders_today(project, db):
     return sql(
         project,
         db,
         "SELECT p.id, count(c.id) FROM res_partner p "
         "LEFT JOIN dunning_communication c ON c.partner_id = p.id "
-        "AND c.date = CURRENT_DATE WHERE p.name LIKE 'Worker customer %%' "
+        f"AND c.date = {RUN_DAY} WHERE p.name LIKE 'Worker customer %%' "
         "GROUP BY p.id",
     )
 
@@ -154,7 +159,7 @@ def assert_one_reminder_each_and_one_run(project, db):
         project,
         db,
         "SELECT company_id, count(*), array_agg(state) FROM dunning_run "
-        "WHERE trigger = 'scheduled' AND date = CURRENT_DATE GROUP BY company_id",
+        f"WHERE trigger = 'scheduled' AND date = {RUN_DAY} GROUP BY company_id",
     )
     assert runs and all(count == 1 and states == ["done"] for _c, count, states in runs)
     # the counters of a run resumed after a kill count what it did (the
@@ -166,7 +171,8 @@ def assert_one_reminder_each_and_one_run(project, db):
         "(SELECT count(*) FROM dunning_communication c WHERE c.run_id = r.id), "
         "(SELECT count(DISTINCT partner_id) FROM dunning_communication c "
         " WHERE c.run_id = r.id) "
-        "FROM dunning_run r WHERE r.trigger = 'scheduled' AND r.date = CURRENT_DATE",
+        "FROM dunning_run r WHERE r.trigger = 'scheduled' "
+        f"AND r.date = {RUN_DAY}",
     )
     for reminders, customers, errors, real_reminders, real_customers in counters:
         assert (reminders, customers, errors) == (real_reminders, real_customers, 0)
@@ -221,7 +227,7 @@ def _letters(project, db):
         "JOIN res_partner p ON p.id = c.partner_id "
         "LEFT JOIN ir_attachment a ON a.res_model = 'dunning.communication' "
         "AND a.res_id = c.id AND a.mimetype = 'application/pdf' "
-        "WHERE c.date = CURRENT_DATE AND p.name LIKE 'Worker customer %%' "
+        f"WHERE c.date = {RUN_DAY} AND p.name LIKE 'Worker customer %%' "
         "GROUP BY c.id, c.letter_state ORDER BY c.id",
     )
 
