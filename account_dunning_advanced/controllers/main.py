@@ -36,9 +36,14 @@ class DunningChannelPreference(http.Controller):
     def _partner_from_token(self, token):
         """(customer, company) the token was signed for, or (None, None) when it
         is not canonical, tampered with, expired, or names records that are gone
-        or do not belong together."""
+        or do not belong together.
+
+        The records come in a superuser environment: the signed token is the
+        boundary of every customer page, which reads and records through
+        ``partner.env`` only what belongs to that customer in that company."""
         if canonical_token_bytes(token) is None:
             return None, None
+        # public visitor: the token, verified below, says who they are
         env = request.env(su=True)
         try:
             payload = verify_hash_signed(env, CHANNEL_TOKEN_SCOPE, token)

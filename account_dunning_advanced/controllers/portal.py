@@ -60,8 +60,8 @@ class DunningCustomerPortal(DunningChannelPreference):
     def _open_items(self, partner, company):
         """The customer's open invoice items in ``company``, the way the
         planner sees them today, with their stage."""
-        # the customer's own items, behind the token of the page
-        env = request.env(su=True)
+        # the customer's own items: the token's environment
+        env = partner.env
         today = fields.Date.context_today(partner)
         planner = env["dunning.planner"]
         selection = planner._select_open_items(company, today, [partner.id])
@@ -115,8 +115,8 @@ class DunningCustomerPortal(DunningChannelPreference):
         items, customer = self._open_items(partner, company)
         today = fields.Date.context_today(partner)
         promise_min, promise_max = self._promise_limits(partner)
-        # the reasons and replies the customer may see, behind the token
-        env = request.env(su=True)
+        # the reasons and replies the customer may see: the token's environment
+        env = partner.env
         reasons = env["dunning.dispute.reason"].search(
             [("company_id", "in", [False, company.id])]
         )
@@ -248,8 +248,8 @@ class DunningCustomerPortal(DunningChannelPreference):
         )
 
     def _register_visit(self, partner, company):
-        # the visit counts as the customer's response, behind the token
-        Response = request.env["dunning.response"].sudo()
+        # the visit counts as the customer's response: the token's environment
+        Response = partner.env["dunning.response"]
         recent = Response.search_count(
             [
                 ("partner_id", "=", partner.id),
@@ -294,8 +294,9 @@ class DunningCustomerPortal(DunningChannelPreference):
         item = self._own_item(items, move_id)
         if not item or not item["document"]:
             return request.not_found()
-        # the customer's own stored invoice, found among the page's items
-        stream = request.env["ir.binary"]._get_stream_from(item["document"].sudo())
+        # the customer's own stored invoice, found among the page's items (read
+        # in the token's environment)
+        stream = request.env["ir.binary"]._get_stream_from(item["document"])
         return stream.get_response(as_attachment=True)
 
     @http.route(
@@ -446,8 +447,8 @@ class DunningCustomerPortal(DunningChannelPreference):
         reference = _text(kwargs, "reference").strip()[:200]
         currency = chosen[0]["currency"]
         moves = request.env["account.move"].union(*(item["move"] for item in chosen))
-        # the customer's page records for them, behind the token
-        env = request.env(su=True)
+        # the customer's page records for them: the token's environment
+        env = partner.env
         declaration, created = env["dunning.payment.declaration"]._dunning_create_once(
             {
                 "partner_id": partner.id,
@@ -495,8 +496,8 @@ class DunningCustomerPortal(DunningChannelPreference):
         return True
 
     def _promise(self, partner, company, items, kwargs):
-        # the customer's page records for them, behind the token
-        env = request.env(su=True)
+        # the customer's page records for them: the token's environment
+        env = partner.env
         # sent again: its invoices are now held back by the promise itself
         if env["dunning.promise"]._dunning_open_duplicates(
             {"partner_id": partner.id, "company_id": company.id}
@@ -559,8 +560,8 @@ class DunningCustomerPortal(DunningChannelPreference):
         item = self._own_item(items, kwargs.get("move_id"))
         if not item:
             raise PortalInputError(request.env._("Choose the invoice you dispute."))
-        # the customer's page records for them, behind the token
-        env = request.env(su=True)
+        # the customer's page records for them: the token's environment
+        env = partner.env
         reason_id = _text(kwargs, "reason_id")
         reason = env["dunning.dispute.reason"].browse(
             int(reason_id) if reason_id.isdigit() else []
@@ -657,14 +658,14 @@ class DunningCustomerPortal(DunningChannelPreference):
         """A dunning note on the customer and an activity for its collector.
         ``note`` holds what the customer typed: plain text, escaped there."""
         # the customer's page logs for the collector, behind the token
-        customer = partner.with_company(company).sudo()
+        customer = partner.with_company(company)
         if post:
             customer._dunning_post(note)
         customer._dunning_schedule_collector_activity(summary, note)
 
     def _register(self, partner, company, kind, record=None, note=None):
         # the customer's response to the reminder, behind the token
-        request.env["dunning.response"].sudo()._dunning_register(
+        partner.env["dunning.response"]._dunning_register(
             [
                 {
                     "partner_id": partner.id,

@@ -22,6 +22,11 @@ CHANNEL_ORIGINS = [
 ]
 
 
+# the payment behaviour of a customer: the dunning's own figures, read by
+# collectors (the scores' access rules)
+SCORE_READERS = "account_dunning_advanced.group_dunning_collector"
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
@@ -401,59 +406,76 @@ class ResPartner(models.Model):
     dunning_risk_score = fields.Integer(
         string="Risk Score",
         compute="_compute_dunning_score",
+        groups=SCORE_READERS,
         search="_search_dunning_risk_score",
         help="0 (no risk) to 100, from the payment behaviour of the last 12 "
         "months; recomputed weekly and when a payment is reconciled.",
     )
     dunning_avg_days_late = fields.Float(
-        string="Average Days Late", compute="_compute_dunning_score", digits=(16, 1)
+        string="Average Days Late",
+        compute="_compute_dunning_score",
+        groups=SCORE_READERS,
+        digits=(16, 1),
     )
     dunning_late_share = fields.Float(
-        string="Paid Late (%)", compute="_compute_dunning_score", digits=(16, 1)
+        string="Paid Late (%)",
+        compute="_compute_dunning_score",
+        groups=SCORE_READERS,
+        digits=(16, 1),
     )
     dunning_avg_reminders = fields.Float(
         string="Reminders Before Payment",
         compute="_compute_dunning_score",
+        groups=SCORE_READERS,
         digits=(16, 2),
     )
     dunning_promises_broken = fields.Integer(
-        string="Promises Broken", compute="_compute_dunning_score"
+        string="Promises Broken",
+        compute="_compute_dunning_score",
+        groups=SCORE_READERS,
     )
     dunning_overdue_amount_score = fields.Monetary(
         string="Overdue (Scored)",
         compute="_compute_dunning_score",
+        groups=SCORE_READERS,
         currency_field="dunning_score_currency_id",
     )
     dunning_open_disputes = fields.Integer(
-        string="Open Disputes", compute="_compute_dunning_score"
+        string="Open Disputes",
+        compute="_compute_dunning_score",
+        groups=SCORE_READERS,
     )
     dunning_revenue_12m = fields.Monetary(
         string="12-Month Revenue",
         compute="_compute_dunning_score",
+        groups=SCORE_READERS,
         currency_field="dunning_score_currency_id",
     )
     dunning_paid_count = fields.Integer(
-        string="Paid Instalments", compute="_compute_dunning_score"
+        string="Paid Instalments",
+        compute="_compute_dunning_score",
+        groups=SCORE_READERS,
     )
     dunning_score_date = fields.Date(
-        string="Behaviour Computed On", compute="_compute_dunning_score"
+        string="Behaviour Computed On",
+        compute="_compute_dunning_score",
+        groups=SCORE_READERS,
     )
     dunning_score_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_dunning_score"
+        "res.currency",
+        compute="_compute_dunning_score",
+        groups=SCORE_READERS,
     )
 
     @api.depends_context("company")
     def _compute_dunning_score(self):
         company = self.env.company
-        scores = (
-            self.env["dunning.partner.score"]
-            .sudo()
-            .search(
-                [
-                    ("company_id", "=", company.id),
-                    ("partner_id", "in", self.commercial_partner_id.ids),
-                ]
-            )
+        # the collectors' own rights on the scores (SCORE_READERS)
+        scores = self.env["dunning.partner.score"].search(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "in", self.commercial_partner_id.ids),
+            ]
         )
         by_partner = {score.partner_id.id: score for score in scores}
         for partner in self:
@@ -475,15 +497,11 @@ class ResPartner(models.Model):
     def _search_dunning_risk_score(self, operator, value):
         if operator not in ("=", "!=", "<", "<=", ">", ">="):
             return NotImplemented
-        scores = (
-            self.env["dunning.partner.score"]
-            .sudo()
-            ._search(
-                [
-                    ("company_id", "=", self.env.company.id),
-                    ("risk_score", operator, value),
-                ]
-            )
+        scores = self.env["dunning.partner.score"]._search(
+            [
+                ("company_id", "=", self.env.company.id),
+                ("risk_score", operator, value),
+            ]
         )
         return [("commercial_partner_id", "in", scores.subselect("partner_id"))]
 
