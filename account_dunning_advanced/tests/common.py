@@ -22,3 +22,10 @@ def create_dunning_users(env, company=None):
         **common,
     )
     return collector, manager
+
+
+def as_job(records):
+    """``records`` as Odoo's scheduled actions run the addon's jobs (run,
+    dispatch, letter queue): as their user OdooBot (``base.user_root``),
+    superuser in 18.0. Tests call the jobs directly with it."""
+    return records.with_user(records.env.ref("base.user_root"))

@@ -4,6 +4,7 @@ from datetime import date
 
 from odoo.tests import HttpCase, tagged
 
+from .common import as_job
 from .workspace_common import DunningWorkspaceCommon
 
 FIRST_RUN = date(2026, 4, 10)
@@ -52,7 +53,7 @@ class TestDunningChannelPerCompany(DunningWorkspaceCommon, HttpCase):
 
     def _remind(self, company, day=FIRST_RUN):
         return (
-            self.env["dunning.run"]
+            as_job(self.env["dunning.run"])
             ._run_company(company, day, "manual", dry_run=False)
             .communication_ids
         )
