@@ -4,7 +4,7 @@ from datetime import date
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
-from .common import create_dunning_users
+from .common import as_job, create_dunning_users
 
 TODAY = date(2026, 3, 20)
 
@@ -178,4 +178,4 @@ class DunningDispatchCommon(AccountTestInvoicingCommon):
             ],
         }
         vals.update(values)
-        return cls.env["dunning.communication"].sudo().create(vals)
+        return as_job(cls.env["dunning.communication"]).create(vals)

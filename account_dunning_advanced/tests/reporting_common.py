@@ -4,6 +4,8 @@ from odoo import Command, fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .common import as_job
+
 
 class DunningReportingCommon(AccountTestInvoicingCommon):
     """Invoices without tax nor payment term, so every figure is the amount
@@ -74,7 +76,7 @@ class DunningReportingCommon(AccountTestInvoicingCommon):
     def _remind(cls, invoices, date, level=None, state="sent", **vals):
         level = level or cls.level_1
         items = invoices.line_ids.filtered(lambda ln: ln.display_type == "payment_term")
-        Communication = cls.env["dunning.communication"].sudo()
+        Communication = as_job(cls.env["dunning.communication"])
         return Communication.create(
             {
                 "date": date,

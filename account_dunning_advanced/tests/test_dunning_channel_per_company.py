@@ -75,7 +75,11 @@ class TestDunningChannelPerCompany(DunningWorkspaceCommon, HttpCase):
             ],
         )
         # the List-Unsubscribe address of company A's reminder email
-        url = reminder_a._dunning_mail_headers()["List-Unsubscribe"].strip("<>")
+        url = (
+            self.env["dunning.channel.email"]
+            ._mail_headers(reminder_a)["List-Unsubscribe"]
+            .strip("<>")
+        )
         response = self.url_open(
             "/" + url.split("/", 3)[3], data={"List-Unsubscribe": "One-Click"}
         )

@@ -64,7 +64,7 @@ class TestDunningLetterBatches(DunningDispatchCommon):
                 channel_email=False,
                 channel_letter=True,
             )
-        self.env["dunning.channel.letter"]._send(comms)
+        as_job(self.env["dunning.channel.letter"])._send(comms)
         return comms
 
     @contextmanager

@@ -67,7 +67,7 @@ class TestDunningLetters(DunningDispatchCommon):
         comms = self._letter_comm(self.customer_fr, "formal") | self._letter_comm(
             self.customer_en, "friendly"
         )
-        self.assertEqual(self.env["dunning.channel.letter"]._send(comms), comms)
+        self.assertEqual(as_job(self.env["dunning.channel.letter"])._send(comms), comms)
         self.assertEqual(comms.mapped("letter_state"), ["pending", "pending"])
         self.assertFalse(comms.letter_attachment_id, "the queue renders them")
         as_job(self.env["dunning.communication"])._cron_produce_documents()

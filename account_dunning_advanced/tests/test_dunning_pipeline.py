@@ -69,7 +69,9 @@ class TestDunningPipeline(DunningEngineCommon):
         self.assertEqual(len(self._reminders()), 3)
 
     def test_run_resumes_after_a_crash(self):
-        self.assertTrue(self._crash_on_second_batch(self.env["dunning.run"]._cron_run))
+        self.assertTrue(
+            self._crash_on_second_batch(as_job(self.env["dunning.run"])._cron_run)
+        )
         run = self._scheduled_runs()
         self.assertEqual(run.state, "running")
         self.assertEqual(len(run.todo_ids), 2, "one customer done before the crash")

@@ -29,7 +29,12 @@ class TestDunningSecurity(TransactionCase):
         )
 
     def test_collector_cannot_configure_scenarios(self):
-        scenario = self.env["dunning.scenario"].create({"name": "Test scenario"})
+        scenario = self.env["dunning.scenario"].create(
+            {
+                "name": "Test scenario",
+                "level_ids": [(0, 0, {"name": "Friendly", "offset_days": 10})],
+            }
+        )
         self.assertEqual(scenario.with_user(self.collector).name, "Test scenario")
         with self.assertRaises(AccessError):
             scenario.with_user(self.collector).write({"min_interval_days": 1})
