@@ -17,26 +17,31 @@ class DunningReportingCommon(AccountTestInvoicingCommon):
         super().setUpClass()
         cls.company = cls.company_data["company"]
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        # a scenario is made with its levels (it always has one)
         cls.scenario = cls.env["dunning.scenario"].create(
-            {"name": "Standard", "company_id": cls.company.id}
+            {
+                "name": "Standard",
+                "company_id": cls.company.id,
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": "First reminder",
+                            "offset_days": 5,
+                            "channel_email": True,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "name": "Formal notice",
+                            "offset_days": 20,
+                            "channel_email": True,
+                            "channel_letter": True,
+                        }
+                    ),
+                ],
+            }
         )
-        cls.level_1, cls.level_2 = cls.env["dunning.level"].create(
-            [
-                {
-                    "scenario_id": cls.scenario.id,
-                    "name": "First reminder",
-                    "offset_days": 5,
-                    "channel_email": True,
-                },
-                {
-                    "scenario_id": cls.scenario.id,
-                    "name": "Formal notice",
-                    "offset_days": 20,
-                    "channel_email": True,
-                    "channel_letter": True,
-                },
-            ]
-        )
+        cls.level_1, cls.level_2 = cls.scenario.level_ids.sorted("offset_days")
 
     @classmethod
     def _customer(cls, name, **vals):

@@ -55,7 +55,7 @@ class TestDunningLetterBatches(DunningDispatchCommon):
 
     def _letters(self, *specs):
         """Reminders by letter, queued, for (customer, reference) pairs."""
-        comms = self.env["dunning.communication"]
+        comms = as_job(self.env["dunning.communication"])
         for partner, name in specs:
             comms |= self._communication(
                 partner,
