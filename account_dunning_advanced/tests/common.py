@@ -28,12 +28,8 @@ def create_dunning_users(env, company=None):
 def as_job(records):
     """``records`` as Odoo's scheduled actions run the addon's jobs (run,
     dispatch, letter queue): as their user OdooBot (``base.user_root``),
-    superuser in 18.0. Tests call the jobs directly with it, in the test's
-    companies (the records a test makes default to its company)."""
-    companies = records.env.companies
-    return records.with_user(records.env.ref("base.user_root")).with_context(
-        allowed_company_ids=companies.ids
-    )
+    superuser in 18.0. Tests call the jobs directly with it."""
+    return records.with_user(records.env.ref("base.user_root"))
 
 
 def job_env(cr):
