@@ -33,9 +33,11 @@ def _compare(left, operator, right):
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    # the invoice's dispute, shown to every user who reads the invoice
     dunning_dispute = fields.Boolean(
         string="Disputed",
         compute="_compute_dunning_dispute",
+        compute_sudo=True,
         search="_search_dunning_dispute",
         help="An open dispute: while there is one, this invoice is never reminded.",
     )
@@ -43,9 +45,10 @@ class AccountMove(models.Model):
         "dunning.dispute.reason",
         string="Dispute Reason",
         compute="_compute_dunning_dispute",
+        compute_sudo=True,
     )
     dunning_dispute_note = fields.Text(
-        string="Dispute Note", compute="_compute_dunning_dispute"
+        string="Dispute Note", compute="_compute_dunning_dispute", compute_sudo=True
     )
     dunning_excluded = fields.Boolean(
         string="Excluded From Dunning", copy=False, tracking=True
@@ -230,9 +233,7 @@ class AccountMove(models.Model):
         """From the invoice's open disputes, the latest first: the disputes
         are the one record of it, nothing is copied on the invoice."""
         for move in self:
-            dispute = move.sudo().dunning_dispute_ids.filtered(
-                lambda d: d.state == "open"
-            )[:1]
+            dispute = move.dunning_dispute_ids.filtered(lambda d: d.state == "open")[:1]
             move.dunning_dispute = bool(dispute)
             move.dunning_dispute_reason_id = dispute.reason_id
             move.dunning_dispute_note = dispute.note
@@ -240,6 +241,8 @@ class AccountMove(models.Model):
     def _search_dunning_dispute(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             return NotImplemented
+        # the invoice filter of every invoicing user: it shows which invoices
+        # are disputed, never the disputes themselves
         disputed = self.env["dunning.dispute"].sudo()._search([("state", "=", "open")])
         operator = "in" if (operator == "=") == value else "not in"
         return [("id", operator, disputed.subselect("move_id"))]
@@ -297,9 +300,9 @@ class AccountMove(models.Model):
         return super().write(vals)
 
     def _dunning_check_einvoice_vals(self, vals):
-        if not self.env.context.get("dunning_einvoice_refresh") and set(
-            EINVOICE_FIELDS
-        ) & set(vals):
+        # written only by _dunning_refresh_einvoice_status, past this check
+        # (a private method: no client reaches it, a context key would be)
+        if set(EINVOICE_FIELDS) & set(vals):
             raise AccessError(
                 _(
                     "The e-invoicing status of an invoice follows its lifecycle "
@@ -316,9 +319,10 @@ class AccountMove(models.Model):
             status, day, approved = latest.get(move.id, (False, False, False))
             groups[(status, day, approved)].append(move.id)
         for (status, day, approved), ids in groups.items():
-            self.browse(ids).sudo().with_context(dunning_einvoice_refresh=True).write(
+            super(AccountMove, self.browse(ids)).write(
                 dict(zip(EINVOICE_FIELDS, (status, day, approved), strict=True))
             )
+        return True
 
     @api.model
     def dunning_import_einvoice_statuses(self, rows):
@@ -407,7 +411,6 @@ class AccountMove(models.Model):
             )
         moves = (
             self.env["account.move"]
-            .sudo()
             .with_context(tracking_disable=True, mail_create_nolog=True)
             .create(values)
         )

@@ -130,7 +130,7 @@ class DunningChannelCall(models.AbstractModel):
                     "note": self._note(comm, histories[comm]),
                 }
             )
-        activities = self.env["mail.activity"].sudo().create(values)
+        activities = self.env["mail.activity"].create(values)
         for comm, activity in zip(comms, activities, strict=True):
             comm.write({"activity_id": activity.id, "call_state": "pending"})
         comms.filtered(
@@ -140,9 +140,8 @@ class DunningChannelCall(models.AbstractModel):
 
     def _feedback(self, reminders, done):
         """The call activity of these reminders was marked done, or removed (by
-        a collector, who may not write reminders: recorded as the addon)."""
-        # the activity's own rights were checked
-        reminders = reminders.sudo()
+        a collector, who may not write reminders: recorded as the addon, by
+        ``mail.activity``'s feedback with its superuser environment)."""
         if done:
             reminders.write({"call_state": "done"})
             return

@@ -146,7 +146,7 @@ class DunningChannelEmail(models.AbstractModel):
                     ),
                 )
         # the chatter messages are created with them, in the same batch
-        mails = self.env["mail.mail"].sudo().create(mail_values)
+        mails = self.env["mail.mail"].create(mail_values)
         for comm, mail in zip(mail_comms, mails, strict=True):
             errors.setdefault(comm, {}).update(
                 mail_id=mail.id, mail_message_id=mail.mail_message_id.id
@@ -309,7 +309,9 @@ class DunningChannelEmail(models.AbstractModel):
         return mails
 
     def _feedback_sent(self, reminders):
-        reminders.sudo().write({"email_state": "done"})
+        """The email left (the mail queue's feedback, ``mail.mail``, which
+        passes the reminders with its superuser environment)."""
+        reminders.write({"email_state": "done"})
         reminders._dunning_mark_sent()
 
     def _feedback_failed(self, reminders, reason, bounced=False):
@@ -320,7 +322,6 @@ class DunningChannelEmail(models.AbstractModel):
         comms = reminders.filtered(lambda c: c.state not in ("cancelled", "rejected"))
         if not comms:
             return
-        comms = comms.sudo()
         text = html2plaintext(reason or "") or _("unknown error")
         by_letter = comms.filtered(
             lambda c: not c.channel_letter and c._dunning_postal_partner()

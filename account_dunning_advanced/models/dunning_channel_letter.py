@@ -76,7 +76,7 @@ class DunningChannelLetter(models.AbstractModel):
             and not c.letter_attachment_id
         )
         if comms:
-            comms.sudo().write(
+            comms.write(
                 {"letter_state": "pending", "letter_attempts": 0, "letter_error": False}
             )
             self._trigger_queue()
@@ -86,7 +86,7 @@ class DunningChannelLetter(models.AbstractModel):
     def _trigger_queue(self):
         cron = self.env.ref(DOCUMENTS_CRON, raise_if_not_found=False)
         if cron:
-            cron.sudo()._trigger()
+            cron._trigger()
 
     def _render(self, reminders, deadline=None):
         """Render the pending letters of ``reminders`` now and store one PDF per
@@ -162,10 +162,8 @@ class DunningChannelLetter(models.AbstractModel):
     def _batch_size(self):
         """Letters per wkhtmltopdf call, and reminders per transaction of the
         letter queue (``ir.config_parameter``)."""
-        value = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param(LETTER_BATCH_PARAM, DEFAULT_LETTER_BATCH)
+        value = self.env["ir.config_parameter"].get_param(
+            LETTER_BATCH_PARAM, DEFAULT_LETTER_BATCH
         )
         try:
             return max(int(value), 1)
@@ -277,7 +275,7 @@ class DunningChannelLetter(models.AbstractModel):
             for comm, letter in rendered.items()
             if isinstance(letter, tuple)
         ]
-        created = iter(self.env["ir.attachment"].sudo().create(own_values))
+        created = iter(self.env["ir.attachment"].create(own_values))
         subtype = self.env.ref(DUNNING_NOTE_SUBTYPE).id
         attachments = self.env["ir.attachment"]
         messages = []
@@ -305,7 +303,7 @@ class DunningChannelLetter(models.AbstractModel):
                     ).id,
                 }
             )
-        self.env["mail.message"].sudo().create(messages)
+        self.env["mail.message"].create(messages)
         return attachments
 
     def _render_now(self, reminders):
@@ -315,6 +313,16 @@ class DunningChannelLetter(models.AbstractModel):
         self._send(todo.filtered(lambda c: c.letter_state != "pending"))
         with self.env["dunning.reminder.content"]._render_memo():
             self._render(todo)
+
+    def _as_feedback(self, reminders):
+        """(this service, ``reminders``) as the letter channel's feedback: a
+        letter a user prints or posts has left, which renders, archives and
+        marks the reminders sent (the job's records) once the user's right
+        to act on the reminders is checked."""
+        reminders.check_access("write")
+        # boundary: the letter channel's feedback (printed or posted by hand)
+        job = self.env(su=True)
+        return self.with_env(job), reminders.with_env(job)
 
     def _print(self, reminders):
         """Merge the letters of the selection into one document for posting,
@@ -326,6 +334,7 @@ class DunningChannelLetter(models.AbstractModel):
         comms = reminders.filtered("channel_letter")
         if not comms:
             raise UserError(_("None of the selected reminders is sent by letter."))
+        self, comms = self._as_feedback(comms)  # noqa: PLW0642
         self._render_now(comms)
         letters = comms.letter_attachment_id
         if letters and all(a.mimetype == "application/pdf" for a in letters):
@@ -368,30 +377,27 @@ class DunningChannelLetter(models.AbstractModel):
                 _("Reminders waiting for approval or cancelled cannot be printed.")
             )
         comms = reminders.filtered("channel_letter")
+        self, comms = self._as_feedback(comms)  # noqa: PLW0642
         self._render_now(comms)
         comms = comms.filtered("letter_attachment_id")
         if not comms:
             raise UserError(_("None of the selected reminders has a letter."))
         report = self.env.ref(LETTER_REPORT)
-        letters = (
-            self.env["snailmail.letter"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "partner_id": (
-                            comm._dunning_postal_partner() or comm._dunning_contact()
-                        ).id,
-                        "model": comm._name,
-                        "res_id": comm.id,
-                        "user_id": self.env.user.id,
-                        "company_id": comm.company_id.id,
-                        "report_template": report.id,
-                        "attachment_id": comm.letter_attachment_id.id,
-                    }
-                    for comm in comms
-                ]
-            )
+        letters = self.env["snailmail.letter"].create(
+            [
+                {
+                    "partner_id": (
+                        comm._dunning_postal_partner() or comm._dunning_contact()
+                    ).id,
+                    "model": comm._name,
+                    "res_id": comm.id,
+                    "user_id": self.env.user.id,
+                    "company_id": comm.company_id.id,
+                    "report_template": report.id,
+                    "attachment_id": comm.letter_attachment_id.id,
+                }
+                for comm in comms
+            ]
         )
         comms._dunning_mark_sent()
         self._log_on_invoices(comms, _("Payment reminder letter posted"))
@@ -438,4 +444,4 @@ class DunningChannelLetter(models.AbstractModel):
                 }
                 for move in comm.line_ids.move_id
             ]
-        return self.env["mail.message"].sudo().create(values)
+        return self.env["mail.message"].create(values)

@@ -37,7 +37,7 @@ class DunningChannelSms(models.AbstractModel):
                     ),
                 )
                 continue
-            message = comm.partner_id.sudo()._message_sms(
+            message = comm.partner_id._message_sms(
                 self.env["dunning.reminder.content"]._sms_text(comm),
                 partner_ids=contact.ids,
                 sms_pid_to_number={contact.id: number},
@@ -49,9 +49,9 @@ class DunningChannelSms(models.AbstractModel):
         messages = self.env["mail.message"].union(*message_by_comm.values())
         sms_by_message = {
             sms.mail_message_id: sms
-            for sms in self.env["sms.sms"]
-            .sudo()
-            .search([("mail_message_id", "in", messages.ids)])
+            for sms in self.env["sms.sms"].search(
+                [("mail_message_id", "in", messages.ids)]
+            )
         }
         for comm, message in message_by_comm.items():
             if message in sms_by_message:
@@ -87,9 +87,9 @@ class DunningChannelSms(models.AbstractModel):
         """The SMS queue and the provider's reports on the SMS of these
         reminders (Odoo's ``sms.sms`` states): accepted by the provider
         (``pending``), the SMS is sent (done); delivered (``sent``), its
-        reminder says when; refused or not delivered, it failed."""
-        # feedback of Odoo's queue, rights checked there
-        reminders = reminders.sudo()
+        reminder says when; refused or not delivered, it failed. Called by
+        the SMS queue's feedback (``sms.sms``), with its superuser
+        environment."""
         if sms_state in FAILED_SMS_STATES:
             # a report repeats what the queue already recorded
             reminders = reminders.filtered(

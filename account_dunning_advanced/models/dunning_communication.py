@@ -28,9 +28,11 @@ STATES = [
 _logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "account_dunning_advanced.group_dunning_manager"
+DISPATCH_CRON = "account_dunning_advanced.ir_cron_dunning_documents"
 
-# What a reminder says and where it stands: written only by the addon's own
-# methods, which run as superuser once they have checked the user's rights.
+# What a reminder says and where it stands: written by the scheduled job and
+# the queues' feedback (superuser); a manager's decision (approve, reject,
+# cancel) writes the state through its button only (``_dunning_decide``).
 LOCKED_FIELDS = frozenset(
     {
         "name", "run_id", "date", "company_id", "partner_id", "contact_id",
@@ -50,6 +52,13 @@ LOCKED_FIELDS = frozenset(
 # included. The re-check before dispatch still drops the items settled since,
 # and the dispatch still replaces a channel the customer cannot receive.
 APPROVED_FIELDS = frozenset({"level_id", "tone", "line_ids", "penalty_rate"})
+
+# {state before: states a dunning manager may move a reminder to}
+MANAGER_TRANSITIONS = {
+    "to_approve": {"queued", "rejected", "cancelled"},
+    "queued": {"cancelled"},
+    "failed": {"cancelled"},
+}
 
 CHANNEL_TOKEN_SCOPE = "account_dunning_advanced.channel_preference"
 
@@ -297,9 +306,34 @@ class DunningCommunication(models.Model):
             self._check_not_approved()
         result = super().write(vals)
         if "state" in vals:
-            # the items follow their reminder (the database's one-level-per-
-            # item rule reads their state)
-            self.line_ids.sudo().write({"state": vals["state"]})
+            self._dunning_items_follow(vals["state"])
+        return result
+
+    def _dunning_items_follow(self, state):
+        # the items follow their reminder (the database's one-level-per-item
+        # rule reads their state); they are the job's records, which users
+        # only read: the reminder's state change, checked, carries over
+        self.line_ids.sudo().write({"state": state})
+
+    def _dunning_decide(self, state):
+        """A dunning manager's decision on the reminders (approve: ``queued``,
+        reject, cancel), along ``MANAGER_TRANSITIONS``; the scheduled job's
+        too (cancel). Written past ``write``'s refusal of state changes: a
+        private method, which no client reaches."""
+        if not self.env.su:
+            if not self.env.user.has_group(MANAGER_GROUP):
+                raise AccessError(_("Only dunning managers decide on reminders."))
+            if any(state not in MANAGER_TRANSITIONS.get(c.state, ()) for c in self):
+                raise UserError(
+                    _("This decision does not apply to a reminder in its state.")
+                )
+        vals = {"state": state}
+        if state == "queued":
+            vals.update(
+                approved_by_id=self.env.uid, approved_datetime=fields.Datetime.now()
+            )
+        result = super().write(vals)
+        self._dunning_items_follow(state)
         return result
 
     def _check_not_approved(self):
@@ -339,7 +373,7 @@ class DunningCommunication(models.Model):
         )
         if not dropped:
             return self.browse()
-        lines = self.env["dunning.communication.line"].sudo().browse(list(dropped))
+        lines = self.env["dunning.communication.line"].browse(list(dropped))
         labels = dict(
             self.env["dunning.run.log"]
             ._fields["reason"]
@@ -362,7 +396,7 @@ class DunningCommunication(models.Model):
         emptied = affected.filtered(lambda c: not c.line_ids)
         for comm in affected - emptied:
             remaining = comm.line_ids
-            comm.sudo().write(
+            comm.write(
                 {
                     "amount_due": sum(remaining.mapped("amount_residual")),
                     "penalty_interest": sum(remaining.mapped("penalty_interest")),
@@ -371,31 +405,23 @@ class DunningCommunication(models.Model):
             )
             comm.message_post(body=notes[comm])
         for comm in emptied:
-            comm.sudo()._dunning_cancel(notes[comm])
+            comm._dunning_cancel(notes[comm])
         return affected
 
     def action_approve(self):
         self._check_approver()
-        self._dunning_recheck()
+        # the planner's re-check drops items and cancels reminders, as the
+        # scheduled job would: the job's own writes, once the group is checked
+        self.sudo()._dunning_recheck()
         self = self.filtered(lambda c: c.state == "to_approve")  # noqa: PLW0642
         if not self:
             return True
-        self.sudo().write(
-            {
-                "state": "queued",
-                "approved_by_id": self.env.user.id,
-                "approved_datetime": fields.Datetime.now(),
-            }
-        )
+        self._dunning_decide("queued")
         for comm in self:
             comm.message_post(body=_("Approved."))
-        immediate = self.filtered(
-            lambda c: c.company_id.dunning_approval_dispatch == "immediate"
-        )
-        if immediate:
-            # the approver's right was checked above; sending needs the rights
-            # of the run (templates, attachments, activities)
-            immediate.sudo()._dispatch()
+        if any(c.company_id.dunning_approval_dispatch == "immediate" for c in self):
+            # sent by the scheduled job, as the run sends its reminders
+            self.env.ref(DISPATCH_CRON)._trigger()
         return True
 
     def action_reject(self):
@@ -403,7 +429,7 @@ class DunningCommunication(models.Model):
         reminded again at that level later (a cancelled one counts: its
         items stay reminded at its level)."""
         self._check_approver()
-        self.sudo().write({"state": "rejected"})
+        self._dunning_decide("rejected")
         for comm in self:
             comm.message_post(body=_("Rejected by %(user)s.", user=self.env.user.name))
         return True
@@ -415,20 +441,21 @@ class DunningCommunication(models.Model):
             raise AccessError(_("Only dunning managers cancel reminders."))
         if any(comm.state not in ("to_approve", "queued", "failed") for comm in self):
             raise UserError(_("Only reminders not sent yet can be cancelled."))
-        self.sudo()._dunning_cancel(
-            _("Cancelled by %(user)s.", user=self.env.user.name)
-        )
+        self._dunning_cancel(_("Cancelled by %(user)s.", user=self.env.user.name))
         return True
 
     def _dunning_cancel(self, reason):
         """Cancel the reminders and everything they queued that has not left."""
-        mails = self.mail_id.filtered(lambda m: m.state in ("outgoing", "exception"))
+        # boundary: the mail and SMS queues (system-only records) drop what
+        # the reminders queued, for a manager's or the job's cancellation
+        queued = self.sudo()
+        mails = queued.mail_id.filtered(lambda m: m.state in ("outgoing", "exception"))
         mails.write({"state": "cancel"})
-        self.sms_id.filtered(lambda sms: sms.state in ("outgoing", "error")).write(
+        queued.sms_id.filtered(lambda sms: sms.state in ("outgoing", "error")).write(
             {"state": "canceled"}
         )
         self.activity_id.unlink()
-        self.write({"state": "cancelled"})
+        self._dunning_decide("cancelled")
         for comm in self:
             comm.message_post(body=reason)
 
@@ -534,6 +561,8 @@ class DunningCommunication(models.Model):
         its channel preference."""
         self.ensure_one()
         return hash_sign(
+            # portal token: Odoo signs it with the database secret, which
+            # only a superuser environment reads
             self.sudo().env,
             CHANNEL_TOKEN_SCOPE,
             {"partner_id": self.partner_id.id, "company_id": self.company_id.id},
@@ -577,7 +606,7 @@ class DunningCommunication(models.Model):
     def _dunning_write_values(self, values_by_comm):
         for comm, vals in values_by_comm.items():
             if vals:
-                comm.sudo().write(vals)
+                comm.write(vals)
 
     def _dunning_responsible(self):
         """Who handles manual follow-up: the level's responsible when it has
@@ -627,7 +656,7 @@ class DunningCommunication(models.Model):
                 grouped[key]["note"] += note
             else:
                 grouped[key] = {"summary": summary, "note": note}
-        Activity = self.env["mail.activity"].sudo()
+        Activity = self.env["mail.activity"]
         existing = Activity.search(
             [
                 ("res_model", "=", "res.partner"),
@@ -661,7 +690,7 @@ class DunningCommunication(models.Model):
     def _dunning_mark_sent(self):
         todo = self.filtered(lambda c: c.state in ("queued", "failed"))
         if todo:
-            todo.sudo().write({"state": "sent", "sent_datetime": fields.Datetime.now()})
+            todo.write({"state": "sent", "sent_datetime": fields.Datetime.now()})
 
     # ------------------------------------------------------------------
     # Letter (its QWeb report and the print and post buttons)
@@ -693,7 +722,7 @@ class DunningCommunication(models.Model):
     def _dunning_follow_replies(self):
         """The collector follows the reminder: the reply Odoo's mail gateway
         posts on it (``mail.thread.message_route``) notifies them."""
-        for comm in self.sudo():
+        for comm in self:
             collector = comm.collector_id
             if not is_assignable(collector):
                 collector = comm._dunning_responsible()
@@ -718,6 +747,8 @@ class DunningCommunication(models.Model):
         says a reply came, with a link to the reminder, and it counts as the
         customer's response to the reminder."""
         self.ensure_one()
+        # Odoo's mail gateway, whoever fetches the mail: the reply is the
+        # customer's, recorded on the addon's records
         comm = self.sudo()
         comm.partner_id.with_company(comm.company_id)._dunning_log_notes(
             {

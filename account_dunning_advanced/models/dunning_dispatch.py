@@ -123,7 +123,7 @@ class DunningDispatch(models.AbstractModel):
         )
         if not dead:
             return
-        dead.sudo().write({"state": "failed"})
+        dead.write({"state": "failed"})
         dead._dunning_schedule_todo(
             {
                 comm: (
@@ -144,18 +144,16 @@ class DunningDispatch(models.AbstractModel):
         for company, comms in reminders.grouped("company_id").items():
             litigation = comms.filtered("level_id.set_litigation").partner_id
             if litigation:
-                litigation.with_company(company).sudo().write(
-                    {"dunning_litigation": True}
-                )
+                litigation.with_company(company).write({"dunning_litigation": True})
             stopped = comms.filtered("level_id.stop_reminders").partner_id
             if stopped:
-                stopped.with_company(company).sudo().write({"dunning_excluded": True})
+                stopped.with_company(company).write({"dunning_excluded": True})
         to_manager = reminders.filtered("level_id.manager_activity")
         if not to_manager:
             return
         todo_type = self.env.ref(TODO_ACTIVITY_TYPE)
         partner_model = self.env["ir.model"]._get_id("res.partner")
-        self.env["mail.activity"].sudo().create(
+        self.env["mail.activity"].create(
             [
                 {
                     "activity_type_id": todo_type.id,
@@ -306,14 +304,29 @@ class DunningDispatch(models.AbstractModel):
         )
 
     @api.model
+    def _dispatch_approved(self):
+        """Reminders a manager approved in a company that sends them at once:
+        dispatched here, by the scheduled job the approval triggered, their
+        letters queued."""
+        companies = self.env["res.company"].search(
+            [("dunning_approval_dispatch", "=", "immediate")]
+        )
+        Reminder = self.env["dunning.communication"]
+        for company in companies:
+            approved = Reminder._dunning_approved_pending(company)
+            if approved:
+                approved.with_context(dunning_queue_documents=True)._dispatch()
+                if can_commit(self.env):
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
     def _cron_produce_documents(self):
         """Scheduled action: letters and invoice PDFs in batches, within the
         time budget, each batch committed; Odoo's runner calls it again while
         some are pending (``ir.cron._notify_progress``)."""
-        # the queue's own job: every company's pending documents
-        self = self.sudo()  # noqa: PLW0642
         letter = self.env["dunning.channel.letter"]
         deadline = cron_deadline(self.env)
+        self._dispatch_approved()
         size = letter._batch_size()
         done = 0
         tried = set()

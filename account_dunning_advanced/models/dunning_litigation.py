@@ -133,11 +133,16 @@ class DunningLitigation(models.Model):
 
     def write(self, vals):
         self._check_dunning_user()
-        if not self.env.context.get("dunning_litigation_hand_over"):
-            if {"state", "amount_due", "attachment_ids"} & set(vals):
-                raise UserError(_("A hand-over is done with its button only."))
-            if any(rec.state == "done" for rec in self) and set(vals) - EDITABLE_DONE:
-                raise UserError(_("A file handed over cannot be changed."))
+        if {"state", "amount_due", "attachment_ids"} & set(vals):
+            raise UserError(_("A hand-over is done with its button only."))
+        if any(rec.state == "done" for rec in self) and set(vals) - EDITABLE_DONE:
+            raise UserError(_("A file handed over cannot be changed."))
+        return super().write(vals)
+
+    def _write_hand_over(self, vals):
+        """Write what the hand-over records (its state, amount, documents),
+        past ``write``'s refusal: a private method, which no client reaches
+        (a context key would be)."""
         return super().write(vals)
 
     def unlink(self):
@@ -165,26 +170,12 @@ class DunningLitigation(models.Model):
         self.ensure_one()
         partner = self.partner_id.commercial_partner_id.with_company(self.company_id)
         values = self._dunning_file_values()
-        pending = (
-            self.env["dunning.communication"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "=", partner.id),
-                    ("company_id", "=", self.company_id.id),
-                    ("state", "in", ("to_approve", "queued", "failed")),
-                ]
-            )
-        )
-        if pending:
-            pending._dunning_cancel(_("Customer handed over to litigation."))
-        partner.sudo().write({"dunning_litigation": True})
-        hand_over = self.with_context(dunning_litigation_hand_over=True)
-        hand_over.write(
+        self._stop_reminders(partner)
+        self._write_hand_over(
             {"state": "done", "amount_due": values["amount_due"], "date": self.date}
         )
-        attachments = hand_over._dunning_attach_documents()
-        hand_over.write({"attachment_ids": [(6, 0, attachments.ids)]})
+        attachments = self._dunning_attach_documents()
+        self._write_hand_over({"attachment_ids": [(6, 0, attachments.ids)]})
         partner._dunning_post(
             Markup("%s")
             % _(
@@ -193,6 +184,27 @@ class DunningLitigation(models.Model):
                 agent=self.agent_id.display_name,
                 amount=format_amount(self.env, values["amount_due"], self.currency_id),
             )
+        )
+
+    def _stop_reminders(self, partner):
+        """The customer in litigation in the company, its reminders not sent
+        yet cancelled."""
+        self.ensure_one()
+        # boundary of the hand-over: the customer's reminders and litigation
+        # flag are the job's records (collectors read reminders and cannot
+        # edit customers), changed once the group and file state are checked
+        job = self.env(su=True)
+        pending = job["dunning.communication"].search(
+            [
+                ("partner_id", "=", partner.id),
+                ("company_id", "=", self.company_id.id),
+                ("state", "in", ("to_approve", "queued", "failed")),
+            ]
+        )
+        if pending:
+            pending._dunning_cancel(_("Customer handed over to litigation."))
+        partner.with_env(job).with_company(self.company_id).write(
+            {"dunning_litigation": True}
         )
 
     def _dunning_attach_documents(self):
@@ -224,12 +236,8 @@ class DunningLitigation(models.Model):
                 "mimetype": "text/csv",
             }
         )
-        return (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                [dict(vals, res_model=self._name, res_id=self.id) for vals in values]
-            )
+        return self.env["ir.attachment"].create(
+            [dict(vals, res_model=self._name, res_id=self.id) for vals in values]
         )
 
     # ------------------------------------------------------------------
@@ -239,7 +247,8 @@ class DunningLitigation(models.Model):
         """What the file holds, read for one customer in one company: its
         open invoices, the reminders sent, promises, disputes and penalties."""
         self.ensure_one()
-        env = self.sudo().env
+        # with the user's rights, in the file's company
+        env = self.with_company(self.company_id).env
         partner = self.partner_id.commercial_partner_id
         company = self.company_id
         # the open items by the planner's rule, as every reminder counts them

@@ -556,19 +556,15 @@ SELECT DISTINCT item.partner_id
         days = set()
         calendar = company.resource_calendar_id
         if calendar:
-            leaves = (
-                self.env["resource.calendar.leaves"]
-                .sudo()
-                .search_read(
-                    [
-                        ("resource_id", "=", False),
-                        ("calendar_id", "in", [calendar.id, False]),
-                        ("company_id", "in", [company.id, False]),
-                        ("date_from", "<=", f"{date.year + 1}-01-31"),
-                        ("date_to", ">=", f"{date.year - 1}-12-01"),
-                    ],
-                    ["date_from", "date_to"],
-                )
+            leaves = self.env["resource.calendar.leaves"].search_read(
+                [
+                    ("resource_id", "=", False),
+                    ("calendar_id", "in", [calendar.id, False]),
+                    ("company_id", "in", [company.id, False]),
+                    ("date_from", "<=", f"{date.year + 1}-01-31"),
+                    ("date_to", ">=", f"{date.year - 1}-12-01"),
+                ],
+                ["date_from", "date_to"],
             )
             for leave in leaves:
                 day = leave["date_from"].date()

@@ -427,11 +427,7 @@ class DunningReminderContent(models.AbstractModel):
             "amount": " + ".join(values["totals"]),
             "due_date": values["first_due_date"],
             "url": base_url
-            + (
-                first.move_id.sudo().get_portal_url()
-                if len(moves) == 1
-                else "/my/invoices"
-            ),
+            + (first.move_id.get_portal_url() if len(moves) == 1 else "/my/invoices"),
         }
 
     def _sms_text(self, reminder):

@@ -14,9 +14,6 @@ _logger = logging.getLogger(__name__)
 
 SCHEDULED_CRON = "account_dunning_advanced.ir_cron_dunning_run"
 REQUESTED_CRON = "account_dunning_advanced.ir_cron_dunning_requested_runs"
-# a run a user asks for with at most this many customers is done at once,
-# inside the request (without committing); bigger ones go to the scheduled job
-MAX_CUSTOMERS_AT_ONCE = 5
 TIME_BUDGET_PARAM = "account_dunning_advanced.cron_time_budget"
 # seconds of work per scheduled call, at most a sixth of the cron worker's
 # time limit: the worker's sleep between loops (up to 70 s) counts against
@@ -42,8 +39,7 @@ def cron_deadline(env):
     work. The calls Odoo's runner chains within one loop of a cron worker
     (same cursor) share one budget: the worker's time limit spans them all."""
     budget = float(
-        env["ir.config_parameter"].sudo().get_param(TIME_BUDGET_PARAM)
-        or DEFAULT_TIME_BUDGET
+        env["ir.config_parameter"].get_param(TIME_BUDGET_PARAM) or DEFAULT_TIME_BUDGET
     )
     limit = config.get("limit_time_real_cron")
     if limit is None or limit < 0:
@@ -175,7 +171,7 @@ class DunningRun(models.Model):
         customers are left (``ir.cron._notify_progress``)."""
         deadline = cron_deadline(self.env)
         # letters and invoice PDFs take seconds each: their own queue
-        runs = self.sudo().with_context(dunning_queue_documents=True)._scheduled_runs()
+        runs = self.with_context(dunning_queue_documents=True)._scheduled_runs()
         done = 0
         for run in runs:
             if time.monotonic() >= deadline:
@@ -195,13 +191,8 @@ class DunningRun(models.Model):
         budget, committed, like the daily run; each user is told when the run
         is done."""
         deadline = cron_deadline(self.env)
-        runs = (
-            self.sudo()
-            .with_context(dunning_queue_documents=True)
-            .search(
-                [("trigger", "=", "manual"), ("state", "=", "running")],
-                order="id",
-            )
+        runs = self.with_context(dunning_queue_documents=True).search(
+            [("trigger", "=", "manual"), ("state", "=", "running")], order="id"
         )
         done = 0
         for run in runs:
@@ -220,11 +211,12 @@ class DunningRun(models.Model):
 
     @api.model
     def _request(self, company, date, partner_ids=None, bypass_interval=False):
-        """The run a user asks for: done at once when it reminds a few chosen
-        customers (inside the request, never committed), else recorded and
-        left to the scheduled job, which the user watches on the run. A
-        second request for the same whole run while it waits (a double click,
-        another tab) shows the run already recorded."""
+        """The run a user asks for ("Run Dunning", "Send reminder now"):
+        recorded and left to the scheduled job, triggered at once, which the
+        user watches on the run (as Odoo's batch sending does): nothing is
+        reminded inside the user's request. A second request for the same
+        whole run while it waits (a double click, another tab) shows the run
+        already recorded."""
         if not partner_ids:
             waiting = self.search(
                 [
@@ -239,8 +231,8 @@ class DunningRun(models.Model):
             )
             if waiting:
                 return waiting
-        # the run and its log are the scheduled job's records: collectors
-        # read them, the job writes them
+        # boundary: the run is the scheduled job's record (collectors only
+        # read runs); the user's request records what the job is to do
         run = self.sudo().create(
             dict(
                 self._run_values(company, date, "manual"),
@@ -248,11 +240,8 @@ class DunningRun(models.Model):
                 bypass_interval=bypass_interval,
             )
         )
-        if partner_ids and len(partner_ids) <= MAX_CUSTOMERS_AT_ONCE:
-            run.with_context(dunning_no_commit=True)._process()
-        else:
-            self.env.ref(REQUESTED_CRON)._trigger()
-        return run
+        self.env.ref(REQUESTED_CRON)._trigger()
+        return run.with_env(self.env)
 
     def _notify_done(self):
         """Tell the user who asked for the run that it is done."""
@@ -321,7 +310,6 @@ class DunningRun(models.Model):
     def _run_values(self, company, date, trigger):
         return {
             "name": self.env["ir.sequence"]
-            .sudo()
             .with_company(company)
             .next_by_code("dunning.run")
             or "/",
@@ -334,10 +322,8 @@ class DunningRun(models.Model):
         """Customers left to the runs, counting a run not planned yet as one."""
         if not self:
             return 0
-        left = (
-            self.env["dunning.run.partner"]
-            .sudo()
-            .search_count([("run_id", "in", self.ids)])
+        left = self.env["dunning.run.partner"].search_count(
+            [("run_id", "in", self.ids)]
         )
         unplanned = self.filtered(lambda r: r.state == "running" and not r.planned)
         return left + len(unplanned)
@@ -350,17 +336,13 @@ class DunningRun(models.Model):
             return
         at = fields.Datetime.now()
         if time.monotonic() < deadline:
-            first = (
-                self.env["dunning.run.partner"]
-                .sudo()
-                .search(
-                    [("run_id", "in", self.ids), ("retry_datetime", "!=", False)],
-                    order="retry_datetime",
-                    limit=1,
-                )
+            first = self.env["dunning.run.partner"].search(
+                [("run_id", "in", self.ids), ("retry_datetime", "!=", False)],
+                order="retry_datetime",
+                limit=1,
             )
             at = first.retry_datetime or at + timedelta(minutes=1)
-        cron.sudo()._trigger(at)
+        cron._trigger(at)
 
     @api.model
     def _run_company(
@@ -379,11 +361,11 @@ class DunningRun(models.Model):
             items = planner._select_open_items(company, date, partner_ids)
             return planner._plan(company, date, items, bypass_interval=bypass_interval)
         if trigger == "scheduled":
-            run = self.sudo()._scheduled_run(company, date)
+            run = self._scheduled_run(company, date)
             if run.state != "running":
                 run.state = "running"
         else:
-            run = self.sudo().create(
+            run = self.create(
                 dict(
                     self._run_values(company, date, trigger),
                     requested_partner_ids=[(6, 0, partner_ids or [])],
@@ -440,14 +422,10 @@ class DunningRun(models.Model):
         todo = {comm["partner_id"] for comm in plan["communications"]}
         self._log_skips([s for s in plan["skips"] if s["partner_id"] not in todo])
         todo -= set(self.todo_ids.partner_id.ids)
-        self.env["dunning.run.partner"].sudo().create(
+        self.env["dunning.run.partner"].create(
             [{"run_id": self.id, "partner_id": pid} for pid in sorted(todo)]
         )
-        left = (
-            self.env["dunning.run.partner"]
-            .sudo()
-            .search_count([("run_id", "=", self.id)])
-        )
+        left = self.env["dunning.run.partner"].search_count([("run_id", "=", self.id)])
         self.write({"planned": True, "todo_total": left})
 
     def _resume(self, deadline, bypass_interval=False, wait_for_retry=True):
@@ -508,7 +486,7 @@ class DunningRun(models.Model):
     def _next_todo(self, size, held, wait_for_retry=True):
         """The next customers of the run, locked for this transaction: the rows
         another worker took are skipped."""
-        Todo = self.env["dunning.run.partner"].sudo()
+        Todo = self.env["dunning.run.partner"]
         Todo.flush_model()
         query = SQL(
             """
@@ -575,7 +553,7 @@ class DunningRun(models.Model):
     def _log_held(self, partners, reason):
         if not partners:
             return
-        self.env["dunning.run.log"].sudo().create(
+        self.env["dunning.run.log"].create(
             [
                 {"run_id": self.id, "partner_id": partner.id, "reason": reason}
                 for partner in partners
@@ -649,10 +627,8 @@ class DunningRun(models.Model):
     def _dispatch_approved_pending(self):
         """Reminders approved since the last run, when the company sends them
         with the next run."""
-        pending = (
-            self.env["dunning.communication"]
-            .sudo()
-            ._dunning_approved_pending(self.company_id)
+        pending = self.env["dunning.communication"]._dunning_approved_pending(
+            self.company_id
         )
         if pending:
             pending._dispatch()
@@ -665,12 +641,8 @@ class DunningRun(models.Model):
         invoices' dunning fields follow from the lines."""
         if not planned:
             return self.env["dunning.communication"]
-        Communication = (
-            self.env["dunning.communication"]
-            .sudo()
-            .with_context(
-                tracking_disable=True, mail_create_nolog=True, mail_notrack=True
-            )
+        Communication = self.env["dunning.communication"].with_context(
+            tracking_disable=True, mail_create_nolog=True, mail_notrack=True
         )
         names = self._next_names(len(planned))
         values = [
@@ -685,7 +657,7 @@ class DunningRun(models.Model):
             if variant:
                 vals["variant_id"] = variant.id
         communications = Communication.create(values)
-        self.env["dunning.communication.line"].sudo().create(
+        self.env["dunning.communication.line"].create(
             [
                 self._line_values(communication, line)
                 for communication, comm in zip(communications, planned, strict=True)
@@ -697,17 +669,13 @@ class DunningRun(models.Model):
     def _next_names(self, count):
         """``count`` reminder numbers: the sequence is looked up once (as
         ``next_by_code`` would for the run's company), then drawn from."""
-        sequence = (
-            self.env["ir.sequence"]
-            .sudo()
-            .search(
-                [
-                    ("code", "=", "dunning.communication"),
-                    ("company_id", "in", [self.company_id.id, False]),
-                ],
-                order="company_id",
-                limit=1,
-            )
+        sequence = self.env["ir.sequence"].search(
+            [
+                ("code", "=", "dunning.communication"),
+                ("company_id", "in", [self.company_id.id, False]),
+            ],
+            order="company_id",
+            limit=1,
         )
         if not sequence:
             return ["/"] * count
@@ -810,7 +778,7 @@ class DunningRun(models.Model):
                 todo.append(skip)
         if not todo:
             return
-        self.env["dunning.run.log"].sudo().create(
+        self.env["dunning.run.log"].create(
             [
                 {
                     "run_id": self.id,
@@ -826,7 +794,7 @@ class DunningRun(models.Model):
         )
 
     def _log_error(self, partner_id, error, communication=None):
-        self.env["dunning.run.log"].sudo().create(
+        self.env["dunning.run.log"].create(
             {
                 "run_id": self.id,
                 "partner_id": partner_id,
@@ -878,6 +846,9 @@ SELECT (SELECT count(*) FROM dunning_communication WHERE run_id = %(run)s),
         last and next reminder dates}, in batch for all ``partner_ids``."""
         if not partner_ids:
             return {}
+        # the customer's figures, shown on the customer to every user who
+        # reads it (res.partner's computed fields): the planner's records
+        # (scenarios, levels) are not theirs to read
         planner = self.env["dunning.planner"].sudo()
         items = planner._select_open_items(company, date, list(set(partner_ids)))
         status = defaultdict(
@@ -904,12 +875,10 @@ SELECT (SELECT count(*) FROM dunning_communication WHERE run_id = %(run)s),
     def _cli_demo_summary(self):
         """Run today's cycle for every company and describe it as text."""
         lines = []
-        for company in self.env["res.company"].sudo().search([]):
+        for company in self.env["res.company"].search([]):
             today = fields.Date.context_today(self.with_company(company))
-            run = (
-                self.sudo()
-                .with_company(company)
-                ._run_company(company, today, "manual", dry_run=False)
+            run = self.with_company(company)._run_company(
+                company, today, "manual", dry_run=False
             )
             lines += run._summary_lines()
         return "\n".join(lines)

@@ -33,4 +33,6 @@ class SmsTracker(models.Model):
         uuids = [uuid for uuid in self.mapped("sms_uuid") if uuid]
         if not uuids:
             return self.env["sms.sms"]
+        # SMS queue feedback (the provider's report, public route): the
+        # system-only SMS records of the reminders
         return self.env["sms.sms"].sudo().search([("uuid", "in", uuids)])

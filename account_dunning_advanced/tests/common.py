@@ -1,5 +1,6 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import SUPERUSER_ID, api
 from odoo.tests import new_test_user
 
 
@@ -22,3 +23,17 @@ def create_dunning_users(env, company=None):
         **common,
     )
     return collector, manager
+
+
+def as_job(records):
+    """``records`` as Odoo's scheduled actions run the addon's jobs (run,
+    dispatch, letter queue): as their user OdooBot (``base.user_root``),
+    superuser in 18.0. Tests call the jobs directly with it."""
+    return records.with_user(records.env.ref("base.user_root"))
+
+
+def job_env(cr):
+    """The environment of a scheduled action's worker on ``cr`` (OdooBot,
+    superuser in 18.0), for tests that play a cron worker on a cursor of
+    their own."""
+    return api.Environment(cr, SUPERUSER_ID, {})

@@ -4,7 +4,7 @@ from datetime import date
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
-from .common import create_dunning_users
+from .common import as_job, create_dunning_users
 
 TODAY = date(2026, 3, 20)
 
@@ -192,7 +192,7 @@ class DunningDispatchCommon(AccountTestInvoicingCommon):
                 penalty_indemnity=sum(f["penalty_indemnity"] for f in figures.values()),
             )
         vals.update(values)
-        return cls.env["dunning.communication"].sudo().create(vals)
+        return as_job(cls.env["dunning.communication"]).create(vals)
 
     @classmethod
     def _penalty_figures(cls, items):
@@ -207,8 +207,7 @@ class DunningDispatchCommon(AccountTestInvoicingCommon):
         }
         terms = planner._penalty_terms(context, cls.scenario)
         charged_before = (
-            cls.env["dunning.communication.line"]
-            .sudo()
+            as_job(cls.env["dunning.communication.line"])
             .search([("move_id", "in", items.move_id.ids)])
             .filtered(lambda ln: ln.penalty_indemnity > 0)
             .move_id

@@ -5,6 +5,8 @@ from unittest.mock import patch
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .common import as_job
+
 # A Wednesday: the Standard levels -3/+5/+15/+30 fall on weekdays or are moved.
 DUE = date(2026, 3, 18)
 
@@ -72,7 +74,7 @@ class DunningEngineCommon(AccountTestInvoicingCommon):
         return invoice
 
     def _run(self, day, company=None, **kwargs):
-        return self.env["dunning.run"]._run_company(
+        return as_job(self.env["dunning.run"])._run_company(
             company or self.company, day, "manual", dry_run=False, **kwargs
         )
 

@@ -4,6 +4,8 @@ from odoo import Command, fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .common import as_job
+
 
 class DunningReportingCommon(AccountTestInvoicingCommon):
     """Invoices without tax nor payment term, so every figure is the amount
@@ -15,29 +17,26 @@ class DunningReportingCommon(AccountTestInvoicingCommon):
         super().setUpClass()
         cls.company = cls.company_data["company"]
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        # a scenario is made with its levels (it always has one)
         cls.scenario = cls.env["dunning.scenario"].create(
             {
                 "name": "Standard",
                 "company_id": cls.company.id,
                 "level_ids": [
-                    (
-                        0,
-                        0,
+                    Command.create(
                         {
                             "name": "First reminder",
                             "offset_days": 5,
                             "channel_email": True,
-                        },
+                        }
                     ),
-                    (
-                        0,
-                        0,
+                    Command.create(
                         {
                             "name": "Formal notice",
                             "offset_days": 20,
                             "channel_email": True,
                             "channel_letter": True,
-                        },
+                        }
                     ),
                 ],
             }
@@ -82,7 +81,7 @@ class DunningReportingCommon(AccountTestInvoicingCommon):
     def _remind(cls, invoices, date, level=None, state="sent", **vals):
         level = level or cls.level_1
         items = invoices.line_ids.filtered(lambda ln: ln.display_type == "payment_term")
-        Communication = cls.env["dunning.communication"].sudo()
+        Communication = as_job(cls.env["dunning.communication"])
         return Communication.create(
             {
                 "date": date,

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
 
-from .common import create_dunning_users
+from .common import as_job, create_dunning_users
 from .dunning_engine_common import DUE, DunningEngineCommon
 
 ACCESS_ERROR = "odoo.exceptions.AccessError"
@@ -42,7 +42,7 @@ class TestDunningAccessRights(DunningEngineCommon, HttpCase):
         # the fixture is what the job leaves: two reminders waiting for a
         # manager's approval, with their items and the run's log
         cls.level["friendly"].needs_approval = True
-        cls.dunning_run = cls.env["dunning.run"]._run_company(
+        cls.dunning_run = as_job(cls.env["dunning.run"])._run_company(
             cls.company, DUE + timedelta(days=6), "manual", dry_run=False
         )
         cls.reminder = cls.dunning_run.communication_ids.filtered(
@@ -54,7 +54,7 @@ class TestDunningAccessRights(DunningEngineCommon, HttpCase):
             {
                 "name": "Company A scenario",
                 "company_id": cls.company.id,
-                "level_ids": [(0, 0, {"name": "Friendly", "offset_days": 5})],
+                "level_ids": [(0, 0, {"name": "Friendly", "offset_days": 10})],
             }
         )
         cls.promise = cls.env["dunning.promise"].create(
@@ -279,6 +279,55 @@ class TestDunningAccessRights(DunningEngineCommon, HttpCase):
         )
         self._call(self.manager, self.scenario, "write", {"name": "Renamed"})
         self.assertEqual(self.scenario.name, "Renamed")
+
+    def test_manager_approval_is_sent_by_the_job(self):
+        """Approving checks the manager's group and records the decision; the
+        reminder is sent by the scheduled job the approval triggers, not
+        inside the manager's request. The decision's own path is private."""
+        cron = self.env.ref("account_dunning_advanced.ir_cron_dunning_documents")
+        Trigger = self.env["ir.cron.trigger"]
+        triggers = Trigger.search([("cron_id", "=", cron.id)])
+        self._refused(self.manager, self.final_notice, "_dunning_decide", "queued")
+        self._refused(self.manager, self.final_notice, "_dunning_items_follow", "sent")
+        self.assertEqual(self.final_notice.state, "to_approve")
+        self._call(self.manager, self.final_notice, "action_approve")
+        self.assertRecordValues(
+            self.final_notice,
+            [{"state": "queued", "approved_by_id": self.manager.id, "mail_id": False}],
+        )
+        self.assertTrue(Trigger.search([("cron_id", "=", cron.id)]) - triggers)
+        cron.method_direct_trigger()
+        self.assertTrue(self.final_notice.mail_id, "the job queued its email")
+        self.assertEqual(self.final_notice.line_ids.mapped("state"), ["queued"])
+
+    def test_litigation_hand_over_only_through_its_button(self):
+        """The hand-over's fields cannot be written over RPC, whatever the
+        context a client sends (a context key used to open that door)."""
+        hand_over = {"dunning_litigation_hand_over": True}
+        for values in (
+            {"state": "done"},
+            {"amount_due": 1.0},
+            {"attachment_ids": [(6, 0, [])]},
+        ):
+            with self.subTest(values=values), self.assertRaises(JsonRpcException):
+                self._rpc(
+                    self.collector,
+                    "dunning.litigation",
+                    "write",
+                    self.litigation.ids,
+                    values,
+                    context=hand_over,
+                )
+        self._refused(self.collector, self.litigation, "_write_hand_over", {})
+        self.assertRecordValues(self.litigation, [{"state": "draft", "amount_due": 0}])
+        self._refused(self.internal, self.litigation, "action_hand_over")
+        self._call(self.collector, self.litigation, "action_hand_over")
+        self.assertEqual(self.litigation.state, "done")
+        self.assertEqual(len(self.litigation.attachment_ids), 3)
+        self.assertTrue(
+            self.other_customer.with_company(self.company).dunning_litigation
+        )
+        self.assertEqual(self.final_notice.state, "cancelled", "not sent any more")
 
     def test_run_logs_are_history(self):
         log = self.records["log"]

@@ -11,6 +11,7 @@ from odoo.addons.account_dunning_advanced.models.dunning_reminder_content import
     amount_formatter,
 )
 
+from .common import as_job
 from .dunning_dispatch_common import TODAY, DunningDispatchCommon
 
 
@@ -58,7 +59,7 @@ class TestDunningAmountsCurrency(DunningDispatchCommon):
         """The reminders of ``partners`` on TODAY, after a first run on 5
         March (friendly or courtesy reminders)."""
         for day in (date(2026, 3, 5), TODAY):
-            run = self.env["dunning.run"]._run_company(
+            run = as_job(self.env["dunning.run"])._run_company(
                 self.company, day, "manual", dry_run=False
             )
         return run.communication_ids.filtered(lambda c: c.partner_id in partners)

@@ -27,16 +27,24 @@ class TestDunningApproval(DunningWorkspaceCommon):
         return self.env["dunning.communication"].search([("state", "=", "to_approve")])
 
     @freeze_time(TODAY)
-    def test_batch_approve_goes_out_at_once(self):
+    def test_batch_approve_goes_out_at_once_through_the_job(self):
         waiting = self._waiting()
         self.assertEqual(waiting.partner_id, self.customer | self.other)
+        cron = self.env.ref("account_dunning_advanced.ir_cron_dunning_documents")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
         waiting.with_user(self.manager).action_approve()
         self.assertRecordValues(
             waiting,
             [{"approved_by_id": self.manager.id}, {"approved_by_id": self.manager.id}],
         )
         self.assertNotIn("to_approve", waiting.mapped("state"))
-        self.assertTrue(all(waiting.mapped("mail_id")), "emails queued at once")
+        self.assertFalse(any(waiting.mapped("mail_id")), "nothing sent by the request")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]) - triggers,
+            "the scheduled job is called at once",
+        )
+        cron.method_direct_trigger()
+        self.assertTrue(all(waiting.mapped("mail_id")), "emails queued by the job")
 
     @freeze_time(TODAY)
     def test_approved_wait_for_next_run_when_configured(self):

@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo.tests import tagged
 
+from .common import as_job
 from .dunning_dispatch_common import DunningDispatchCommon
 from .test_dunning_deliverability import delivery_status
 from .test_dunning_smtp_delivery import (
@@ -67,7 +68,7 @@ class TestDunningBounceFigures(DunningDispatchCommon):
         comm = self._communication(
             customer, "friendly", moves=invoice, variant_id=self.variant.id
         )
-        self.env["dunning.channel.email"]._create_mails(comm)
+        as_job(self.env["dunning.channel.email"])._send(comm)
         return comm
 
     def _figures(self, comms, groupby):

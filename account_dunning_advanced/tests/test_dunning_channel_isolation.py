@@ -10,6 +10,7 @@ from freezegun import freeze_time
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from .common import as_job
 from .dunning_dispatch_common import DunningDispatchCommon
 from .dunning_engine_common import DUE, DunningEngineCommon
 
@@ -78,7 +79,7 @@ class TestDunningChannelIsolation(DunningDispatchCommon):
         self.levels["friendly"].mail_template_id = _broken_for_some_template(self.env)
         ok, broken = self._reminders()
         with mute_logger(*COMM_LOGGERS):
-            (ok | broken)._dispatch()
+            as_job(ok | broken)._dispatch()
         self.assertEqual(ok.email_state, "pending")
         self.assertIn("To the ACCOUNTS PAYABLE", str(ok.mail_id.body_html))
         self.assertEqual(ok.state, "queued")
@@ -94,7 +95,7 @@ class TestDunningChannelIsolation(DunningDispatchCommon):
     def test_invalid_email_address_gets_a_letter_the_rest_emails(self):
         self.customer_fr.email = "compta at dupont"
         ok, bad = self._reminders()
-        (ok | bad)._dispatch()
+        as_job(ok | bad)._dispatch()
         self.assertEqual(ok.email_state, "pending")
         self.assertTrue(ok.mail_id)
         self.assertFalse(bad.mail_id)
@@ -115,7 +116,7 @@ class TestDunningChannelIsolation(DunningDispatchCommon):
         self.customer_fr.mobile = False
         ok, none = self._reminders(channel_sms=True)
         refused = self._communication(third, "friendly", channel_sms=True)
-        (ok | none | refused)._dispatch()
+        as_job(ok | none | refused)._dispatch()
         self.assertEqual(ok.sms_state, "pending")
         self.assertIn("7700 900123", ok.sms_id.number)
         self.assertFalse(none.channel_sms, "no SMS without a number")
@@ -134,12 +135,12 @@ class TestDunningChannelIsolation(DunningDispatchCommon):
         self.levels["formal"].letter_report_id = _broken_for_some_letter(self.env)
         ok, broken = self._reminders("formal", channel_email=False, channel_letter=True)
         with mute_logger(*COMM_LOGGERS, "odoo.addons.base.models.ir_actions_report"):
-            (ok | broken)._dispatch()
+            as_job(ok | broken)._dispatch()
             self.assertEqual(ok.letter_state, "done")
             self.assertIn(b"ACCOUNTS PAYABLE", ok.letter_attachment_id.raw)
             self.assertEqual(broken.letter_state, "pending")
             self.assertEqual(broken.letter_attempts, 1)
-            Communication = self.env["dunning.communication"]
+            Communication = as_job(self.env["dunning.communication"])
             Communication._cron_produce_documents()
             Communication._cron_produce_documents()
         self.assertEqual(broken.letter_state, "failed")

@@ -4,6 +4,7 @@ from datetime import date
 
 from odoo.tests import HttpCase, tagged
 
+from .common import as_job
 from .workspace_common import DunningWorkspaceCommon
 
 FIRST_RUN = date(2026, 4, 10)
@@ -52,7 +53,7 @@ class TestDunningChannelPerCompany(DunningWorkspaceCommon, HttpCase):
 
     def _remind(self, company, day=FIRST_RUN):
         return (
-            self.env["dunning.run"]
+            as_job(self.env["dunning.run"])
             ._run_company(company, day, "manual", dry_run=False)
             .communication_ids
         )
@@ -74,7 +75,11 @@ class TestDunningChannelPerCompany(DunningWorkspaceCommon, HttpCase):
             ],
         )
         # the List-Unsubscribe address of company A's reminder email
-        url = self.env["dunning.channel.email"]._mail_headers(reminder_a)["List-Unsubscribe"].strip("<>")
+        url = (
+            self.env["dunning.channel.email"]
+            ._mail_headers(reminder_a)["List-Unsubscribe"]
+            .strip("<>")
+        )
         response = self.url_open(
             "/" + url.split("/", 3)[3], data={"List-Unsubscribe": "One-Click"}
         )

@@ -3,7 +3,7 @@
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .common import create_dunning_users
+from .common import as_job, create_dunning_users
 from .dunning_dispatch_common import DunningDispatchCommon
 
 
@@ -39,7 +39,7 @@ class TestDunningCompanyWalls(DunningDispatchCommon):
 
     def test_reminder_email_only_for_the_companys_dunning_users(self):
         comm = self._communication(self.customer_en, "friendly")
-        self.env["dunning.channel.email"]._create_mails(comm)
+        as_job(self.env["dunning.channel.email"])._create_mails(comm)
         message = comm.mail_id.mail_message_id
         self.assertEqual(
             message.with_user(self.collector).read(["body"])[0]["id"], message.id

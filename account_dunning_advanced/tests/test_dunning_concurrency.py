@@ -5,7 +5,6 @@ from unittest.mock import patch
 
 import psycopg2
 
-from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
@@ -15,6 +14,7 @@ from odoo.addons.account_dunning_advanced.models.dunning_dispatch import (
     DunningDispatch,
 )
 
+from .common import job_env
 from .dunning_engine_common import DUE, DunningEngineCommon
 
 
@@ -99,8 +99,8 @@ class TestDunningOverlappingRuns(BaseCase):
     def test_skip_locked_partners(self):
         registry = Registry(get_db_name())
         with registry.cursor() as cr1, registry.cursor() as cr2:
-            env1 = api.Environment(cr1, 1, {})
-            env2 = api.Environment(cr2, 1, {})
+            env1 = job_env(cr1)
+            env2 = job_env(cr2)
             partners = env1["res.partner"].create(
                 [{"name": f"Overlap {i}", "is_company": True} for i in range(4)]
             )
@@ -126,8 +126,8 @@ class TestDunningOverlappingRuns(BaseCase):
         registry = Registry(get_db_name())
         day = DUE
         with registry.cursor() as cr1, registry.cursor() as cr2:
-            env1 = api.Environment(cr1, SUPERUSER_ID, {})
-            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+            env1 = job_env(cr1)
+            env2 = job_env(cr2)
             company = env1.ref("base.main_company")
             partner = env1["res.partner"].create(
                 {"name": "Overlap SA", "is_company": True, "email": "o@example.com"}

@@ -13,7 +13,7 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
-from .common import create_dunning_users
+from .common import as_job, create_dunning_users
 
 STORED_PDF = b"%PDF-1.4 the invoice as sent"
 
@@ -114,7 +114,7 @@ class DunningPortalCommon(AccountTestInvoicingCommon, HttpCase):
         # a run of a later day happens on that day: what it sends is checked
         # again against the holds of that day
         with freeze_time(day):
-            return cls.env["dunning.run"]._run_company(
+            return as_job(cls.env["dunning.run"])._run_company(
                 cls.company, day, "manual", dry_run=False
             )
 

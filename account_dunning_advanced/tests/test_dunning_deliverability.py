@@ -11,6 +11,7 @@ from freezegun import freeze_time
 
 from odoo.tests import HttpCase, tagged
 
+from .common import as_job
 from .dunning_dispatch_common import DunningDispatchCommon
 from .test_dunning_smtp_delivery import (
     RefusingHandler,
@@ -104,7 +105,7 @@ class TestDunningDeliverability(DunningDispatchCommon):
             customer, "2026-01-01", "2026-02-01", 100.0, self.company.currency_id
         )
         comm = self._communication(customer, tone, moves=invoice)
-        self.env["dunning.channel.email"]._create_mails(comm)
+        as_job(self.env["dunning.channel.email"])._create_mails(comm)
         return comm
 
     def _received(self):
@@ -119,7 +120,7 @@ class TestDunningDeliverability(DunningDispatchCommon):
     # ------------------------------------------------------------------
     def test_received_reminder_headers_and_text_part(self):
         comm = self._communication(self.customer_en, "friendly")
-        self.env["dunning.channel.email"]._create_mails(comm)
+        as_job(self.env["dunning.channel.email"])._create_mails(comm)
         with real_delivery():
             comm.mail_id.send()
         self.assertEqual(comm.state, "sent")
@@ -178,7 +179,7 @@ class TestDunningDeliverability(DunningDispatchCommon):
         self.company.dunning_email = False
         self.company.email = "contact@lumiere.example"
         comm = self._communication(self.customer_en, "friendly")
-        self.env["dunning.channel.email"]._create_mails(comm)
+        as_job(self.env["dunning.channel.email"])._create_mails(comm)
         self.assertEqual(
             comm.mail_id.email_from, '"Lumière SAS" <contact@lumiere.example>'
         )
@@ -205,7 +206,7 @@ class TestDunningDeliverability(DunningDispatchCommon):
 
     def test_reply_lands_on_the_reminder_notifies_and_counts(self):
         comm = self._communication(self.customer_en, "friendly")
-        self.env["dunning.channel.email"]._create_mails(comm)
+        as_job(self.env["dunning.channel.email"])._create_mails(comm)
         with real_delivery():
             comm.mail_id.send()
         thread_id = self._reply(comm)
@@ -258,7 +259,7 @@ class TestDunningDeliverability(DunningDispatchCommon):
 
     def test_absence_notice_lands_but_does_not_count(self):
         comm = self._communication(self.customer_en, "friendly")
-        self.env["dunning.channel.email"]._create_mails(comm)
+        as_job(self.env["dunning.channel.email"])._create_mails(comm)
         thread_id = self._reply(
             comm,
             body="I am out of the office until Monday.",
@@ -274,7 +275,7 @@ class TestDunningDeliverability(DunningDispatchCommon):
 
     def test_reply_to_another_message_is_not_a_reminder_response(self):
         comm = self._communication(self.customer_en, "friendly")
-        self.env["dunning.channel.email"]._create_mails(comm)
+        as_job(self.env["dunning.channel.email"])._create_mails(comm)
         other = self.customer_en.message_post(
             body="Hello", message_type="comment", subtype_xmlid="mail.mt_comment"
         )
@@ -354,7 +355,7 @@ class TestDunningDeliverability(DunningDispatchCommon):
     def test_bounce_through_the_gateway_falls_back_to_letter(self):
         comm = self._communication(self.customer_en, "friendly")
         delivered = self._reminder_to("ok@fine.example")
-        self.env["dunning.channel.email"]._create_mails(comm)
+        as_job(self.env["dunning.channel.email"])._create_mails(comm)
         with real_delivery():
             (comm | delivered).mail_id.send()
         self.assertEqual(comm.state, "sent")

@@ -8,6 +8,7 @@ from odoo.addons.account_dunning_advanced.models.dunning_channel_email import (
     body_view_call,
 )
 
+from .common import as_job
 from .dunning_dispatch_common import TODAY, DunningDispatchCommon
 
 
@@ -16,7 +17,7 @@ from .dunning_dispatch_common import TODAY, DunningDispatchCommon
 class TestDunningEmailTemplates(DunningDispatchCommon):
     def _email(self, partner, tone, **values):
         comm = self._communication(partner, tone, **values)
-        mail = self.env["dunning.channel.email"]._create_mails(comm)
+        mail = as_job(self.env["dunning.channel.email"])._create_mails(comm)
         self.assertEqual(comm.mail_id, mail)
         return comm, mail
 
@@ -176,7 +177,7 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         comms = self._communication(self.customer_en, "friendly") | self._communication(
             self.customer_fr, "courtesy"
         )
-        mails = self.env["dunning.channel.email"]._create_mails(comms)
+        mails = as_job(self.env["dunning.channel.email"])._create_mails(comms)
         self.assertEqual(len(mails), 2)
         self.assertIn("days late", str(comms[0].mail_id.body_html))
         self.assertIn("Lumière SAS", comms[1].mail_id.subject)
@@ -264,7 +265,7 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         comms = self._communication(
             self.customer_en, "friendly", lang="de_DE"
         ) | self._communication(self.customer_fr, "friendly")
-        mails = self.env["dunning.channel.email"]._create_mails(comms)
+        mails = as_job(self.env["dunning.channel.email"])._create_mails(comms)
         self.assertEqual(len(mails), 2)
         self.assertEqual(comms.mapped("state"), ["queued", "queued"])
         self.assertEqual(comms[0]._dunning_lang(), "fr_FR")

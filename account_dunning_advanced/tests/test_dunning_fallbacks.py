@@ -4,6 +4,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
+from .common import as_job
 from .dunning_dispatch_common import TODAY, DunningDispatchCommon
 
 
@@ -73,11 +74,11 @@ class TestDunningFallbacks(DunningDispatchCommon):
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.collector)
         self.assertIn("postal address", activity.summary)
-        self.assertFalse(self.env["dunning.channel.letter"]._send(comm))
+        self.assertFalse(as_job(self.env["dunning.channel.letter"])._send(comm))
 
     def test_bounced_email_fails_with_activity(self):
         comm = self._communication(self.customer_en, "friendly")
-        mail = self.env["dunning.channel.email"]._create_mails(comm)
+        mail = as_job(self.env["dunning.channel.email"])._create_mails(comm)
         # what the mail queue does when the SMTP server refuses the recipient
         mail.write({"state": "exception", "failure_reason": "550 5.1.1 user unknown"})
         mail._postprocess_sent_message(
@@ -106,7 +107,7 @@ class TestDunningFallbacks(DunningDispatchCommon):
         # no postal address: nothing left to send it by
         self.customer_en.street = False
         comm = self._communication(self.customer_en, "friendly")
-        mail = self.env["dunning.channel.email"]._create_mails(comm)
+        mail = as_job(self.env["dunning.channel.email"])._create_mails(comm)
         mail.send()
         self.assertEqual(comm.state, "sent")
         self.env["mail.thread"]._routing_handle_bounce(

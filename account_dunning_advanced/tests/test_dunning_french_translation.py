@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo.tests import tagged
 
+from .common import as_job
 from .dunning_dispatch_common import DunningDispatchCommon
 
 
@@ -22,7 +23,7 @@ class TestDunningFrenchTranslation(DunningDispatchCommon):
             "formal",
             penalties=True,
         )
-        mail = self.env["dunning.channel.email"]._create_mails(comm)
+        mail = as_job(self.env["dunning.channel.email"])._create_mails(comm)
         self.assertIn("relance formelle", mail.subject)
         self.assertIn("Pénalités de retard", str(mail.body_html))
         self.assertNotIn("Late-payment penalties", str(mail.body_html))
@@ -66,12 +67,14 @@ class TestDunningFrenchTranslation(DunningDispatchCommon):
         title = madam.with_context(lang="fr_FR").name
         self.assertIn(
             f"<p>{title} Marie Lefèvre,</p>",
-            str(self.env["dunning.channel.email"]._create_mails(comm).body_html),
+            str(
+                as_job(self.env["dunning.channel.email"])._create_mails(comm).body_html
+            ),
         )
 
     def test_english_customer_keeps_english(self):
         comm = self._communication(self.customer_en, "formal", penalties=True)
-        mail = self.env["dunning.channel.email"]._create_mails(comm)
+        mail = as_job(self.env["dunning.channel.email"])._create_mails(comm)
         self.assertIn("formal reminder", mail.subject)
         self.assertIn("Late-payment penalties", str(mail.body_html))
         self.assertNotIn("Pénalités de retard", str(mail.body_html))

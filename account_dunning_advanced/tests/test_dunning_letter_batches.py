@@ -15,6 +15,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfReader
 
+from .common import as_job
 from .dunning_dispatch_common import TODAY, DunningDispatchCommon
 
 COMM_LOGGER = "odoo.addons.account_dunning_advanced.models.dunning_channel_letter"
@@ -54,7 +55,7 @@ class TestDunningLetterBatches(DunningDispatchCommon):
 
     def _letters(self, *specs):
         """Reminders by letter, queued, for (customer, reference) pairs."""
-        comms = self.env["dunning.communication"]
+        comms = as_job(self.env["dunning.communication"])
         for partner, name in specs:
             comms |= self._communication(
                 partner,
@@ -63,7 +64,7 @@ class TestDunningLetterBatches(DunningDispatchCommon):
                 channel_email=False,
                 channel_letter=True,
             )
-        self.env["dunning.channel.letter"]._send(comms)
+        as_job(self.env["dunning.channel.letter"])._send(comms)
         return comms
 
     @contextmanager
@@ -81,7 +82,7 @@ class TestDunningLetterBatches(DunningDispatchCommon):
             yield calls
 
     def _produce_pdfs(self):
-        self.env["dunning.communication"].with_context(
+        as_job(self.env["dunning.communication"]).with_context(
             force_report_rendering=True
         )._cron_produce_documents()
 

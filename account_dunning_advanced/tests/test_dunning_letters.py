@@ -7,6 +7,7 @@ from freezegun import freeze_time
 from odoo.tests import tagged
 from odoo.tools.pdf import PdfReader
 
+from .common import as_job
 from .dunning_dispatch_common import TODAY, DunningDispatchCommon
 
 
@@ -66,10 +67,10 @@ class TestDunningLetters(DunningDispatchCommon):
         comms = self._letter_comm(self.customer_fr, "formal") | self._letter_comm(
             self.customer_en, "friendly"
         )
-        self.assertEqual(self.env["dunning.channel.letter"]._send(comms), comms)
+        self.assertEqual(as_job(self.env["dunning.channel.letter"])._send(comms), comms)
         self.assertEqual(comms.mapped("letter_state"), ["pending", "pending"])
         self.assertFalse(comms.letter_attachment_id, "the queue renders them")
-        self.env["dunning.communication"]._cron_produce_documents()
+        as_job(self.env["dunning.communication"])._cron_produce_documents()
         for comm in comms:
             letter = comm.letter_attachment_id
             self.assertRecordValues(

@@ -6,6 +6,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
+from .common import as_job
 from .dunning_engine_common import DUE, DunningEngineCommon
 
 
@@ -157,7 +158,7 @@ class TestDunningLevels(DunningEngineCommon):
         self.assertEqual(final.state, "to_approve")
         self.assertFalse(customer.dunning_litigation, "nothing before it is sent")
         final.write({"state": "queued"})  # approved by the manager
-        final._dispatch()
+        as_job(final)._dispatch()
         self.assertTrue(final.letter_attachment_id)
         self.assertTrue(final.activity_id, "the collector's call")
         self.assertRecordValues(

@@ -12,6 +12,7 @@ from odoo.tools.pdf import PdfFileReader
 
 from ..models.dunning_litigation import CSV_COLUMNS
 from ..tools import csv_bytes
+from .common import as_job
 from .workspace_common import TODAY, DunningWorkspaceCommon
 
 
@@ -25,7 +26,7 @@ class TestDunningLitigation(DunningWorkspaceCommon):
             {"name": "Maître Lefèvre", "is_company": True}
         )
         cls.sent = (
-            cls.env["dunning.run"]
+            as_job(cls.env["dunning.run"])
             ._run_company(cls.company, TODAY, "manual", dry_run=False)
             .communication_ids
         )
@@ -255,7 +256,7 @@ class TestDunningLitigation(DunningWorkspaceCommon):
         invoice.action_post()
         self._hand_over()
         self.assertFalse(self.customer.with_company(other).dunning_litigation)
-        run = self.env["dunning.run"]._run_company(
+        run = as_job(self.env["dunning.run"])._run_company(
             other, date(2026, 4, 10), "manual", dry_run=False
         )
         self.assertEqual(run.communication_ids.line_ids.move_id, invoice)

@@ -6,6 +6,7 @@ from freezegun import freeze_time
 
 from odoo.tests import Form, tagged
 
+from .common import as_job
 from .workspace_common import TODAY, DunningWorkspaceCommon
 
 
@@ -146,7 +147,7 @@ class TestDunningPaymentPlan(DunningWorkspaceCommon):
             self._run(date(2026, 3, 25))
             reminder = self._communications()
             self.assertEqual(reminder.line_ids.plan_line_id, self.plan.line_ids[0])
-            self.env["dunning.channel.email"]._feedback_sent(reminder)
+            as_job(self.env["dunning.channel.email"])._feedback_sent(as_job(reminder))
             self.assertEqual(reminder.state, "sent")
         self._pay(self.invoice_a, 500.0, date(2026, 3, 27))
         self._pay(self.invoice_a, 500.0, date(2026, 4, 5))

@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo.tests import tagged
 
+from .common import as_job
 from .dunning_dispatch_common import DunningDispatchCommon
 
 
@@ -35,7 +36,7 @@ class TestDunningPaymentQr(DunningDispatchCommon):
     def test_qr_code_for_a_single_euro_total(self):
         eur_invoice = self.invoices[self.customer_fr][0]
         comm = self._communication(self.customer_fr, "friendly", moves=eur_invoice)
-        mail = self.env["dunning.channel.email"]._create_mails(comm)
+        mail = as_job(self.env["dunning.channel.email"])._create_mails(comm)
         self.assertIn("/report/barcode/", str(mail.body_html))
         # a French customer: the image's text and caption are French too
         self._assert_french_qr(str(mail.body_html))
@@ -46,7 +47,7 @@ class TestDunningPaymentQr(DunningDispatchCommon):
     def test_no_qr_code_for_two_currencies(self):
         # an EPC QR code carries one amount in euros: none for EUR + USD
         comm = self._communication(self.customer_fr, "friendly")
-        mail = self.env["dunning.channel.email"]._create_mails(comm)
+        mail = as_job(self.env["dunning.channel.email"])._create_mails(comm)
         # the same French page as above, the bank details without the code
         self.assertIn("IBAN", str(mail.body_html))
         self._assert_no_qr(str(mail.body_html))

@@ -6,6 +6,7 @@ from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .common import create_dunning_users
 from .dunning_engine_common import DUE, DunningEngineCommon
 
 
@@ -140,6 +141,32 @@ class TestDunningPenalties(DunningEngineCommon):
         )
         self.assertRecordValues(
             comm, [{"penalty_interest": 4.25, "penalty_indemnity": 40.0}]
+        )
+
+    def test_approved_penalty_invoice_is_posted_by_the_job(self):
+        """A manager's approval posts no accounting entry inside the request:
+        the scheduled job the approval calls creates and posts the penalty
+        invoice, as it does for the reminders no one approves."""
+        self.level["formal"].write(
+            {"post_penalty_invoice": True, "needs_approval": True}
+        )
+        _collector, manager = create_dunning_users(self.env, self.company)
+        _invoice, comm = self._walk_to_formal(self.customer)
+        self.assertRecordValues(comm, [{"state": "to_approve", "penalty_move_id": 0}])
+        comm.with_user(manager).action_approve()
+        self.assertRecordValues(comm, [{"state": "queued", "penalty_move_id": 0}])
+        self.env.ref(
+            "account_dunning_advanced.ir_cron_dunning_documents"
+        ).method_direct_trigger()
+        self.assertRecordValues(
+            comm.penalty_move_id,
+            [
+                {
+                    "state": "posted",
+                    "amount_total": 46.66,
+                    "create_uid": self.env.ref("base.user_root").id,
+                }
+            ],
         )
 
     def test_penalty_invoice_posted_when_the_level_asks(self):

@@ -8,6 +8,7 @@ from freezegun import freeze_time
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from .common import as_job
 from .dunning_engine_common import DUE, DunningEngineCommon
 
 TODAY = DUE + timedelta(days=16)
@@ -48,7 +49,7 @@ class TestDunningPipeline(DunningEngineCommon):
     def test_spent_budget_leaves_the_work_to_the_next_call(self):
         self.env["ir.config_parameter"].set_param(BUDGET, "0")
         cron = self.env.ref("account_dunning_advanced.ir_cron_dunning_run")
-        self.env["dunning.run"]._cron_run()
+        as_job(self.env["dunning.run"])._cron_run()
         run = self._scheduled_runs()
         self.assertRecordValues(run, [{"state": "running", "planned": False}])
         self.assertFalse(self._reminders())
@@ -57,22 +58,24 @@ class TestDunningPipeline(DunningEngineCommon):
             "called again at once: nothing was done in this call",
         )
         self.env["ir.config_parameter"].set_param(BUDGET, "60")
-        self.env["dunning.run"]._cron_run()
+        as_job(self.env["dunning.run"])._cron_run()
         self.assertEqual(self._scheduled_runs(), run, "the same run, resumed")
         self.assertRecordValues(run, [{"state": "done", "communication_count": 3}])
         self.assertFalse(run.todo_ids)
         self.assertEqual(self._reminders().partner_id, self.customers)
         # later calls of the day find the run done: nothing twice
-        self.env["dunning.run"]._cron_run()
+        as_job(self.env["dunning.run"])._cron_run()
         self.assertEqual(self._scheduled_runs(), run)
         self.assertEqual(len(self._reminders()), 3)
 
     def test_run_resumes_after_a_crash(self):
-        self.assertTrue(self._crash_on_second_batch(self.env["dunning.run"]._cron_run))
+        self.assertTrue(
+            self._crash_on_second_batch(as_job(self.env["dunning.run"])._cron_run)
+        )
         run = self._scheduled_runs()
         self.assertEqual(run.state, "running")
         self.assertEqual(len(run.todo_ids), 2, "one customer done before the crash")
-        self.env["dunning.run"]._cron_run()
+        as_job(self.env["dunning.run"])._cron_run()
         self.assertEqual(self._scheduled_runs(), run)
         self.assertEqual(run.state, "done")
         self.assertEqual(len(self._reminders()), 3, "one reminder per customer")
@@ -92,14 +95,14 @@ class TestDunningPipeline(DunningEngineCommon):
                 }
             )
         )
-        self.env["dunning.run"]._cron_run()
+        as_job(self.env["dunning.run"])._cron_run()
         self.assertEqual(yesterday.state, "done")
         self.assertEqual(yesterday.log_ids.reason, "run_expired")
         self.assertEqual(yesterday.log_ids.partner_id, self.customer)
 
     def test_letters_wait_in_their_queue(self):
         self.customers.write({"email": False})  # no email: a letter instead
-        self.env["dunning.run"]._cron_run()
+        as_job(self.env["dunning.run"])._cron_run()
         comms = self._reminders()
         self.assertEqual(len(comms), 3)
         self.assertEqual(set(comms.mapped("letter_state")), {"pending"})
@@ -108,14 +111,14 @@ class TestDunningPipeline(DunningEngineCommon):
         self.assertTrue(
             self.env["ir.cron.trigger"].search([("cron_id", "=", documents.id)])
         )
-        self.env["dunning.communication"]._cron_produce_documents()
+        as_job(self.env["dunning.communication"])._cron_produce_documents()
         self.assertEqual(set(comms.mapped("letter_state")), {"done"})
         for comm in comms:
             self.assertIn(comm.partner_id.name, comm.letter_attachment_id.raw.decode())
 
     def test_letter_failure_is_retried_then_failed_with_its_reason(self):
         self.customers.write({"email": False})
-        self.env["dunning.run"]._cron_run()
+        as_job(self.env["dunning.run"])._cron_run()
         comm = self._reminders()[0]
         others = self._reminders() - comm
         report_class = type(self.env["ir.actions.report"])
@@ -132,7 +135,7 @@ class TestDunningPipeline(DunningEngineCommon):
                 "odoo.addons.account_dunning_advanced.models.dunning_channel_letter"
             ),
         ):
-            Communication = self.env["dunning.communication"]
+            Communication = as_job(self.env["dunning.communication"])
             Communication._cron_produce_documents()
             self.assertRecordValues(
                 comm, [{"letter_state": "pending", "letter_attempts": 1}]

@@ -9,6 +9,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools.misc import format_date
 
 from ..controllers.portal import DunningCustomerPortal
+from .common import as_job
 from .dunning_dispatch_common import TODAY, DunningDispatchCommon
 
 # (case, customer's language, company's language, the language chosen); German
@@ -100,7 +101,7 @@ class TestDunningPlannerQuestions(DunningDispatchCommon):
         comm = self._communication(
             self.customer_en, "friendly", channel_email=False, channel_letter=True
         )
-        comm._dispatch()
+        as_job(comm)._dispatch()
         self.assertEqual(comm.letter_state, "done")
         day = TODAY + timedelta(days=1)
         items = self.planner._select_open_items(self.company, day, self.customer_en.ids)

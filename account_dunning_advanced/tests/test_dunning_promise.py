@@ -6,6 +6,7 @@ from freezegun import freeze_time
 
 from odoo.tests import Form, tagged
 
+from .common import as_job
 from .workspace_common import TODAY, DunningWorkspaceCommon
 
 
@@ -124,7 +125,7 @@ class TestDunningPromise(DunningWorkspaceCommon):
                 self.assertEqual(customer.dunning_paused_until, date(2026, 4, 9))
                 self.assertEqual(self._reasons(date(2026, 4, 9)), {"partner_paused"})
                 self.assertEqual(self._reasons(date(2026, 4, 10)), {"sent"})
-                self.env["dunning.communication"].sudo().search([]).unlink()
+                as_job(self.env["dunning.communication"]).search([]).unlink()
 
     @freeze_time(TODAY)
     def test_collectors_pause_leaves_the_promise_alone(self):

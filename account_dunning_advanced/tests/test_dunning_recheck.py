@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo.tests import tagged
 
+from .common import as_job
 from .dunning_dispatch_common import DunningDispatchCommon
 
 
@@ -19,7 +20,7 @@ class TestDunningRecheck(DunningDispatchCommon):
         eur_invoice, usd_invoice = self.invoices[self.customer_en]
         comm = self._communication(self.customer_en, "friendly")
         self._pay(eur_invoice)
-        comm._dispatch()
+        as_job(comm)._dispatch()
         self.assertEqual(comm.line_ids.move_id, usd_invoice)
         self.assertEqual(comm.amount_due, usd_invoice.amount_residual_signed)
         body = str(comm.mail_id.body_html)
@@ -38,7 +39,7 @@ class TestDunningRecheck(DunningDispatchCommon):
                 ).id,
             }
         )
-        comm._dispatch()
+        as_job(comm)._dispatch()
         self.assertEqual(comm.line_ids.move_id, eur_invoice)
         self.assertNotIn(usd_invoice.name, str(comm.mail_id.body_html))
 

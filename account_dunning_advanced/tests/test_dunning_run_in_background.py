@@ -22,8 +22,8 @@ class RolledBack(Exception):
 @freeze_time(DUE)
 class TestDunningRunInBackground(DunningEngineCommon):
     """A run a user asks for is recorded by the request and done by the
-    scheduled job, in committed slices; only a small one is done at once,
-    and never committed by the request."""
+    scheduled job, in committed slices: nothing is reminded, nor committed,
+    by the request."""
 
     @classmethod
     def setUpClass(cls):
@@ -147,25 +147,33 @@ class TestDunningRunInBackground(DunningEngineCommon):
             run, [{"state": "done", "progress": 100.0, "communication_count": 3}]
         )
 
-    def test_send_now_for_one_customer_is_done_at_once_without_commit(self):
-        wizard = self.env["dunning.send.wizard"].create(
-            {
-                "mode": "send",
-                "company_id": self.company.id,
-                "partner_ids": [(6, 0, self.customer.ids)],
-            }
+    def test_send_now_for_one_customer_goes_to_the_job(self):
+        wizard = (
+            self.env["dunning.send.wizard"]
+            .with_user(self.collector)
+            .create(
+                {
+                    "mode": "send",
+                    "company_id": self.company.id,
+                    "partner_ids": [(6, 0, self.customer.ids)],
+                }
+            )
         )
         with self._as_in_production():
             wizard.action_send()
+        run = wizard.run_id.with_user(self.collector)
         self.assertRecordValues(
-            wizard.run_id, [{"state": "done", "communication_count": 1}]
+            run, [{"state": "running", "user_id": self.collector.id}]
         )
-        self.assertEqual(wizard.run_id.communication_ids.partner_id, self.customer)
-        self.assertFalse(self._triggers())
+        self.assertFalse(run.communication_ids, "nothing reminded in the request")
+        self.assertTrue(self._triggers(), "the scheduled job is called")
+        self.cron.method_direct_trigger()
+        self.assertRecordValues(run, [{"state": "done", "communication_count": 1}])
+        self.assertEqual(run.communication_ids.partner_id, self.customer)
 
     def test_send_now_for_many_customers_goes_to_the_job(self):
         customers = self.customers
-        for index in range(dunning_run.MAX_CUSTOMERS_AT_ONCE):
+        for index in range(5):
             customer = self._customer(f"Customer {index}")
             self._invoice(customer, DUE - timedelta(days=6))
             customers |= customer

@@ -17,11 +17,13 @@ import time
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, Command, api, fields
+from odoo import Command, fields
 from odoo.modules import module
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
+
+from .common import job_env
 
 BATCH_PARAM = "account_dunning_advanced.rescore_batch_size"
 WAIT = 120  # seconds before a wait is declared stuck (a broken test, not a timing)
@@ -65,7 +67,7 @@ class Worker(threading.Thread):
                 self.pid = cr.fetchone()[0]
                 cr.commit()
                 self.started.set()
-                self.job(api.Environment(cr, SUPERUSER_ID, {}))
+                self.job(job_env(cr))
                 cr.commit()
         except Exception as error:  # noqa: BLE001 - asserted by the test
             self.error = error
@@ -85,7 +87,7 @@ class TestDunningScoringWorkers(BaseCase):
         patcher.start()
         self.addCleanup(patcher.stop)
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+            env = job_env(cr)
             self.company = env.ref("base.main_company")
             self.today = fields.Date.context_today(
                 env["dunning.partner.score"].with_company(self.company)
@@ -106,7 +108,7 @@ class TestDunningScoringWorkers(BaseCase):
         then the invoices at the indexes ``paid[customer index]`` paid today
         (which queues those customers). Returns the customers' ids."""
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+            env = job_env(cr)
             partners = env["res.partner"].create(
                 [
                     {"name": f"Scoring worker {i}", "is_company": True}
@@ -165,7 +167,7 @@ class TestDunningScoringWorkers(BaseCase):
         self.monitor.close()
         with self.registry.cursor() as cr:
             cr.execute(DROP_WRITE_LOG)
-            env = api.Environment(cr, SUPERUSER_ID, {})
+            env = job_env(cr)
             env["account.payment.register"].search(
                 [("partner_id", "in", self.partner_ids)]
             ).unlink()
@@ -226,9 +228,7 @@ class TestDunningScoringWorkers(BaseCase):
 
     def _set_batch(self, size):
         with self.registry.cursor() as cr:
-            api.Environment(cr, SUPERUSER_ID, {})["ir.config_parameter"].set_param(
-                BATCH_PARAM, str(size)
-            )
+            job_env(cr)["ir.config_parameter"].set_param(BATCH_PARAM, str(size))
 
     def _writes(self):
         """{customer id: committed writes of its score in the company}"""
@@ -245,7 +245,7 @@ class TestDunningScoringWorkers(BaseCase):
     def _state(self):
         """Queue rows left (all customers) and the scores of ours."""
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+            env = job_env(cr)
             queued = env["dunning.score.queue"].search_count([])
             scores = env["dunning.partner.score"].search_read(
                 [

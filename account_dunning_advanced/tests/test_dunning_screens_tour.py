@@ -7,7 +7,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
-from .common import create_dunning_users
+from .common import as_job, create_dunning_users
 
 
 @tagged("post_install", "-at_install")
@@ -75,10 +75,10 @@ class TestDunningScreensTour(HttpCase):
     def test_manager_previews_the_letter_then_approves(self):
         customer = self._customer_with_overdue_invoice("Approval Customer SA", 40)
         # the friendly level went out already: the formal one is next
-        self.env["dunning.run"]._run_company(
+        as_job(self.env["dunning.run"])._run_company(
             self.company, self.today - timedelta(days=30), "manual", dry_run=False
         )
-        self.env["dunning.run"]._run_company(
+        as_job(self.env["dunning.run"])._run_company(
             self.company, self.today, "manual", dry_run=False
         )
         reminder = self.env["dunning.communication"].search(
@@ -125,10 +125,10 @@ class TestDunningScreensTour(HttpCase):
     def test_rpc_cannot_change_an_approved_reminder(self):
         customer = self._customer_with_overdue_invoice("Approval Customer SA", 40)
         self.company.dunning_approval_dispatch = "next_run"
-        self.env["dunning.run"]._run_company(
+        as_job(self.env["dunning.run"])._run_company(
             self.company, self.today - timedelta(days=30), "manual", dry_run=False
         )
-        self.env["dunning.run"]._run_company(
+        as_job(self.env["dunning.run"])._run_company(
             self.company, self.today, "manual", dry_run=False
         )
         reminder = self.env["dunning.communication"].search(

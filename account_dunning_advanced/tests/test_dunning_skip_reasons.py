@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from odoo.tests import tagged
 
+from .common import as_job
 from .dunning_engine_common import DUE, DunningEngineCommon
 
 
@@ -47,7 +48,7 @@ class TestDunningSkipReasons(DunningEngineCommon):
         """The scheduled run of a day is resumed by every call of the cron:
         a skip it sees again is not logged again."""
         self.customer.with_company(self.company).dunning_excluded = True
-        Run = self.env["dunning.run"]
+        Run = as_job(self.env["dunning.run"])
         first = Run._run_company(self.company, DUE, "scheduled", dry_run=False)
         again = Run._run_company(self.company, DUE, "scheduled", dry_run=False)
         self.assertEqual(first, again, "one scheduled run per company and day")

@@ -7,6 +7,7 @@ from freezegun import freeze_time
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
+from .common import as_job
 from .dunning_dispatch_common import TODAY, DunningDispatchCommon
 
 
@@ -22,7 +23,7 @@ class TestDunningSmsCall(DunningDispatchCommon):
             channel_email=False,
             channel_sms=True,
         )
-        sms = self.env["dunning.channel.sms"]._send(comm)
+        sms = as_job(self.env["dunning.channel.sms"])._send(comm)
         self.assertEqual(comm.sms_id, sms)
         self.assertEqual(sms.state, "outgoing")
         self.assertEqual(sms.partner_id, self.customer_fr)
@@ -43,7 +44,7 @@ class TestDunningSmsCall(DunningDispatchCommon):
         comm = self._communication(
             self.customer_en, "friendly", channel_email=False, channel_sms=True
         )
-        self.env["dunning.channel.sms"]._send(comm)
+        as_job(self.env["dunning.channel.sms"])._send(comm)
         body = comm.sms_id.body
         self.assertIn("2 invoices", body)
         self.assertIn("1,234.56\xa0€ + $\xa02,500.00", body)
@@ -67,7 +68,7 @@ class TestDunningSmsCall(DunningDispatchCommon):
         comm_en = self._communication(
             self.customer_en, "friendly", channel_email=False, channel_sms=True
         )
-        self.env["dunning.channel.sms"]._send(comm_fr | comm_en)
+        as_job(self.env["dunning.channel.sms"])._send(comm_fr | comm_en)
         self.assertEqual(
             comm_fr.sms_id.body,
             f"Lumière SAS : 1\xa0234,56\xa0€ impayés ({invoice.name}). "
@@ -94,7 +95,7 @@ class TestDunningSmsCall(DunningDispatchCommon):
         comm = self._communication(
             self.customer_en, "formal", channel_email=False, channel_call=True
         )
-        activity = self.env["dunning.channel.call"]._send(comm)
+        activity = as_job(self.env["dunning.channel.call"])._send(comm)
         self.assertRecordValues(
             activity,
             [
@@ -134,5 +135,5 @@ class TestDunningSmsCall(DunningDispatchCommon):
             collector_id=False,
         )
         self.assertEqual(
-            self.env["dunning.channel.call"]._send(comm).user_id, self.manager
+            as_job(self.env["dunning.channel.call"])._send(comm).user_id, self.manager
         )

@@ -4,6 +4,7 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.sms.tests.common import MockSMS
 
+from .common import as_job
 from .dunning_dispatch_common import DunningDispatchCommon
 
 
@@ -21,7 +22,7 @@ class TestDunningSmsDelivery(HttpCase, DunningDispatchCommon, MockSMS):
             channel_email=False,
             channel_sms=True,
         )
-        sms = self.env["dunning.channel.sms"]._send(comm)
+        sms = as_job(self.env["dunning.channel.sms"])._send(comm)
         self.assertRecordValues(comm, [{"sms_state": "pending", "sms_id": sms.id}])
         return comm, sms
 

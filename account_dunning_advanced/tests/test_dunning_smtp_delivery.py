@@ -9,6 +9,7 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from .common import as_job
 from .dunning_dispatch_common import DunningDispatchCommon
 
 
@@ -95,7 +96,7 @@ class TestDunningSmtpDelivery(DunningDispatchCommon):
             customer, "2026-01-01", "2026-02-01", 100.0, self.company.currency_id
         )
         comm = self._communication(customer, "friendly", moves=invoice)
-        self.env["dunning.channel.email"]._create_mails(comm)
+        as_job(self.env["dunning.channel.email"])._create_mails(comm)
         return comm
 
     def test_refused_failed_busy_retried_accepted_sent(self):
@@ -161,7 +162,7 @@ class TestDunningSmtpDelivery(DunningDispatchCommon):
         second = self._communication(
             first.partner_id, "formal", moves=first.line_ids.move_id
         )
-        self.env["dunning.channel.email"]._create_mails(second)
+        as_job(self.env["dunning.channel.email"])._create_mails(second)
         with real_delivery():
             (first | second).mail_id.send()
         self.assertEqual((first | second).mapped("state"), ["failed", "failed"])

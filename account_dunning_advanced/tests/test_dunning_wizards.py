@@ -6,6 +6,7 @@ from freezegun import freeze_time
 
 from odoo.tests import Form, tagged
 
+from .common import as_job
 from .dunning_engine_common import DUE, DunningEngineCommon
 
 REQUESTED_CRON = "account_dunning_advanced.ir_cron_dunning_requested_runs"
@@ -50,11 +51,20 @@ class TestDunningWizards(DunningEngineCommon):
         )
         self.assertIn(self.invoice.name, wizard.line_ids.items)
 
+    def _send(self, wizard):
+        """Send reminder now: the request records the run, the scheduled job
+        does it."""
+        wizard.action_send()
+        self.assertFalse(wizard.run_id.communication_ids)
+        self.env.ref(
+            "account_dunning_advanced.ir_cron_dunning_requested_runs"
+        ).method_direct_trigger()
+
     @freeze_time(DUE)
     def test_send_now_from_customer_with_interval_bypass(self):
         self.env["dunning.send.wizard"].action_open(self.customer, "send")
         wizard = self.env["dunning.send.wizard"].search([], order="id desc", limit=1)
-        wizard.action_send()
+        self._send(wizard)
         self.assertEqual(wizard.run_id.communication_ids.partner_id, self.customer)
         self.assertFalse(self._comms(self.other_customer), "only the chosen customer")
         # a new invoice reaching its courtesy level: too soon without the option
@@ -62,7 +72,7 @@ class TestDunningWizards(DunningEngineCommon):
         again = self.env["dunning.send.wizard"].create(
             {"partner_ids": [(6, 0, self.customer.ids)], "mode": "send"}
         )
-        again.action_send()
+        self._send(again)
         self.assertFalse(again.run_id.communication_ids)
         self.assertEqual(again.run_id.log_ids.reason, "interval")
         forced = self.env["dunning.send.wizard"].create(
@@ -72,7 +82,7 @@ class TestDunningWizards(DunningEngineCommon):
                 "bypass_interval": True,
             }
         )
-        forced.action_send()
+        self._send(forced)
         self.assertEqual(
             forced.run_id.communication_ids.level_id, self.level["courtesy"]
         )
@@ -130,7 +140,7 @@ class TestDunningWizards(DunningEngineCommon):
 
     @freeze_time(DUE)
     def test_cli_summary(self):
-        summary = self.env["dunning.run"]._cli_demo_summary()
+        summary = as_job(self.env["dunning.run"])._cli_demo_summary()
         self.assertIn(self.company.name, summary)
         self.assertIn("Friendly reminder", summary)
         self.assertIn("email", summary)

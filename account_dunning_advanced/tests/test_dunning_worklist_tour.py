@@ -5,7 +5,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
-from .common import create_dunning_users
+from .common import as_job, create_dunning_users
 
 
 @tagged("post_install", "-at_install")
@@ -44,7 +44,7 @@ class TestDunningWorklistTour(HttpCase):
             customer.with_company(company).dunning_paused_until,
             "a promise leaves the collector's own pause alone",
         )
-        run = self.env["dunning.run"]._run_company(
+        run = as_job(self.env["dunning.run"])._run_company(
             company, today, "manual", dry_run=False
         )
         self.assertFalse(

@@ -32,7 +32,7 @@ class TestDunningSecurity(TransactionCase):
         scenario = self.env["dunning.scenario"].create(
             {
                 "name": "Test scenario",
-                "level_ids": [(0, 0, {"name": "Friendly", "offset_days": 5})],
+                "level_ids": [(0, 0, {"name": "Friendly", "offset_days": 10})],
             }
         )
         self.assertEqual(scenario.with_user(self.collector).name, "Test scenario")

@@ -4,7 +4,7 @@ from datetime import date
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
-from .common import create_dunning_users
+from .common import as_job, create_dunning_users
 
 TODAY = date(2026, 3, 20)
 
@@ -79,7 +79,7 @@ class DunningWorkspaceCommon(AccountTestInvoicingCommon):
         return invoice
 
     def _run(self, day, dry_run=False):
-        return self.env["dunning.run"]._run_company(
+        return as_job(self.env["dunning.run"])._run_company(
             self.company, day, "manual", dry_run=dry_run
         )
 
