@@ -848,30 +848,45 @@ SELECT DISTINCT item.partner_id
         after ``date``, by replanning the same selection day by day for the
         partners left."""
         result = {}
-        remaining = dict(items)
         planner = self.with_context(dunning_holidays={})
         # scenarios, levels and held-back items do not change from one
         # simulated day to the next: read them once
         base = planner._plan_context(company, date, items)
+        by_partner = defaultdict(list)
+        for item in items["items"]:
+            by_partner[item["partner_id"]].append(item)
+        # a customer is replanned only from the first day its interval allows:
+        # the plan refuses every day before ("interval"), and any day to a
+        # customer without an active scenario
+        first_day = {}
+        for partner_id in by_partner:
+            customer = base["customers"].get(partner_id) or {}
+            scenario = base["scenarios"].get(customer.get("scenario_id"))
+            if not scenario:
+                continue
+            dates = base["history"].get(partner_id, {}).get("dates")
+            first_day[partner_id] = (
+                max(date, dates[0] + timedelta(days=scenario.min_interval_days))
+                if dates
+                else date
+            )
         for offset in range(horizon):
-            if not remaining["items"]:
+            if not first_day:
                 break
             day = date + timedelta(days=offset)
+            due = [pid for pid, first in first_day.items() if first <= day]
+            if not due:
+                continue
             context = dict(
                 base, date=day, is_business_day=planner._is_business_day(company, day)
             )
-            plan = planner._plan_in_context(context, remaining)
-            found = {}
+            plan = planner._plan_in_context(
+                context,
+                dict(items, items=[it for pid in due for it in by_partner[pid]]),
+            )
             for comm in plan["communications"]:
-                found[comm["partner_id"]] = (day, comm["level"])
-            result.update(found)
-            if found:
-                remaining = dict(
-                    remaining,
-                    items=[
-                        it for it in remaining["items"] if it["partner_id"] not in found
-                    ],
-                )
+                result[comm["partner_id"]] = (day, comm["level"])
+                first_day.pop(comm["partner_id"], None)
         return result
 
     # ------------------------------------------------------------------
