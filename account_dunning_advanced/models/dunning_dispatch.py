@@ -90,7 +90,11 @@ class DunningDispatch(models.AbstractModel):
         inline = len(reminders) <= INLINE_DOCUMENTS and not self.env.context.get(
             "dunning_queue_documents"
         )
-        with self.env["dunning.reminder.content"]._render_memo():
+        content = self.env["dunning.reminder.content"]
+        with content._render_memo():
+            content._prepare_next_steps(
+                reminders.filtered(lambda c: c.state != "failed")
+            )
             emails = reminders.filtered(
                 lambda c: c.channel_email and c.state != "failed"
             )
