@@ -90,7 +90,11 @@ class DunningDispatch(models.AbstractModel):
         inline = len(reminders) <= INLINE_DOCUMENTS and not self.env.context.get(
             "dunning_queue_documents"
         )
-        with self.env["dunning.reminder.content"]._render_memo():
+        content = self.env["dunning.reminder.content"]
+        with content._render_memo():
+            content._prepare_next_steps(
+                reminders.filtered(lambda c: c.state != "failed")
+            )
             emails = reminders.filtered(
                 lambda c: c.channel_email and c.state != "failed"
             )
@@ -180,11 +184,19 @@ class DunningDispatch(models.AbstractModel):
         ``skipped_channels``; a letter without address asks the collector."""
         values = {}
         todo = {}
+        # the preference in each reminder's company, read once per company
+        preferred = {}
+        for company, comms in reminders.grouped("company_id").items():
+            partners = comms.partner_id.with_company(company)
+            partners.fetch(["dunning_preferred_channel"])
+            preferred.update(
+                {(company.id, p.id): p.dunning_preferred_channel for p in partners}
+            )
         for comm in reminders:
             contact = comm._dunning_contact()
             vals = {}
-            partner = comm.partner_id.with_company(comm.company_id)
-            wants_letter = partner.dunning_preferred_channel == "letter"
+            channel = preferred[comm.company_id.id, comm.partner_id.id]
+            wants_letter = channel == "letter"
             if comm.channel_email and (not contact.email_normalized or wants_letter):
                 vals.update(channel_email=False, channel_letter=True)
                 reason = (

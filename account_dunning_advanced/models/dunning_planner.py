@@ -580,38 +580,45 @@ SELECT DISTINCT item.partner_id
         """The level ``item`` reaches at the plan's date, or None: the
         highest level due, but after the due date never more than one step
         above the last level it reached."""
-        levels = context["levels"].get(scenario.id)
-        if not levels:
+        steps = self._level_steps(context, scenario)
+        if not steps:
             return None
         days_late = self._days_late(item, context["date"])
-        sent = set(item["sent_level_ids"])
+        sent = item["sent_level_ids"]
         offsets = context["offsets"]
         last_offset = max((offsets.get(lid, 0) for lid in sent), default=None)
         if days_late < 0:
-            due = [
-                lv
-                for lv in levels
-                if lv.offset_days < 0 and lv.offset_days <= days_late
-            ]
-            target = due[-1] if due else None
-            if target and (
-                target.id in sent
-                or (last_offset is not None and target.offset_days <= last_offset)
-            ):
+            target = None
+            for level, level_id, offset in steps:
+                if offset < 0 and offset <= days_late:
+                    target = (level, level_id, offset)
+            if target is None or target[1] in sent:
                 return None
-            return target
-        after_due = [lv for lv in levels if lv.offset_days >= 0]
-        following = [
-            lv
-            for lv in after_due
-            if lv.id not in sent
-            and (last_offset is None or lv.offset_days > last_offset)
-        ]
-        if not following:
-            return None
-        step = following[0]
-        grace = scenario.grace_days if step.offset_days > 0 else 0
-        return step if step.offset_days + grace <= days_late else None
+            if last_offset is not None and target[2] <= last_offset:
+                return None
+            return target[0]
+        for level, level_id, offset in steps:
+            if offset < 0 or level_id in sent:
+                continue
+            if last_offset is not None and offset <= last_offset:
+                continue
+            grace = context["grace"][scenario.id] if offset > 0 else 0
+            return level if offset + grace <= days_late else None
+        return None
+
+    @api.model
+    def _level_steps(self, context, scenario):
+        """[(level, id, offset days)] of the scenario, in the plan's order:
+        read once per plan, as the run asks it for every item of every
+        customer (and the next-date replan for every day)."""
+        steps = context.setdefault("level_steps", {})
+        if scenario.id not in steps:
+            steps[scenario.id] = [
+                (lv, lv.id, lv.offset_days)
+                for lv in context["levels"].get(scenario.id) or ()
+            ]
+            context.setdefault("grace", {})[scenario.id] = scenario.grace_days
+        return steps[scenario.id]
 
     @api.model
     def _item_skip_reason(self, context, item):
@@ -844,30 +851,45 @@ SELECT DISTINCT item.partner_id
         after ``date``, by replanning the same selection day by day for the
         partners left."""
         result = {}
-        remaining = dict(items)
         planner = self.with_context(dunning_holidays={})
         # scenarios, levels and held-back items do not change from one
         # simulated day to the next: read them once
         base = planner._plan_context(company, date, items)
+        by_partner = defaultdict(list)
+        for item in items["items"]:
+            by_partner[item["partner_id"]].append(item)
+        # a customer is replanned only from the first day its interval allows:
+        # the plan refuses every day before ("interval"), and any day to a
+        # customer without an active scenario
+        first_day = {}
+        for partner_id in by_partner:
+            customer = base["customers"].get(partner_id) or {}
+            scenario = base["scenarios"].get(customer.get("scenario_id"))
+            if not scenario:
+                continue
+            dates = base["history"].get(partner_id, {}).get("dates")
+            first_day[partner_id] = (
+                max(date, dates[0] + timedelta(days=scenario.min_interval_days))
+                if dates
+                else date
+            )
         for offset in range(horizon):
-            if not remaining["items"]:
+            if not first_day:
                 break
             day = date + timedelta(days=offset)
+            due = [pid for pid, first in first_day.items() if first <= day]
+            if not due:
+                continue
             context = dict(
                 base, date=day, is_business_day=planner._is_business_day(company, day)
             )
-            plan = planner._plan_in_context(context, remaining)
-            found = {}
+            plan = planner._plan_in_context(
+                context,
+                dict(items, items=[it for pid in due for it in by_partner[pid]]),
+            )
             for comm in plan["communications"]:
-                found[comm["partner_id"]] = (day, comm["level"])
-            result.update(found)
-            if found:
-                remaining = dict(
-                    remaining,
-                    items=[
-                        it for it in remaining["items"] if it["partner_id"] not in found
-                    ],
-                )
+                result[comm["partner_id"]] = (day, comm["level"])
+                first_day.pop(comm["partner_id"], None)
         return result
 
     # ------------------------------------------------------------------

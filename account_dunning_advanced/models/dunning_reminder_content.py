@@ -487,6 +487,19 @@ class DunningReminderContent(models.AbstractModel):
             memo.update({("next_step", comm.id): step for comm, step in steps.items()})
         return steps[reminder]
 
+    def _prepare_next_steps(self, reminders):
+        """Compute the next steps of ``reminders`` at once into the dispatch's
+        memo (``_render_memo``): the channels render them in smaller groups
+        (one per template and language), and each group would replan its
+        customers again."""
+        memo = self.env.cr.cache.get(RENDER_MEMO_KEY)
+        if memo is None:
+            return
+        todo = reminders.filtered(lambda c: ("next_step", c.id) not in memo)
+        for batch in todo.grouped(lambda c: (c.company_id, c.date)).values():
+            steps = self._next_steps(batch)
+            memo.update({("next_step", comm.id): step for comm, step in steps.items()})
+
     def _next_steps(self, reminders):
         """{reminder: (level, date)} of ``_next_step`` for reminders of one
         company and day: the planner replans their customers' open items as
