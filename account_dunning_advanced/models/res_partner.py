@@ -5,7 +5,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .dunning_customer_reply import plain_text_html
 from .res_company import is_assignable
@@ -261,8 +261,9 @@ class ResPartner(models.Model):
         for partner, user in self._dunning_default_collector().items():
             if user and not partner.dunning_collector_id:
                 by_user[user].append(partner.id)
+        # the scheduled job's or a manager's own rights (managers edit customers)
         for user, partner_ids in by_user.items():
-            self.browse(partner_ids).sudo().write({"dunning_collector_id": user.id})
+            self.browse(partner_ids).write({"dunning_collector_id": user.id})
 
     def _dunning_scenario(self):
         """The scenario of the customer in the current company, by the
@@ -299,6 +300,8 @@ class ResPartner(models.Model):
     def _dunning_open_activities(self):
         """Open dunning calls and to-dos on these customers."""
         types = [self.env.ref(xmlid).id for xmlid in DUNNING_ACTIVITY_TYPES]
+        # the dunning's activities of every collector, moved on a change of
+        # collector: beyond the rights of the user who changes it
         return (
             self.env["mail.activity"]
             .sudo()
@@ -358,7 +361,17 @@ class ResPartner(models.Model):
         """The collector's pause of the reminders in the current company (or
         resume with False); collectors may do so without the right to edit
         customers. Promises to pay hold reminders back on their own."""
+        self._dunning_check_collector()
+        # a collector's pause on a customer they may not edit, group checked
         self.sudo().write({"dunning_paused_until": until})
+
+    def _dunning_check_collector(self):
+        """Collectors (and the job, the customer's page behind its token) act
+        on the dunning of customers they may not edit: nobody else."""
+        if not self.env.su and not self.env.user.has_group(
+            "account_dunning_advanced.group_dunning_collector"
+        ):
+            raise AccessError(_("Only dunning collectors follow up customers."))
 
     def _dunning_schedule_collector_activity(self, summary, note):
         """An activity for the collector on the customer, typed "Dunning call"

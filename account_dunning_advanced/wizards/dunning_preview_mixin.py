@@ -1,0 +1,76 @@
+# Copyright 2026 Account Dunning Advanced Authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+
+
+class DunningPreviewMixin(models.AbstractModel):
+    """What a preview wizard sums up from its lines: the amounts that would
+    be reminded apart from the skipped ones, and why nothing would be sent."""
+
+    _name = "dunning.preview.mixin"
+    _description = "Dunning Preview Totals"
+
+    preview_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_preview_totals"
+    )
+    amount_to_send = fields.Monetary(
+        string="To Remind",
+        currency_field="preview_currency_id",
+        compute="_compute_preview_totals",
+    )
+    amount_skipped = fields.Monetary(
+        string="Skipped",
+        currency_field="preview_currency_id",
+        compute="_compute_preview_totals",
+    )
+    reminder_count = fields.Integer(
+        string="Reminders", compute="_compute_preview_totals"
+    )
+    preview_summary = fields.Text(compute="_compute_preview_totals")
+
+    def _compute_preview_totals(self):
+        for wizard in self:
+            sent = wizard.line_ids.filtered(lambda line: not line.skip_reason)
+            skipped = wizard.line_ids - sent
+            wizard.preview_currency_id = wizard.company_id.currency_id
+            # in company currency: the lines are in their invoices' currencies
+            wizard.amount_to_send = sum(sent.mapped("amount_due_company"))
+            wizard.amount_skipped = sum(skipped.mapped("amount_due_company"))
+            wizard.reminder_count = len(sent)
+            wizard.preview_summary = wizard._preview_summary(sent, skipped)
+
+    def _preview_partner_ids(self):
+        """The customers previewed: all (None) unless the wizard chose some."""
+        return None
+
+    def _preview_summary(self, sent, skipped):
+        if sent:
+            return self.env._(
+                "%(count)s reminder(s) to send; %(skipped)s customer(s) skipped.",
+                count=len(sent),
+                skipped=len(skipped.partner_id - sent.partner_id),
+            )
+        if not skipped:
+            overdue = self.env["dunning.planner"]._overdue_totals(
+                self.company_id, self.date, self._preview_partner_ids()
+            )
+            if overdue:
+                # overdue by the planner's rule, but no level reached yet
+                # (grace days, the next level's delay)
+                return self.env._(
+                    "Nothing to remind yet: %(count)s customer(s) with overdue "
+                    "items, none due for a reminder on this date.",
+                    count=len(overdue),
+                )
+            return self.env._("Nothing to remind: no customer has an overdue item.")
+        by_reason = {}
+        for line in skipped:
+            by_reason.setdefault(line.skip_reason, set()).add(line.partner_id.id)
+        return self.env._(
+            "Nothing to remind: %(count)s customer(s) skipped (%(reasons)s).",
+            count=len(skipped.partner_id),
+            reasons="; ".join(
+                f"{reason}: {len(partners)}"
+                for reason, partners in sorted(by_reason.items())
+            ),
+        )
