@@ -4,13 +4,8 @@ from odoo.tests import tagged
 
 from .common import as_job
 from .dunning_dispatch_common import DunningDispatchCommon
-from .test_dunning_deliverability import delivery_status
-from .test_dunning_smtp_delivery import (
-    RefusingHandler,
-    free_port,
-    real_delivery,
-    smtp_server,
-)
+from .test_dunning_deliverability import delivery_status, use_test_smtp
+from .test_dunning_smtp_delivery import real_delivery
 
 
 @tagged("post_install", "-at_install")
@@ -39,19 +34,7 @@ class TestDunningBounceFigures(DunningDispatchCommon):
 
     def setUp(self):
         super().setUp()
-        self.handler = RefusingHandler()
-        port = free_port()
-        self.addCleanup(smtp_server(self.handler, port).stop)
-        self.env["ir.mail_server"].search([]).active = False
-        self.env["ir.mail_server"].create(
-            {
-                "name": "Test SMTP",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": port,
-                "smtp_encryption": "none",
-                "from_filter": "lumiere.example",
-            }
-        )
+        self.handler = use_test_smtp(self)
 
     def _reminder_to(self, email_address, amount, postal=True):
         """A reminder of variant B emailed through the mail queue to a real

@@ -65,6 +65,26 @@ def delivery_status(comm):
     return raw.encode()
 
 
+def use_test_smtp(case):
+    """A real SMTP server on this machine, the only one the test's Odoo sends
+    through (stopped after the test); its handler, which records or refuses."""
+    handler = RefusingHandler()
+    port = free_port()
+    case.addCleanup(smtp_server(handler, port).stop)
+    case.env["ir.mail_server"].search([]).active = False
+    case.env["ir.mail_server"].create(
+        {
+            "name": "Test SMTP",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "smtp_encryption": "none",
+            # the company's domain: Odoo sends its From as is
+            "from_filter": "lumiere.example",
+        }
+    )
+    return handler
+
+
 @tagged("post_install", "-at_install")
 class TestDunningDeliverability(DunningDispatchCommon):
     """Reminder emails as mailbox providers and customers see them: headers,
@@ -81,20 +101,7 @@ class TestDunningDeliverability(DunningDispatchCommon):
 
     def setUp(self):
         super().setUp()
-        self.handler = RefusingHandler()
-        port = free_port()
-        self.addCleanup(smtp_server(self.handler, port).stop)
-        self.env["ir.mail_server"].search([]).active = False
-        self.env["ir.mail_server"].create(
-            {
-                "name": "Test SMTP",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": port,
-                "smtp_encryption": "none",
-                # the company's domain: Odoo sends its From as is
-                "from_filter": "lumiere.example",
-            }
-        )
+        self.handler = use_test_smtp(self)
 
     def _reminder_to(self, email_address, tone="friendly"):
         customer = self.customer_en.copy(
