@@ -37,3 +37,13 @@ def job_env(cr):
     superuser in 18.0), for tests that play a cron worker on a cursor of
     their own."""
     return api.Environment(cr, SUPERUSER_ID, {})
+
+
+def waiting_for_a_lock(monitor, pid):
+    """Whether the database backend ``pid`` waits for a lock (read on the
+    test's ``monitor`` cursor): the moment a concurrent test lets the first
+    transaction go on."""
+    monitor.execute("SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted", [pid])
+    waiting = bool(monitor.fetchone())
+    monitor.rollback()
+    return waiting

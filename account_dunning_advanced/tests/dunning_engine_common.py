@@ -26,6 +26,16 @@ class DunningEngineCommon(AccountTestInvoicingCommon):
         cls.other_customer = cls._customer("Martin SARL")
 
     @classmethod
+    def _three_overdue_customers(cls, due):
+        """Three customers, each with one invoice due on ``due``, on every
+        calendar day (the runs of these tests are not held by weekends)."""
+        cls.standard.business_days_only = False
+        cls.third_customer = cls._customer("Petit SAS")
+        cls.customers = cls.customer | cls.other_customer | cls.third_customer
+        for customer in cls.customers:
+            cls._invoice(customer, due)
+
+    @classmethod
     def _customer(cls, name, **values):
         return cls.env["res.partner"].create(
             {

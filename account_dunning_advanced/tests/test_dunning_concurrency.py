@@ -23,11 +23,7 @@ class TestDunningCrashRecovery(DunningEngineCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.standard.business_days_only = False
-        cls.third_customer = cls._customer("Petit SAS")
-        cls.customers = cls.customer | cls.other_customer | cls.third_customer
-        for customer in cls.customers:
-            cls._invoice(customer, DUE - timedelta(days=6))
+        cls._three_overdue_customers(DUE - timedelta(days=6))
         cls.company.dunning_batch_size = 2
 
     def test_one_customer_fails_alone_and_a_rerun_sends_nothing_twice(self):

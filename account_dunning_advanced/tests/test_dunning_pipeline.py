@@ -24,12 +24,8 @@ class TestDunningPipeline(DunningEngineCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.standard.business_days_only = False
-        cls.third_customer = cls._customer("Petit SAS")
-        cls.customers = cls.customer | cls.other_customer | cls.third_customer
-        for customer in cls.customers:
-            # 16 days late, never reminded: the friendly email today
-            cls._invoice(customer, DUE)
+        # 16 days late, never reminded: the friendly email today
+        cls._three_overdue_customers(DUE)
         cls.company.dunning_batch_size = 1
 
     def _scheduled_runs(self):

@@ -29,6 +29,7 @@ from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 from odoo.tools import mute_logger
 
+from .common import waiting_for_a_lock
 from .test_dunning_customer_portal import DunningPortalCommon
 
 PAYLOAD = (
@@ -406,12 +407,7 @@ class TestDunningPortalConcurrentSubmits(BaseCase):
             cr.commit()
 
     def _waiting_for_a_lock(self, attempt):
-        self.monitor.execute(
-            "SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted", [attempt.pid]
-        )
-        waiting = bool(self.monitor.fetchone())
-        self.monitor.rollback()
-        return waiting
+        return waiting_for_a_lock(self.monitor, attempt.pid)
 
     def _race(self, model, vals):
         """The first creates and has not committed when the second creates:

@@ -23,7 +23,7 @@ from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 
-from .common import job_env
+from .common import job_env, waiting_for_a_lock
 
 BATCH_PARAM = "account_dunning_advanced.rescore_batch_size"
 WAIT = 120  # seconds before a wait is declared stuck (a broken test, not a timing)
@@ -200,12 +200,7 @@ class TestDunningScoringWorkers(BaseCase):
         return worker
 
     def _waiting_for_a_lock(self, worker):
-        self.monitor.execute(
-            "SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted", [worker.pid]
-        )
-        waiting = bool(self.monitor.fetchone())
-        self.monitor.rollback()
-        return waiting
+        return waiting_for_a_lock(self.monitor, worker.pid)
 
     def _wait(self, condition, what):
         deadline = time.monotonic() + WAIT
