@@ -260,10 +260,19 @@ def _xpath(name):
     return compiled[name]
 
 
+def _lt(source):
+    """Marks ``source`` for the translation template (Odoo's .pot export
+    extracts the arguments of ``_lt`` calls): the caller translates it with
+    ``_(error.reason, **error.params)``."""
+    return source
+
+
 class LifecycleMessageError(ValueError):
     """A file refused alone. ``str(error)`` is the reason in English;
     ``reason`` (an English text with %(name)s placeholders) and ``params``
-    let the caller translate it: ``_(error.reason, **error.params)``."""
+    let the caller translate it: ``_(error.reason, **error.params)``. The
+    params quote the sender's text (identifiers, codes, the XML parser's
+    message): escape them where they are shown."""
 
     def __init__(self, reason, **params):
         self.reason = reason
@@ -303,6 +312,10 @@ class LifecycleMessage:
 
 EMPTY_PARTY = Party(None, None, None, None, None, None)
 
+DOCTYPE_REFUSED = _lt(
+    "The file declares a DOCTYPE or entities, which lifecycle messages never "
+    "do: refused for safety."
+)
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 _VAT = re.compile(r"^[A-Z]{2}[0-9A-Z+*.]{2,13}$")
@@ -317,8 +330,10 @@ def parse_lifecycle_messages(data):
     if root.tag == CDAR_ROOT:
         return _read_cdar(root)
     raise LifecycleMessageError(
-        "Not a lifecycle message: the document is a %(root)s, not a UBL "
-        "ApplicationResponse or a CDAR CrossDomainAcknowledgementAndResponse.",
+        _lt(
+            "Not a lifecycle message: the document is a %(root)s, not a UBL "
+            "ApplicationResponse or a CDAR CrossDomainAcknowledgementAndResponse."
+        ),
         root=etree.QName(root).localname,
     )
 
@@ -333,13 +348,13 @@ def _parse_xml(data):
     if isinstance(data, str):
         data = data.encode("utf-8")
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise LifecycleMessageError("The file is not XML.")
+        raise LifecycleMessageError(_lt("The file is not XML."))
     data = bytes(data)
     if not data.strip():
-        raise LifecycleMessageError("The file is empty.")
+        raise LifecycleMessageError(_lt("The file is empty."))
     if len(data) > MAX_XML_BYTES:
         raise LifecycleMessageError(
-            "The file is too large (%(size)s bytes, at most %(limit)s).",
+            _lt("The file is too large (%(size)s bytes, at most %(limit)s)."),
             size=len(data),
             limit=MAX_XML_BYTES,
         )
@@ -348,10 +363,7 @@ def _parse_xml(data):
     # between the ASCII ones: look at it without them.
     head = data if b"\x00" not in data[:4] else data.replace(b"\x00", b"")
     if _DOCTYPE.search(head):
-        raise LifecycleMessageError(
-            "The file declares a DOCTYPE or entities, which lifecycle messages "
-            "never do: refused for safety."
-        )
+        raise LifecycleMessageError(DOCTYPE_REFUSED)
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -365,16 +377,13 @@ def _parse_xml(data):
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
         raise LifecycleMessageError(
-            "The file is not well-formed XML: %(error)s.", error=str(error)
+            _lt("The file is not well-formed XML: %(error)s."), error=str(error)
         ) from error
     if root is None:
-        raise LifecycleMessageError("The file is not XML.")
+        raise LifecycleMessageError(_lt("The file is not XML."))
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
-        raise LifecycleMessageError(
-            "The file declares a DOCTYPE or entities, which lifecycle messages "
-            "never do: refused for safety."
-        )
+        raise LifecycleMessageError(DOCTYPE_REFUSED)
     return root
 
 
@@ -389,14 +398,22 @@ def _read_ubl(root):
         family, statuses = "fr_ubl", STATUS_OF_FRENCH_CODE
     else:
         raise LifecycleMessageError(
-            "Unknown kind of ApplicationResponse (CustomizationID "
-            "%(customization)s): only Peppol Invoice Responses (%(peppol)s) "
-            "and French lifecycle messages are read.",
+            _lt(
+                "Unknown kind of ApplicationResponse (CustomizationID "
+                "%(customization)s): only Peppol Invoice Responses (%(peppol)s) "
+                "and French lifecycle messages are read."
+            ),
             customization=customization or "-",
             peppol=PEPPOL_CUSTOMIZATION,
         )
-    message_id = _required(_xpath("ubl_id")(root), "message identifier")
-    issue_date = _required_date(_xpath("ubl_issue_date")(root), "issue date")
+    message_id = _message_id(_xpath("ubl_id")(root))
+    issue_date = _date(_xpath("ubl_issue_date")(root))
+    if not issue_date:
+        raise LifecycleMessageError(
+            _lt("Message %(message)s has no valid issue date (%(value)s)."),
+            message=message_id,
+            value=_xpath("ubl_issue_date")(root).strip()[:40] or "-",
+        )
     note = _join(_xpath("ubl_note")(root))
     sender = _first(_xpath("ubl_sender")(root))
     receiver = _first(_xpath("ubl_receiver")(root))
@@ -405,16 +422,14 @@ def _read_ubl(root):
     responses = _xpath("ubl_responses")(root)
     if not responses:
         raise LifecycleMessageError(
-            "Message %(message)s answers no invoice (no DocumentResponse).",
+            _lt("Message %(message)s answers no invoice (no DocumentResponse)."),
             message=message_id,
         )
     messages = []
     for position, response in enumerate(responses):
         code = _xpath("ubl_code")(response).strip()
         status = _status(code, statuses, message_id)
-        invoice = _required(
-            _xpath("ubl_invoice")(response), "invoice reference", message_id
-        )
+        invoice = _invoice_number(_xpath("ubl_invoice")(response), message_id)
         reasons, clarifications = [], []
         for st in _xpath("ubl_statuses")(response):
             reason = _ubl_reason(st, family)
@@ -497,16 +512,22 @@ def _read_cdar(root):
     guideline = _xpath("cdar_guideline")(root).strip()
     if guideline not in FR_GUIDELINES:
         raise LifecycleMessageError(
-            "Unknown kind of CDAR message (guideline %(guideline)s): only the "
-            "French invoice lifecycle messages (%(known)s) are read.",
+            _lt(
+                "Unknown kind of CDAR message (guideline %(guideline)s): only the "
+                "French invoice lifecycle messages (%(known)s) are read."
+            ),
             guideline=guideline or "-",
             known=", ".join(FR_GUIDELINES),
         )
-    message_id = _required(_xpath("cdar_id")(root), "message identifier")
-    issue_date = _cdar_date(_first(_xpath("cdar_issue_date")(root)))
+    message_id = _message_id(_xpath("cdar_id")(root))
+    issue_node = _first(_xpath("cdar_issue_date")(root))
+    issue_date = _cdar_date(issue_node)
     if not issue_date:
         raise LifecycleMessageError(
-            "Message %(message)s has no valid issue date.", message=message_id
+            _lt("Message %(message)s has no valid issue date (%(value)s)."),
+            message=message_id,
+            value=(issue_node is not None and (issue_node.text or "").strip()[:40])
+            or "-",
         )
     sender = _first(_xpath("cdar_issuer")(root))
     if sender is None:
@@ -526,9 +547,7 @@ def _read_cdar(root):
         for reference in _xpath("cdar_references")(ack):
             code = _xpath("cdar_code")(reference).strip()
             status = _status(code, STATUS_OF_FRENCH_CODE, message_id)
-            invoice = _required(
-                _xpath("cdar_invoice")(reference), "invoice reference", message_id
-            )
+            invoice = _invoice_number(_xpath("cdar_invoice")(reference), message_id)
             reasons, notes = [], []
             for st in _xpath("cdar_statuses")(reference):
                 for code_key, text_key in (
@@ -572,7 +591,7 @@ def _read_cdar(root):
             )
     if not messages:
         raise LifecycleMessageError(
-            "Message %(message)s answers no invoice (no referenced document).",
+            _lt("Message %(message)s answers no invoice (no referenced document)."),
             message=message_id,
         )
     return messages
@@ -657,12 +676,14 @@ def _merge(party, other):
 def _status(code, statuses, message_id):
     if not code:
         raise LifecycleMessageError(
-            "Message %(message)s carries no status code.", message=message_id
+            _lt("Message %(message)s carries no status code."), message=message_id
         )
     if code not in statuses:
         raise LifecycleMessageError(
-            "Message %(message)s: unknown status code %(code)s (expected one "
-            "of %(known)s).",
+            _lt(
+                "Message %(message)s: unknown status code %(code)s (expected one "
+                "of %(known)s)."
+            ),
             message=message_id,
             code=code[:40],
             known=", ".join(statuses),
@@ -670,26 +691,20 @@ def _status(code, statuses, message_id):
     return statuses[code]
 
 
-def _required(value, what, message_id=None):
+def _message_id(value):
     value = (value or "").strip()
     if not value:
-        if message_id:
-            raise LifecycleMessageError(
-                "Message %(message)s has no %(what)s.", message=message_id, what=what
-            )
-        raise LifecycleMessageError("The message has no %(what)s.", what=what)
+        raise LifecycleMessageError(_lt("The message has no identifier."))
     return value[:256]
 
 
-def _required_date(value, what):
-    day = _date(value)
-    if not day:
+def _invoice_number(value, message_id):
+    value = (value or "").strip()
+    if not value:
         raise LifecycleMessageError(
-            "The message has no valid %(what)s (%(value)s).",
-            what=what,
-            value=(value or "-").strip()[:40],
+            _lt("Message %(message)s has no invoice reference."), message=message_id
         )
-    return day
+    return value[:256]
 
 
 def _date(value):
