@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import ast
 import logging
+import uuid
 from collections import defaultdict
 
 from lxml import etree, html
@@ -200,30 +201,118 @@ class DunningChannelEmail(models.AbstractModel):
 
     @api.model
     def _render_body(self, template, ids, lang):
-        """{reminder id: body} of ``template`` in ``lang``. A body that only
-        calls a view with constant values (the addon's templates: ``<t
-        t-call="...dunning_reminder_email"><t t-set="tone" t-value="'formal'"
-        /></t>``) renders that view with those values through the mail
-        renderer's ``qweb_view`` engine: the same HTML, from the view Odoo
-        compiled once, instead of compiling the body again for every reminder.
-        Any other body (edited by a user) renders as written."""
+        """{reminder id: body} of ``template`` in ``lang``, exactly as the mail
+        template renders it one reminder at a time (``_render_field``, what
+        its preview and Odoo's template preview show), in fewer steps:
+
+        - a body that only calls a view with constant values (templates made
+          before 18.0.2.3.0: ``<t t-call="...dunning_reminder_email"><t
+          t-set="tone" t-value="'formal'" /></t>``) renders that view, which
+          Odoo compiled once, with those values;
+        - a QWeb body (the addon's templates: their text and ``t-call`` of
+          the views of the invoices, payment and links) renders the batch in
+          one QWeb render: Odoo's renderer compiles an inline body again for
+          every record, which cost more than the rest of the email.
+        """
         template = template.with_context(lang=lang) if lang else template
-        call = body_view_call(template.body_html)
-        if not call or not self.env.ref(call[0], raise_if_not_found=False):
-            return template._render_field("body_html", ids, set_lang=lang)
-        view, values, (leading, trailing) = call
-        rendered = template._render_template(
-            view,
-            template.render_model,
-            ids,
-            engine="qweb_view",
-            add_context=values,
-            options=dict(template._fields["body_html"].render_options),
+        body = template.body_html
+        call = body_view_call(body)
+        if call and self.env.ref(call[0], raise_if_not_found=False):
+            view, values, (leading, trailing) = call
+            rendered = template._render_template(
+                view,
+                template.render_model,
+                ids,
+                engine="qweb_view",
+                add_context=values,
+                options=dict(template._fields["body_html"].render_options),
+            )
+            return {
+                comm_id: Markup(leading) + body + Markup(trailing)
+                for comm_id, body in rendered.items()
+            }
+        if len(ids) > 1 and self._body_renders_in_batch(template, body):
+            rendered = self._render_body_batch(template, ids, body)
+            if rendered is not None:
+                return rendered
+        return template._render_field("body_html", ids, set_lang=lang)
+
+    @api.model
+    def _body_renders_in_batch(self, template, body):
+        """Whether one QWeb render of ``body`` over the batch gives each
+        reminder exactly its own render: a body Odoo renders with QWeb (not
+        its placeholders-only shortcut), for a user whose rendering Odoo does
+        not restrict, whose ``t-set`` are unconditional (one reminder's
+        value never lingers in the next one's)."""
+        env = template.env
+        if not (
+            env.su
+            or env.is_admin()
+            or env.user.has_group("mail.group_mail_template_editor")
+        ):
+            return False
+        # the test Odoo's renderer makes to choose QWeb
+        if not template._has_unsafe_expression_template_qweb(
+            str(body), template.render_model
+        ):
+            return False
+        try:
+            root = html.fragment_fromstring(str(body), create_parent="div")
+        except etree.ParserError:
+            return False
+        for node in root.iter(etree.Element):
+            if "t-set" in node.attrib and any(
+                key in ancestor.attrib
+                for ancestor in node.iterancestors()
+                for key in ("t-if", "t-elif", "t-else", "t-foreach")
+            ):
+                return False
+        return True
+
+    @api.model
+    def _render_body_batch(self, template, ids, body):
+        """{reminder id: body} of ``body`` (a QWeb mail template body) for
+        the records ``ids``, rendered in one QWeb render of the body in a loop
+        over them, each record's render between marks of its own; None when
+        the result cannot be split (Odoo's renderer then renders them one by
+        one). Same values, options and post-processing as the mail template's
+        ``_render_template_qweb`` and ``_render_template``."""
+        mark = f"dunning-body-{uuid.uuid4().hex}"
+        root = html.fragment_fromstring(str(body), create_parent="div")
+        document = etree.Element("div")
+        loop = etree.SubElement(
+            document, "t", {"t-foreach": "dunning_batch_records", "t-as": "object"}
         )
-        return {
-            comm_id: Markup(leading) + body + Markup(trailing)
-            for comm_id, body in rendered.items()
+        item = etree.SubElement(loop, mark)
+        item.text = root.text
+        item.extend(list(root))
+        variables = template._render_eval_context()
+        variables["dunning_batch_records"] = template.env[template.render_model].browse(
+            ids
+        )
+        options = dict(template._fields["body_html"].render_options)
+        result = template.env["ir.qweb"]._render(document, variables, **options)
+        parts = str(result)[len("<div>") : -len("</div>")].split(f"</{mark}>")
+        start = f"<{mark}>"
+        if (
+            len(parts) != len(ids) + 1
+            or parts[-1]
+            or not all(part.startswith(start) for part in parts[:-1])
+        ):
+            _logger.warning(
+                "Dunning email bodies of %s not split, rendered one by one",
+                template.display_name,
+            )
+            return None
+        rendered = {
+            comm_id: Markup(part[len(start) :])
+            for comm_id, part in zip(ids, parts[:-1], strict=True)
         }
+        if options.get("post_process"):
+            rendered = template._render_template_postprocess(
+                template.render_model, rendered
+            )
+        return rendered
 
     def _chatter_summary(self, reminders, contact):
         """One line for the customer's chatter: reminder, level, recipient,

@@ -61,9 +61,9 @@ def amount_formatter(env, lang):
 
 class DunningReminderContent(models.AbstractModel):
     """What a reminder says, computed once: ``_report_values(reminder)`` is
-    what its email (``dunning_reminder_email`` view), its letter (report
-    ``dunning_letter``), its SMS, its call note and the previews show, in the
-    customer's language."""
+    what its email (the tone's mail template and the views it calls), its
+    letter (report ``dunning_letter``), its SMS, its call note and the
+    previews show, in the customer's language."""
 
     _name = "dunning.reminder.content"
     _description = "Dunning Reminder Content"

@@ -135,15 +135,15 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         self.assertTrue(mail.exists())
         self.assertEqual(mail.state, "sent")
 
-    def test_email_body_is_a_customisable_view(self):
-        """The templates call a QWeb view: a view inheriting it changes the
-        emails, in every tone."""
+    def test_email_body_calls_customisable_views(self):
+        """The templates call QWeb views for the invoices and how to pay: a
+        view inheriting one changes the emails, in every tone."""
         self.env["ir.ui.view"].create(
             {
-                "name": "Reminder email: custom signature",
+                "name": "Reminder email: office hours",
                 "type": "qweb",
                 "inherit_id": self.env.ref(
-                    "account_dunning_advanced.dunning_reminder_email"
+                    "account_dunning_advanced.dunning_reminder_payment"
                 ).id,
                 "arch": '<xpath expr="//p[last()]" position="after">'
                 "<p>Our office is closed on Mondays.</p></xpath>",
@@ -273,33 +273,39 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         # wording; test_dunning_french_translation checks it)
         self.assertIn("jours de retard", str(comms[0].mail_id.body_html))
 
-    def test_body_from_the_compiled_view_is_the_template_body(self):
-        """The addon's templates only call the reminder view with a tone: the
-        body rendered from that view is exactly what the template renders,
-        in each language; a body edited by a user renders as edited."""
+    def test_batch_body_is_the_template_body(self):
+        """The dispatch renders a batch of reminders in one QWeb render (the
+        addon's templates) or from the view a former body calls with a tone
+        (templates made before 18.0.2.3.0): each reminder gets exactly what
+        the template renders for it alone, in each language; a body edited
+        by a user renders as edited."""
         comms = self.env["dunning.communication"]
         for tone in ("friendly", "formal"):
             for partner in (self.customer_en, self.customer_fr):
                 comms |= self._communication(partner, tone)
-        for comm in comms:
-            template = self.env["dunning.channel.email"]._template(comm)
-            self.assertTrue(body_view_call(template.body_html))
-            for lang in ("en_US", "fr_FR"):
-                with self.subTest(tone=comm.tone, lang=lang):
-                    self.assertEqual(
-                        self.env["dunning.channel.email"]._render_body(
-                            template, comm.ids, lang
-                        ),
-                        template._render_field("body_html", comm.ids, set_lang=lang),
+        Email = self.env["dunning.channel.email"]
+        for template, group in comms.grouped(Email._template).items():
+            for former in (False, True):
+                if former:
+                    template.body_html = (
+                        '<t t-call="account_dunning_advanced.dunning_reminder_email">'
+                        f'<t t-set="tone" t-value="\'{group[0].tone}\'"/></t>'
                     )
+                self.assertEqual(bool(body_view_call(template.body_html)), former)
+                for lang in ("en_US", "fr_FR"):
+                    with self.subTest(tone=group[0].tone, lang=lang, former=former):
+                        self.assertEqual(
+                            Email._render_body(template, group.ids, lang),
+                            template._render_field(
+                                "body_html", group.ids, set_lang=lang
+                            ),
+                        )
         comm = comms[0]
-        template = self.env["dunning.channel.email"]._template(comm)
+        template = Email._template(comm)
         template.body_html = "<p>Hello from the accounts team.</p>" + str(
             template.body_html
         )
         self.assertFalse(body_view_call(template.body_html))
-        body = self.env["dunning.channel.email"]._render_body(
-            template, comm.ids, "en_US"
-        )[comm.id]
+        body = Email._render_body(template, comm.ids, "en_US")[comm.id]
         self.assertIn("Hello from the accounts team.", body)
         self.assertIn(comm.line_ids.move_id[:1].name, body)

@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from ast import literal_eval
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -324,15 +325,32 @@ class TestDunningLevelPreview(DunningWorkspaceCommon):
             .with_user(self.manager)
             .browse(action["res_id"])
         )
-        wizard.action_send_test()
-        mail = self.env["mail.mail"].search([("email_to", "ilike", "marc@example.com")])
-        self.assertEqual(len(mail), 1)
-        self.assertTrue(mail.subject.startswith("[TEST] "))
-        self.assertIn(self.invoice_a.name, mail.subject)
-        self.assertIn("not counted as a reminder", str(mail.body_html))
-        self.assertEqual(mail.state, "outgoing")
-        self.assertFalse(mail.model)
-        self.assertFalse(mail.recipient_ids)
+        # sent at once (the mail server is a stand-in here;
+        # test_dunning_template_editing sends through a real one)
+        sent = []
+
+        def send_email(server, message, *args, **kwargs):
+            sent.append(message)
+            return message["Message-Id"]
+
+        with patch.object(
+            type(self.env["ir.mail_server"]),
+            "send_email",
+            autospec=True,
+            side_effect=send_email,
+        ):
+            action = wizard.action_send_test()
+        self.assertEqual(action["params"]["title"], "Test email sent")
+        self.assertEqual(len(sent), 1)
+        self.assertIn("marc@example.com", sent[0]["To"])
+        self.assertTrue(str(sent[0]["Subject"]).startswith("[TEST] "))
+        self.assertIn(self.invoice_a.name, str(sent[0]["Subject"]))
+        body = sent[0].get_body(("html",)).get_content()
+        self.assertIn("not counted as a reminder", body)
+        # sent, then deleted: nothing left in the mail queue
+        self.assertFalse(
+            self.env["mail.mail"].search([("email_to", "ilike", "marc@example.com")])
+        )
         self.assertFalse(self._communications())
         self.assertEqual(
             self.env["mail.message"].search_count(

@@ -149,8 +149,11 @@ class DunningLevelPreviewWizard(models.TransientModel):
         }
 
     def action_send_test(self):
-        """Queue the rendered email to the user alone, marked as a test: it
-        is no reminder, and nothing is logged on the customer."""
+        """Send the rendered email to the user alone, marked as a test (it is
+        no reminder, and nothing is logged on the customer), at once through
+        Odoo's mail server, as Odoo's mail composer does when asked to send
+        now: the user learns whether it left, or why not. A failed test
+        leaves nothing behind (the error undoes it)."""
         self.ensure_one()
         if not self.env.user.email:
             raise UserError(_("Set an email address on your user to receive tests."))
@@ -166,25 +169,37 @@ class DunningLevelPreviewWizard(models.TransientModel):
         )
         # the mail queue is system-only: this email goes to the user alone,
         # rendered above with the user's rights
-        self.env["mail.mail"].sudo().create(
-            {
-                "subject": _("[TEST] %(subject)s", subject=values["subject"]),
-                "body_html": banner + Markup(values["body_html"]),
-                "email_to": self.env.user.email_formatted,
-                "email_from": self.company_id.email_formatted
-                or self.env.user.email_formatted,
-                "auto_delete": True,
-            }
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "subject": _("[TEST] %(subject)s", subject=values["subject"]),
+                    "body_html": banner + Markup(values["body_html"]),
+                    "email_to": self.env.user.email_formatted,
+                    "email_from": self.company_id.email_formatted
+                    or self.env.user.email_formatted,
+                    "auto_delete": True,
+                }
+            )
         )
-        # sent by the mail queue now rather than at its next scheduled round
-        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+        mail.send(raise_exception=False)
+        if mail.exists() and mail.state != "sent":
+            raise UserError(
+                _(
+                    "The test email to %(email)s was not sent: %(reason)s",
+                    email=self.env.user.email,
+                    reason=mail.failure_reason
+                    or _("the mail server did not accept it."),
+                )
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "title": _("Test email queued"),
+                "title": _("Test email sent"),
                 "message": _(
-                    "The test email is on its way to %(email)s.",
+                    "The mail server accepted the test email to %(email)s.",
                     email=self.env.user.email,
                 ),
                 "type": "success",
