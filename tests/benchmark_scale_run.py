@@ -42,6 +42,7 @@ from pathlib import Path
 
 import odoo
 from odoo import SUPERUSER_ID, api, fields
+from odoo.tools import SQL
 
 sys.path.insert(0, str(Path(__file__).parent))
 from benchmark_side_by_side import (  # noqa: E402
@@ -194,6 +195,8 @@ def cmd_worker(registry, args):
             figures["queries"] += queries
             if not remaining:
                 break
+            if args.max_seconds and monotonic() - start > args.max_seconds:
+                break  # a sample of the run (the biggest databases)
             idle = 0 if done else idle + 1
             if idle >= 3:
                 break  # the others hold what is left
@@ -310,6 +313,51 @@ def cmd_measure(registry, args):
             json.dump(figures, fh, indent=1, default=str)
 
 
+def cmd_explain(registry, args):
+    """EXPLAIN ANALYZE of every statement of the open-item selection, for the
+    whole company (the dry run, the planning) and for one batch of customers
+    (what each batch of the run selects again), in a rolled back transaction."""
+    from odoo import sql_db
+
+    as_of = fields.Date.to_date(args.as_of)
+    execute = sql_db.Cursor.execute
+    plans = []
+
+    def explained(self, query, params=None, log_exceptions=True):
+        if isinstance(query, SQL):
+            text, explain = query.code, SQL("EXPLAIN (ANALYZE, BUFFERS) %s", query)
+        else:
+            text = query
+            explain = SQL("EXPLAIN (ANALYZE, BUFFERS) " + query, *(params or ()))
+        if text.lstrip().upper().startswith("SELECT"):
+            execute(self, explain)
+            plans.append([row[0] for row in self._obj.fetchall()])
+        return execute(self, query, params, log_exceptions)
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.company
+        planner = env["dunning.planner"].with_context(dunning_holidays={})
+        cr.execute(
+            "SELECT id FROM res_partner WHERE ref LIKE 'BENCH-%%' ORDER BY id LIMIT %s",
+            [company.dunning_batch_size],
+        )
+        batch = [row[0] for row in cr.fetchall()]
+        env.flush_all()
+        sql_db.Cursor.execute = explained
+        try:
+            for label, partner_ids in (("company", None), ("batch", batch)):
+                plans.clear()
+                planner._select_open_items(company, as_of, partner_ids)
+                for plan in plans:
+                    out(f"---- {label}: {plan[-1]}")
+                    for line in plan:
+                        out("  " + line)
+        finally:
+            sql_db.Cursor.execute = execute
+            cr.rollback()
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n")[0],
@@ -319,13 +367,22 @@ def parse_args(argv):
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
     sub = parser.add_subparsers(dest="command")
+    sub.add_parser("explain", help="EXPLAIN ANALYZE of the open-item selection")
     worker = sub.add_parser("worker", help="(internal) one cron worker")
     worker.add_argument("--as-of", required=True)
     worker.add_argument("--role", type=int, required=True)
     worker.add_argument("--statements", type=int, default=0)
+    worker.add_argument("--max-seconds", type=float, default=0)
     parser.add_argument("--as-of", default="2026-11-18")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--json")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=0,
+        help="stop each worker after its job that passed this many seconds: a sample"
+        " of the run (its planning included) on the biggest databases",
+    )
     parser.add_argument(
         "--statements", type=int, default=0, help="print the N costliest statements"
     )
@@ -339,6 +396,8 @@ def main(argv=None):
     registry = odoo.modules.registry.Registry(args.database)
     if args.command == "worker":
         cmd_worker(registry, args)
+    elif args.command == "explain":
+        cmd_explain(registry, args)
     else:
         cmd_measure(registry, args)
     return 0
