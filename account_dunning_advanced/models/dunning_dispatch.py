@@ -8,7 +8,8 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
-from .dunning_run import can_commit, cron_deadline
+from .dunning_channel_letter import DOCUMENTS_CRON
+from .dunning_run import can_commit, cron_deadline, wake_workers
 from .res_company import is_assignable
 
 _logger = logging.getLogger(__name__)
@@ -340,6 +341,10 @@ class DunningDispatch(models.AbstractModel):
         deadline = cron_deadline(self.env)
         self._dispatch_approved()
         size = letter._batch_size()
+        if self._pending_count() > size:
+            wake_workers(self.env, DOCUMENTS_CRON)
+            if can_commit(self.env):
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         done = 0
         tried = set()
         while time.monotonic() < deadline:

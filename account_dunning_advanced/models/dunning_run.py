@@ -15,6 +15,9 @@ _logger = logging.getLogger(__name__)
 SCHEDULED_CRON = "account_dunning_advanced.ir_cron_dunning_run"
 REQUESTED_CRON = "account_dunning_advanced.ir_cron_dunning_requested_runs"
 TIME_BUDGET_PARAM = "account_dunning_advanced.cron_time_budget"
+# scheduled actions sharing one run (and one letter queue): the action itself and
+# as many copies of it, each an Odoo cron job of its own, claiming slices
+WORKERS_PARAM = "account_dunning_advanced.cron_workers"
 # seconds of work per scheduled call, at most a sixth of the cron worker's
 # time limit: the worker's sleep between loops (up to 70 s) counts against
 # that limit too, and both dunning jobs (runs, documents) may run in one loop
@@ -51,6 +54,65 @@ def cron_deadline(env):
     if cron_id:
         start = env.cr.cache.setdefault(("dunning_cron_start", cron_id), start)
     return start + budget
+
+
+def cron_workers(env):
+    """How many scheduled actions share the daily run and the letter queue
+    (the "dunning workers" system parameter, 1 by default)."""
+    try:
+        return max(
+            int(env["ir.config_parameter"].sudo().get_param(WORKERS_PARAM, 1)), 1
+        )
+    except ValueError:
+        return 1
+
+
+def wake_workers(env, cron_xmlid):
+    """Let the copies of the scheduled action ``cron_xmlid`` share its work:
+    Odoo runs one instance of a scheduled action at a time, so each extra
+    worker is a copy of it (created on the first need, deactivated when the
+    setting goes down), triggered here at once. Each copy claims its own
+    slices with ``SKIP LOCKED``, like the action itself. Only the action
+    itself wakes its copies (``cron_id`` is the running job's)."""
+    main = env.ref(cron_xmlid, raise_if_not_found=False)
+    if not main or env.context.get("cron_id") != main.id:
+        return env["ir.cron"]
+    wanted = cron_workers(env) - 1
+    # boundary: the scheduled job (OdooBot) manages its own scheduled actions
+    Cron = env["ir.cron"].sudo().with_context(active_test=False)
+    workers = Cron.search(
+        [("model_id", "=", main.model_id.id), ("code", "=", main.code),
+         ("id", "!=", main.id)],
+        order="id",
+    )  # fmt: skip
+    if not wanted and not workers.filtered("active"):
+        return env["ir.cron"]
+    for number in range(len(workers) + 2, wanted + 2):
+        workers |= main.sudo().copy(
+            {
+                "name": env._(
+                    "%(name)s (worker %(number)s)", name=main.name, number=number
+                )
+            }
+        )
+    change = workers[:wanted].filtered(lambda c: not c.active)
+    change |= workers[wanted:].filtered("active")
+    if change:
+        # a copy at work holds its row: left as it is until the next call
+        env.cr.execute(
+            SQL(
+                "SELECT id FROM ir_cron WHERE id = ANY(%s) "
+                "FOR NO KEY UPDATE SKIP LOCKED",
+                change.ids,
+            )
+        )
+        free = Cron.browse([row[0] for row in env.cr.fetchall()])
+        for cron in free:
+            cron.active = cron in workers[:wanted]
+    active = workers[:wanted].filtered("active")
+    for cron in active:
+        cron._trigger()
+    return active
 
 
 class DunningRun(models.Model):
@@ -172,6 +234,10 @@ class DunningRun(models.Model):
         deadline = cron_deadline(self.env)
         # letters and invoice PDFs take seconds each: their own queue
         runs = self.with_context(dunning_queue_documents=True)._scheduled_runs()
+        if runs.filtered("planned"):
+            # running and planned: customers are left to share
+            wake_workers(self.env, SCHEDULED_CRON)
+            self._commit()
         done = 0
         for run in runs:
             if time.monotonic() >= deadline:
@@ -447,6 +513,8 @@ class DunningRun(models.Model):
                     self.requested_partner_ids.ids or None,
                     bypass_interval or self.bypass_interval,
                 )
+                if self.trigger == "scheduled" and self.todo_total:
+                    wake_workers(self.env, SCHEDULED_CRON)
             self._commit()
         batch_size = max(self.company_id.dunning_batch_size, 1)
         held = set()
