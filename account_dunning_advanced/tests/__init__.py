@@ -53,3 +53,4 @@ from . import test_dunning_access_rights
 from . import test_dunning_run_in_background
 from . import test_dunning_rules_owned_by_planner
 from . import test_dunning_portal_attacks
+from . import test_einvoice_message_parser
