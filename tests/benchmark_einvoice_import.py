@@ -24,13 +24,28 @@ and for its steps.
 """
 
 import argparse
+import importlib.util
 import io
 import sys
 import time
 import zipfile
+from pathlib import Path
 
 import odoo
 from odoo import SUPERUSER_ID, api
+
+ADDON = Path(__file__).resolve().parent.parent / "account_dunning_advanced"
+
+
+def _templates():
+    """tests/einvoice_common.py of the addon, loaded by its path: importing
+    the addon's tests package would load Odoo's test framework."""
+    path = ADDON / "tests" / "einvoice_common.py"
+    spec = importlib.util.spec_from_file_location("einvoice_common", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 CODES = ["AB", "IP", "AB", "IP", "AP", "AP", "AP", "PD", "PD", "UQ", "RE", "CA"]
 
@@ -53,21 +68,21 @@ def _timed(env, label, count, function):
 
 
 def generate(env, invoices, tag):
-    from odoo.addons.account_dunning_advanced.tests.einvoice_common import (
-        BUYER_SIRET,
-        SELLER_SIRET,
-    )
-
+    templates = _templates()
     company = env["res.company"].create(
         {"name": f"E-invoicing benchmark {tag}", "currency_id": env.ref("base.EUR").id}
     )
     env["account.chart.template"].try_loading(
         "generic_coa", company, install_demo=False
     )
-    company.partner_id.company_registry = SELLER_SIRET
+    company.partner_id.company_registry = templates.SELLER_SIRET
     env = env(context=dict(env.context, allowed_company_ids=company.ids))
     customer = env["res.partner"].create(
-        {"name": "Benchmark buyer", "is_company": True, "company_registry": BUYER_SIRET}
+        {
+            "name": "Benchmark buyer",
+            "is_company": True,
+            "company_registry": templates.BUYER_SIRET,
+        }
     )
     vals = {
         "move_type": "out_invoice",
@@ -114,10 +129,7 @@ def generate(env, invoices, tag):
 
 
 def responses(moves, count):
-    from odoo.addons.account_dunning_advanced.tests.einvoice_common import (
-        peppol_response,
-    )
-
+    peppol_response = _templates().peppol_response
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for index in range(count):

@@ -321,6 +321,7 @@ class DunningEinvoiceMessage(models.Model):
         Imports them for the user's allowed companies and returns one result
         per message (per file when a file is unreadable): {"file", "state",
         "reason", "message_ref", "invoice", "record_id"}."""
+        self._dunning_check_importer()
         decoded = []
         errors = []
         for index, item in enumerate(files or []):
@@ -337,6 +338,9 @@ class DunningEinvoiceMessage(models.Model):
                         "file": name,
                         "state": "refused",
                         "reason": _("The content must be base64."),
+                        "message_ref": "",
+                        "invoice": "",
+                        "record_id": False,
                     }
                 )
                 continue
@@ -371,7 +375,8 @@ class DunningEinvoiceMessage(models.Model):
             try:
                 messages = einvoice_messages.parse_lifecycle_messages(content)
             except einvoice_messages.LifecycleMessageError as exc:
-                parsed.append((name, None, str(exc)))
+                # the parser's reasons are marked for translation (its _lt)
+                parsed.append((name, None, _(exc.reason, **exc.params)))
                 continue
             for message in messages:
                 parsed.append((name, message, None))

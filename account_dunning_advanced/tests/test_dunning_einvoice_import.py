@@ -9,8 +9,10 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..models.dunning_einvoice_status import EINVOICE_STATUSES
 from .einvoice_common import (
     BUYER_SIRET,
+    FIXTURES,
     SELLER_SIRET,
     fixture,
     peppol_response,
@@ -284,6 +286,7 @@ class TestDunningEinvoiceImport(DunningWorkspaceCommon):
             "malformed.xml": fixture("bad_malformed.xml"),
             "unknown-code.xml": fixture("bad_peppol_unknown_code.xml"),
             "xxe.xml": fixture("bad_xxe_file.xml"),
+            "laughs.xml": fixture("bad_billion_laughs.xml"),
             "other-company.xml": peppol_response(
                 self.invoice_b, "RE", "2026-03-01", seller="30000000700015"
             ),
@@ -293,7 +296,7 @@ class TestDunningEinvoiceImport(DunningWorkspaceCommon):
         with mute_logger("odoo.addons.account_dunning_advanced.models"):
             wizard = self._upload(files)
         self.assertRecordValues(
-            wizard, [{"imported_count": 1, "error_count": 6, "review_count": 0}]
+            wizard, [{"imported_count": 1, "error_count": 7, "review_count": 0}]
         )
         self.assertEqual(self.invoice_a.dunning_einvoice_status, "approved")
         self.assertFalse((self.invoice_b | self.invoice_c).dunning_einvoice_status_ids)
@@ -304,6 +307,7 @@ class TestDunningEinvoiceImport(DunningWorkspaceCommon):
                 "malformed.xml",
                 "unknown-code.xml",
                 "xxe.xml",
+                "laughs.xml",
                 "other-company.xml",
                 "big.xml",
                 "nested.zip/inner.zip",
@@ -313,8 +317,10 @@ class TestDunningEinvoiceImport(DunningWorkspaceCommon):
         self.assertIn("company_2", refused["other-company.xml"])
         self.assertIn("larger than 19 kB", refused["big.xml"])
         self.assertIn("zip inside a zip", refused["nested.zip/inner.zip"])
-        for name in ("malformed.xml", "unknown-code.xml", "xxe.xml"):
-            self.assertTrue(refused[name], name)
+        self.assertIn("not well-formed", refused["malformed.xml"])
+        self.assertIn("ZZ", refused["unknown-code.xml"])
+        for name in ("xxe.xml", "laughs.xml"):
+            self.assertIn("DOCTYPE", refused[name], name)
         self.assertIn("big.xml", wizard.result)
 
     def test_import_for_dunning_users_of_their_companies_only(self):
@@ -355,3 +361,111 @@ class TestDunningEinvoiceImport(DunningWorkspaceCommon):
         self.assertEqual(
             self.invoice_a.dunning_einvoice_approved_date, date(2026, 2, 5)
         )
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(TODAY)
+class TestDunningEinvoiceCorpus(DunningWorkspaceCommon):
+    """The whole fixture corpus in one zip, for the company and invoices its
+    README describes: every Peppol response code and every French status."""
+
+    def test_the_whole_corpus_in_one_upload(self):
+        seller = self.setup_other_company(name="Dunning Seller SAS")["company"]
+        seller.partner_id.company_registry = SELLER_SIRET
+        self.collector.company_ids |= seller
+        buyer = self.env["res.partner"].create(
+            {
+                "name": "Client Acheteur SA",
+                "is_company": True,
+                "company_registry": BUYER_SIRET,
+            }
+        )
+        invoices = self.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "company_id": seller.id,
+                    "partner_id": buyer.id,
+                    "invoice_date": "2026-01-05",
+                    "invoice_line_ids": [
+                        (0, 0, {"name": "X", "price_unit": 10.0, "tax_ids": []})
+                    ],
+                }
+            ]
+            * 5
+        )
+        invoices.action_post()
+        self.assertEqual(
+            invoices.mapped("name"), [f"INV/2026/0000{i}" for i in range(1, 6)]
+        )
+        names = sorted(
+            path.name
+            for path in FIXTURES.glob("*.xml")
+            if not path.name.startswith("bad_")
+        )
+        wizard = self._upload_as_collector(
+            seller, {"corpus.zip": zipped({n: fixture(n) for n in names})}
+        )
+        messages = self.env["dunning.einvoice.message"].search(
+            [("company_id", "=", seller.id)]
+        )
+        by_file = {m.filename.split("/")[-1]: m for m in messages}
+        self.assertEqual(by_file["peppol_AP_unknown_invoice.xml"].state, "to_review")
+        refused = self.env["dunning.einvoice.message"].search(
+            [("filename", "=", "corpus.zip/peppol_AP_other_company.xml")]
+        )
+        self.assertEqual(refused.state, "refused")
+        self.assertIn("another company's invoice", refused.reason)
+        applied = messages.filtered(lambda m: m.state == "applied")
+        self.assertEqual(
+            set(applied.mapped("code")),
+            {"AB", "IP", "UQ", "CA", "RE", "AP", "PD"}
+            | {str(code) for code in range(200, 214)},
+        )
+        self.assertEqual(wizard.review_count, 1)
+        self.assertEqual(wizard.error_count, 1)
+        self.assertRecordValues(
+            invoices,
+            [
+                {"dunning_einvoice_status": "approved"},
+                {"dunning_einvoice_status": "approved"},
+                {"dunning_einvoice_status": "refused"},
+                {"dunning_einvoice_status": "refused"},
+                {"dunning_einvoice_status": "refused"},
+            ],
+        )
+        self.assertEqual(
+            sorted(invoices[1].dunning_einvoice_status_ids.mapped("status")),
+            sorted([key for key, _label in EINVOICE_STATUSES] + ["approved"]),
+        )
+        self.assertEqual(invoices[0].dunning_einvoice_approved_date, date(2026, 2, 11))
+        # the query came before the approval: kept in history, no dispute
+        query = invoices[0].dunning_einvoice_status_ids.filtered(
+            lambda st: st.status == "disputed"
+        )
+        self.assertIn("PO-2026-117", query.comment)
+        self.assertFalse(invoices[0].dunning_dispute_ids)
+
+    def _upload_as_collector(self, company, files):
+        attachments = (
+            self.env["ir.attachment"]
+            .with_user(self.collector)
+            .create(
+                [
+                    {
+                        "name": name,
+                        "raw": data,
+                        "res_model": "dunning.einvoice.import.wizard",
+                    }
+                    for name, data in files.items()
+                ]
+            )
+        )
+        wizard = (
+            self.env["dunning.einvoice.import.wizard"]
+            .with_user(self.collector)
+            .with_context(allowed_company_ids=company.ids)
+            .create({"attachment_ids": [(6, 0, attachments.ids)]})
+        )
+        wizard.action_import()
+        return wizard
