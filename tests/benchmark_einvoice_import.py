@@ -67,6 +67,51 @@ def _timed(env, label, count, function):
     return result
 
 
+def _manager(env, company, tag):
+    manager = env["res.users"].create(
+        {
+            "name": f"Benchmark manager {tag}",
+            "login": f"einvoice_bench_{tag}",
+            "email": f"einvoice_bench_{tag}@example.com",
+            "company_id": company.id,
+            "company_ids": [(6, 0, company.ids)],
+            "groups_id": [
+                (6, 0, [env.ref("account_dunning_advanced.group_dunning_manager").id])
+            ],
+        }
+    )
+    env.cr.commit()
+    return manager
+
+
+def reuse(env, invoices):
+    """The company, invoices and manager of an earlier run, when it has
+    enough invoices: generating them is the slow part."""
+    company = env["res.company"].search(
+        [("name", "=like", "E-invoicing benchmark %")], order="id desc", limit=1
+    )
+    if not company:
+        return None
+    moves = env["account.move"].search(
+        [
+            ("company_id", "=", company.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+        ],
+        order="id",
+        limit=invoices,
+    )
+    manager = env["res.users"].search(
+        [("login", "=like", "einvoice_bench_%"), ("company_id", "=", company.id)],
+        limit=1,
+    ) or _manager(env, company, time.strftime("%H%M%S"))
+    manager.email = manager.email or f"{manager.login}@example.com"
+    if not moves:
+        return None
+    sys.stdout.write(f"reusing {company.name}: {len(moves)} invoices\n")
+    return company, moves, manager
+
+
 def generate(env, invoices, tag):
     templates = _templates()
     company = env["res.company"].create(
@@ -103,28 +148,19 @@ def generate(env, invoices, tag):
             )
         ],
     }
+    manager = _manager(env, company, tag)
     start = time.perf_counter()
     moves = env["account.move"]
-    for first in range(0, invoices, 1000):
-        batch = env["account.move"].create([vals] * min(1000, invoices - first))
+    for first in range(0, invoices, 500):
+        batch = env["account.move"].create([vals] * min(500, invoices - first))
         batch.action_post()
         moves |= batch
         env.cr.commit()
+        sys.stdout.write(f"{len(moves)} invoices\n")
+        sys.stdout.flush()
     sys.stdout.write(
         f"{invoices} invoices generated in {time.perf_counter() - start:.0f} s\n"
     )
-    manager = env["res.users"].create(
-        {
-            "name": f"Benchmark manager {tag}",
-            "login": f"einvoice_bench_{tag}",
-            "company_id": company.id,
-            "company_ids": [(6, 0, company.ids)],
-            "groups_id": [
-                (6, 0, [env.ref("account_dunning_advanced.group_dunning_manager").id])
-            ],
-        }
-    )
-    env.cr.commit()
     return company, moves, manager
 
 
@@ -145,8 +181,9 @@ def responses(moves, count):
     return buffer.getvalue()
 
 
-def run(env, invoices, count, tag):
-    company, moves, manager = generate(env, invoices, tag)
+def run(env, invoices, count, tag, fresh=False):
+    found = None if fresh else reuse(env, invoices)
+    company, moves, manager = found or generate(env, invoices, tag)
     data = responses(moves, count)
     sys.stdout.write(f"one zip of {count} responses: {len(data) // 1024} kB\n")
     Message = (
@@ -195,13 +232,18 @@ def main():
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("--invoices", type=int, default=10000)
     parser.add_argument("--responses", type=int, default=10000)
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="generate a new company even if an earlier run left one",
+    )
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
     registry = odoo.modules.registry.Registry(args.database)
     tag = time.strftime("%H%M%S")
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        run(env, args.invoices, args.responses, tag)
+        run(env, args.invoices, args.responses, tag, args.fresh)
         cr.rollback()
 
 

@@ -273,7 +273,9 @@ class DunningEinvoiceStatus(models.Model):
                 statuses = self.create(vals_list)
             return [(status, None) for status in statuses]
         except Exception:  # noqa: BLE001 - retried one by one below
-            _logger.info("E-invoicing statuses: batch refused, one by one")
+            _logger.info(
+                "E-invoicing statuses: batch refused, one by one", exc_info=True
+            )
         outcome = []
         for index, vals in enumerate(vals_list):
             try:
