@@ -144,6 +144,21 @@ class TestEinvoiceMessageParser(BaseCase):
             ("300000007", "30000000700017", "30000000700017"),
         )
 
+    def test_peppol_parties_from_the_envelope(self):
+        """No IssuerParty/RecipientParty: the seller is the ReceiverParty, the
+        buyer the SenderParty, here addressed by its French VAT (EAS 9957)."""
+        message = self.parse_one("peppol_IP_in_process.xml")
+        seller, buyer = message.seller, message.buyer
+        self.assertEqual(
+            (seller.endpoint_scheme, seller.endpoint_id, seller.siren, seller.siret),
+            ("0009", SELLER["siret"], SELLER["siren"], SELLER["siret"]),
+        )
+        self.assertEqual(
+            (buyer.endpoint_scheme, buyer.endpoint_id, buyer.vat, buyer.siren),
+            ("9957", "FR37200000008", "FR37200000008", BUYER["siren"]),
+        )
+        self.assertEqual(buyer, message.sender)
+
     def test_peppol_payment_date_is_the_effective_date(self):
         message = self.parse_one("peppol_PD_paid.xml")
         self.assertEqual(message.issue_date, date(2026, 2, 9))
@@ -342,6 +357,13 @@ class TestEinvoiceMessageParser(BaseCase):
                 ap.replace(b">AP</cbc:ResponseCode>", b"></cbc:ResponseCode>"),
                 "carries no status code",
             ),
+            (
+                fixture("fr_ubl_205.xml").replace(
+                    b"CDV:invoice</cbc:CustomizationID>",
+                    b"CDV:annuaire</cbc:CustomizationID>",
+                ),
+                "CustomizationID urn.cpro.gouv.fr:1p0:CDV:annuaire",
+            ),
             # a French code in a Peppol response, a Peppol code in a CDAR
             (ap.replace(b">AP</", b">205</"), "unknown status code 205"),
             (
@@ -355,6 +377,13 @@ class TestEinvoiceMessageParser(BaseCase):
         ):
             with self.subTest(reason):
                 self.assertRefused(data, reason)
+
+    def test_doctype_quoted_in_a_note_is_text(self):
+        data = fixture("peppol_AP_accepted.xml").replace(
+            b"</cbc:IssueTime>",
+            b"</cbc:IssueTime><cbc:Note><![CDATA[see <!DOCTYPE x>]]></cbc:Note>",
+        )
+        self.assertEqual(parse_lifecycle_messages(data)[0].note, "see <!DOCTYPE x>")
 
     def test_oversized_file_refused_before_parsing(self):
         data = fixture("peppol_AP_accepted.xml")

@@ -66,7 +66,6 @@ FR_GUIDELINES = (
     "urn.cpro.gouv.fr:1p0:CDV:invoice",
     "urn.cpro.gouv.fr:1p0:CDV:einvoicingF2",
 )
-FR_GUIDELINE_PREFIX = "urn.cpro.gouv.fr:1p0:CDV:"
 
 # Peppol BIS Invoice Response 3.1, code list UNCL4343-T111 ("Invoice status
 # code", OpenPeppol subset of UNCL4343 D.17A) -> the addon's status keys
@@ -317,7 +316,7 @@ DOCTYPE_REFUSED = _lt(
     "do: refused for safety."
 )
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_DIGITS = re.compile(r"\d+")
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_:]")
 _VAT = re.compile(r"^[A-Z]{2}[0-9A-Z+*.]{2,13}$")
 
 
@@ -359,10 +358,12 @@ def _parse_xml(data):
             limit=MAX_XML_BYTES,
         )
     # A DOCTYPE is how entities get declared (external entities, "billion
-    # laughs"): no lifecycle message needs one. UTF-16/32 text has NUL bytes
-    # between the ASCII ones: look at it without them.
-    head = data if b"\x00" not in data[:4] else data.replace(b"\x00", b"")
-    if _DOCTYPE.search(head):
+    # laughs"): no lifecycle message needs one. It can only stand before the
+    # root element (a CDATA note quoting one further on is harmless). UTF-16
+    # and UTF-32 text has NUL bytes between the ASCII ones: look without them.
+    text = data if b"\x00" not in data[:4] else data.replace(b"\x00", b"")
+    first = _FIRST_ELEMENT.search(text)
+    if _DOCTYPE.search(text, 0, first.start() if first else len(text)):
         raise LifecycleMessageError(DOCTYPE_REFUSED)
     parser = etree.XMLParser(
         resolve_entities=False,
@@ -394,7 +395,7 @@ def _read_ubl(root):
     customization = _xpath("ubl_customization")(root).strip()
     if customization == PEPPOL_CUSTOMIZATION:
         family, statuses = "peppol_invoice_response", STATUS_OF_PEPPOL_CODE
-    elif customization.startswith(FR_GUIDELINE_PREFIX):
+    elif customization in FR_GUIDELINES:
         family, statuses = "fr_ubl", STATUS_OF_FRENCH_CODE
     else:
         raise LifecycleMessageError(
@@ -570,6 +571,8 @@ def _read_cdar(root):
                     issue_date=issue_date,
                     code=code,
                     status=status,
+                    # the status's date: the acknowledgement's (MDT-78), else
+                    # the message's (MDT-8)
                     effective_date=ack_date or issue_date,
                     reasons=tuple(reasons),
                     note=_join(notes),
