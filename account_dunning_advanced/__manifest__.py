@@ -58,6 +58,8 @@
         "wizards/dunning_run_wizard_views.xml",
         "wizards/dunning_send_wizard_views.xml",
         "data/ir_actions_server_data.xml",
+        # before the menus, which open its list
+        "views/dunning_einvoice_message_views.xml",
         "views/menus.xml",
         "views/dunning_communication_dispatch_views.xml",
         "views/channel_preference_templates.xml",
@@ -72,6 +74,7 @@
         "security/dunning_einvoice_security.xml",
         "views/dunning_einvoice_status_views.xml",
         "wizards/dunning_einvoice_import_wizard_views.xml",
+        "data/mail_alias_data.xml",
         "report/dunning_einvoice_templates.xml",
         # litigation hand-over
         "views/dunning_litigation_views.xml",

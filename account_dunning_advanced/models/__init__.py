@@ -38,6 +38,7 @@ from . import sms_sms
 from . import sms_tracker
 from . import dunning_level_variant
 from . import dunning_einvoice_status
+from . import dunning_einvoice_message
 from . import dunning_litigation
 from . import dunning_payment_declaration
 from . import ir_mail_server

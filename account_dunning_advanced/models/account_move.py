@@ -318,8 +318,16 @@ class AccountMove(models.Model):
         for move in self:
             status, day, approved = latest.get(move.id, (False, False, False))
             groups[(status, day, approved)].append(move.id)
+        # three fields of our own on posted invoices: nothing for account's
+        # line synchronisation and balance check to do (seconds per batch),
+        # and not a manual change of the invoice
+        quiet = self.with_context(
+            skip_invoice_sync=True,
+            check_move_validity=False,
+            skip_is_manually_modified=True,
+        )
         for (status, day, approved), ids in groups.items():
-            super(AccountMove, self.browse(ids)).write(
+            super(AccountMove, quiet.browse(ids)).write(
                 dict(zip(EINVOICE_FIELDS, (status, day, approved), strict=True))
             )
         return True

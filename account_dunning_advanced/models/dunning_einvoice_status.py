@@ -81,6 +81,13 @@ class DunningEinvoiceStatus(models.Model):
     date = fields.Date(default=fields.Date.context_today, required=True)
     source = fields.Selection(EINVOICE_SOURCES, required=True, default="manual")
     comment = fields.Text(help="The platform's reason or the customer's words.")
+    message_id = fields.Many2one(
+        "dunning.einvoice.message",
+        string="Received Message",
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
+    )
 
     @api.model
     def _code_to_status(self, code):
@@ -237,21 +244,49 @@ class DunningEinvoiceStatus(models.Model):
         if source not in dict(EINVOICE_SOURCES):
             raise UserError(_("Unknown source %(source)s.", source=source))
         moves = self._dunning_import_moves(rows)
-        results = []
+        results, valid = [], []
         for index, row in enumerate(rows):
             try:
-                vals = self._dunning_import_values(row, moves, source)
-                with self.env.cr.savepoint():
-                    status = self.create(vals)
-                results.append({"row": index, "ok": True, "status_id": status.id})
+                valid.append((index, self._dunning_import_values(row, moves, source)))
+                results.append(None)
             except (UserError, AccessError, ValidationError) as error:
                 results.append({"row": index, "ok": False, "error": str(error)})
-            except Exception as error:  # noqa: BLE001 - the row fails alone
-                _logger.warning(
-                    "E-invoicing status row %s refused", index, exc_info=True
-                )
-                results.append({"row": index, "ok": False, "error": str(error)})
+        outcome = self._dunning_create_batch([vals for _index, vals in valid])
+        for (index, _vals), (status, error) in zip(valid, outcome, strict=True):
+            results[index] = (
+                {"row": index, "ok": True, "status_id": status.id}
+                if status
+                else {"row": index, "ok": False, "error": error}
+            )
         return results
+
+    @api.model
+    def _dunning_create_batch(self, vals_list):
+        """Create the statuses of ``vals_list`` in one batch; when the batch
+        fails, one by one, each in its own savepoint, so that a bad one fails
+        alone. Returns one (status or None, error or None) per vals, in
+        order."""
+        if not vals_list:
+            return []
+        try:
+            with self.env.cr.savepoint():
+                statuses = self.create(vals_list)
+            return [(status, None) for status in statuses]
+        except Exception:  # noqa: BLE001 - retried one by one below
+            _logger.info(
+                "E-invoicing statuses: batch refused, one by one", exc_info=True
+            )
+        outcome = []
+        for index, vals in enumerate(vals_list):
+            try:
+                with self.env.cr.savepoint():
+                    outcome.append((self.create(vals), None))
+            except (UserError, AccessError, ValidationError) as error:
+                outcome.append((None, str(error)))
+            except Exception as error:  # noqa: BLE001 - the status fails alone
+                _logger.warning("E-invoicing status %s refused", index, exc_info=True)
+                outcome.append((None, str(error)))
+        return outcome
 
     @api.model
     def _dunning_import_moves(self, rows):

@@ -54,3 +54,5 @@ from . import test_dunning_run_in_background
 from . import test_dunning_rules_owned_by_planner
 from . import test_dunning_portal_attacks
 from . import test_einvoice_message_parser
+from . import test_dunning_einvoice_import
+from . import test_dunning_einvoice_review_tour
