@@ -55,8 +55,21 @@ def _reset_demo_payments(env):
     env["account.payment"].browse(payment_ids).exists().action_draft()
 
 
+def _keep_demo_company(env):
+    """The demo's French company (its chart of accounts, books and users) and
+    its collector stay, as a company and a user created by hand would: Odoo
+    cannot delete a company whose accounts and users remain."""
+    env["ir.model.data"].search(
+        [
+            ("module", "=", "account_dunning_advanced"),
+            ("model", "in", ("res.company", "res.users")),
+        ]
+    ).unlink()
+
+
 def uninstall_hook(env):
     _reset_demo_payments(env)
+    _keep_demo_company(env)
     for table in HISTORY_TABLES:
         env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
     for index in _foreign_indexes(env.cr):

@@ -23,8 +23,15 @@ class TestDunningPayAllTour(AccountTestInvoicingCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.company_data["company"]
-        # the demo data's own way of enabling the provider in a company
-        cls.provider = cls.env["dunning.demo"]._demo_payment_provider(cls.company)
+        # the demo data's own way of enabling the provider in a company (as
+        # the demo's install does: the provider of payment_demo is another
+        # company's)
+        cls.provider = (
+            cls.env["dunning.demo"]
+            .sudo()
+            ._demo_payment_provider(cls.company)
+            .sudo(False)
+        )
         cls.customer = cls.env["res.partner"].create(
             {
                 "name": "Durand SA",
