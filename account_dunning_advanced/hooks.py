@@ -57,14 +57,18 @@ def _reset_demo_payments(env):
 
 def _keep_demo_company(env):
     """The demo's French company (its chart of accounts, books and users) and
-    its collector stay, as a company and a user created by hand would: Odoo
-    cannot delete a company whose accounts and users remain."""
-    env["ir.model.data"].search(
-        [
-            ("module", "=", "account_dunning_advanced"),
-            ("model", "in", ("res.company", "res.users")),
-        ]
-    ).unlink()
+    its collector stay, with their partners, as a company and a user created
+    by hand would: Odoo cannot delete a company whose accounts and users
+    remain, nor the partner of a user."""
+    IrModelData = env["ir.model.data"]
+    module = [("module", "=", "account_dunning_advanced")]
+    data = IrModelData.search(module + [("model", "in", ("res.company", "res.users"))])
+    records = [env[d.model].browse(d.res_id) for d in data]
+    partners = env["res.partner"].union(*(r.exists().partner_id for r in records))
+    data |= IrModelData.search(
+        module + [("model", "=", "res.partner"), ("res_id", "in", partners.ids)]
+    )
+    data.unlink()
 
 
 def uninstall_hook(env):
