@@ -7,6 +7,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
+from odoo.osv import expression
 
 _logger = logging.getLogger(__name__)
 
@@ -366,9 +367,14 @@ class DunningDemo(models.AbstractModel):
                 text = text.replace(before, after)
             return text
 
-        comms = self.env["dunning.communication"].with_context(active_test=False)
-        comms = comms.search([])
-        mails = comms.mail_id
+        # the reminders' emails, and the notifications of the history's
+        # activities to the collectors
+        domain = []
+        for before, _after in pairs:
+            domain = expression.OR(
+                [domain, [("body_html", "like", before)], [("headers", "like", before)]]
+            )
+        mails = self.env["mail.mail"].search(domain)
         for mail in mails:
             body = mail.body_html or ""
             values = {}
@@ -379,7 +385,11 @@ class DunningDemo(models.AbstractModel):
             if values:
                 mail.write(values)
         params.set_param("web.base.url", new)
-        letters = comms.filtered("letter_attachment_id")
+        letters = (
+            self.env["dunning.communication"]
+            .with_context(active_test=False)
+            .search([("letter_attachment_id", "!=", False)])
+        )
         # not the stored letter again (the report reloads its attachment)
         Letter = self.env["dunning.channel.letter"].with_context(
             report_pdf_no_attachment=True

@@ -179,6 +179,10 @@ class TestDunningDemoData(TransactionCase):
         self.assertTrue(
             any(f"{new}/dunning/customer/" in str(m.body_html) for m in mails)
         )
+        # nor any other stored email (the collectors' activity notifications)
+        self.assertFalse(
+            self.env["mail.mail"].search_count([("body_html", "like", old)])
+        )
         for comm in letters:
             text = comm.letter_attachment_id.raw.decode()
             self.assertNotIn(old, text, comm.name)
