@@ -55,8 +55,25 @@ def _reset_demo_payments(env):
     env["account.payment"].browse(payment_ids).exists().action_draft()
 
 
+def _keep_demo_company(env):
+    """The demo's French company (its chart of accounts, books and users) and
+    its collector stay, with their partners, as a company and a user created
+    by hand would: Odoo cannot delete a company whose accounts and users
+    remain, nor the partner of a user."""
+    IrModelData = env["ir.model.data"]
+    module = [("module", "=", "account_dunning_advanced")]
+    data = IrModelData.search(module + [("model", "in", ("res.company", "res.users"))])
+    records = [env[d.model].browse(d.res_id) for d in data]
+    partners = env["res.partner"].union(*(r.exists().partner_id for r in records))
+    data |= IrModelData.search(
+        module + [("model", "=", "res.partner"), ("res_id", "in", partners.ids)]
+    )
+    data.unlink()
+
+
 def uninstall_hook(env):
     _reset_demo_payments(env)
+    _keep_demo_company(env)
     for table in HISTORY_TABLES:
         env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
     for index in _foreign_indexes(env.cr):

@@ -44,7 +44,13 @@ CACHE = Path(
 # dunning_* databases, and the dunning-* templates of click-odoo-initdb
 DB_PREFIX = "dunning"
 TEMPLATE_PREFIX = "dunning"
-DEMO_DB = "dunning_demo"
+# DUNNING_DEMO_DB: another name (dunning_*) for a second demo on the same server
+DEMO_DB = os.environ.get("DUNNING_DEMO_DB") or "dunning_demo"
+# Odoo modules installed in the test and demo databases beside the addon's
+# dependencies, never in its manifest: Odoo's demo payment provider (test mode), with
+# which the demo's customers pay their reminders end to end (and the pay-all tour).
+# The same list for both, so that they share one template database.
+EXTRA_MODULES = ["payment_demo"]
 TEST_DB_PREFIX = "dunning_test_"  # + what + pid: concurrent runs do not collide
 PG_ROLE, PG_PASSWORD = "odoo", "odoo"
 CHROME_NAMES = ("google-chrome", "chromium", "chromium-browser", "google-chrome-stable")
@@ -770,6 +776,12 @@ def addon_depends():
     return sorted(addon_manifest().get("depends", []))
 
 
+def db_modules():
+    """The modules of a new test or demo database: the addon's dependencies and the
+    EXTRA_MODULES."""
+    return sorted({*addon_depends(), *EXTRA_MODULES})
+
+
 def new_db(project, db, log):
     """db with the addon's dependencies and demo data, by click-odoo-initdb.
 
@@ -780,10 +792,10 @@ def new_db(project, db, log):
     project.drop_db(db)
     cmd = [
         str(Path(project.python).parent / "click-odoo-initdb"),
-        *("-c", str(project.conf), "-n", db, "-m", ",".join(addon_depends())),
+        *("-c", str(project.conf), "-n", db, "-m", ",".join(db_modules())),
         *("--cache-prefix", TEMPLATE_PREFIX, "--cache-max-size", "2"),
     ]
-    say(f"creating {db} from the template of {', '.join(addon_depends())} (log: {log})")
+    say(f"creating {db} from the template of {', '.join(db_modules())} (log: {log})")
     say("(the first time, click-odoo-initdb builds the template: a few minutes)")
     rc = project.run_logged(cmd, log, echo=progress_echo)
     errors = error_lines(log)
@@ -980,7 +992,9 @@ def addon_hash(*under):
 
 def prepare_demo_db(project):
     """Create the demo database, or reuse it (upgrading the addon if it changed)."""
-    state_file = project.home / "demo-state.json"
+    state_file = project.home / (
+        "demo-state.json" if DEMO_DB == "dunning_demo" else f"{DEMO_DB}-state.json"
+    )
     state = {}
     with contextlib.suppress(OSError, ValueError):
         state = json.loads(state_file.read_text())
@@ -988,7 +1002,7 @@ def prepare_demo_db(project):
 
     wanted = {
         "odoo": odoo.release.version,
-        "depends": addon_depends(),
+        "depends": db_modules(),
         "addon": addon_hash(),
         # Odoo loads demo data at install only: new demo data needs a new database
         "demo_data": addon_hash("demo", "models/dunning_demo.py"),
@@ -1047,14 +1061,84 @@ def wait_for_http(url, proc, timeout=180):
     raise SetupError(f"{url} did not answer within {timeout}s")
 
 
+class MailCatcher:
+    """A local SMTP server for the demo (aiosmtpd, on 127.0.0.1): every message it
+    receives is kept as an .eml file in ``directory``, listed by its ``index.html``;
+    nothing is relayed anywhere."""
+
+    def __init__(self, directory, port=None):
+        self.directory = Path(directory)
+        self.port = port or free_port(2525)
+        self.controller = None
+        self.received = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = time.strftime("%Y%m%d-%H%M%S") + f"-{len(self.received) + 1:04d}.eml"
+        (self.directory / name).write_bytes(envelope.content)
+        self.received.append((name, envelope.mail_from, list(envelope.rcpt_tos)))
+        self._write_index()
+        return "250 Message accepted for delivery"
+
+    def _write_index(self):
+        import email
+        import email.policy
+        import html
+
+        rows = []
+        for path in sorted(self.directory.glob("*.eml"), reverse=True):
+            msg = email.message_from_bytes(
+                path.read_bytes(), policy=email.policy.default
+            )
+            cells = (msg["Date"], msg["From"], msg["To"], msg["Subject"])
+            rows.append(
+                "<tr>"
+                + "".join(f"<td>{html.escape(str(c or ''))}</td>" for c in cells)
+                + f'<td><a href="{html.escape(path.name)}">{html.escape(path.name)}</a>'
+                "</td></tr>"
+            )
+        (self.directory / "index.html").write_text(
+            "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+            "<title>Demo mail catcher</title></head><body>"
+            f"<h1>Emails received by the demo's mail catcher ({len(rows)})</h1>"
+            "<table border='1' cellpadding='4'><tr><th>Date</th><th>From</th>"
+            "<th>To</th><th>Subject</th><th>File</th></tr>"
+            + "".join(rows)
+            + "</table></body></html>"
+        )
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._write_index()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+
 @with_server
 def cmd_demo(project, args):
     port = args.port
+    own(DEMO_DB)
     if not port_is_free(port):
         raise SetupError(
             f"port {port} is in use: pass --port N or set DUNNING_HTTP_PORT"
         )
     prepare_demo_db(project)
+    catcher = MailCatcher(project.home / "demo-mail" / DEMO_DB).start()
+    try:
+        return serve_demo(project, port, catcher)
+    finally:
+        catcher.stop()
+
+
+def serve_demo(project, port, catcher):
     if not shutil.which("wkhtmltopdf") and not apt_install("wkhtmltopdf"):
         say("wkhtmltopdf not found: dunning letters will be rendered as HTML, not PDF")
     # The server starts first: wkhtmltopdf fetches the letters' stylesheets from it.
@@ -1073,6 +1157,8 @@ def cmd_demo(project, args):
         os.environ["DUNNING_REPORT_URL"] = f"http://127.0.0.1:{port}"
         # before the cycle, so that its emails link to this server, not to 8069
         os.environ["DUNNING_BASE_URL"] = f"http://localhost:{port}"
+        # the demo database's outgoing mail server: the mail catcher
+        os.environ["DUNNING_SMTP_PORT"] = str(catcher.port)
         rc = project.run_script("summary", DEMO_DB, log, output=summary)
         if rc or not summary.exists():
             raise SetupError(f"the dunning cycle failed (exit {rc}); see {log}")
@@ -1081,6 +1167,11 @@ def cmd_demo(project, args):
         stop_process(proc)
         raise
     say(f"Odoo is serving http://localhost:{port} (admin / admin); Ctrl-C stops it")
+    say(
+        f"emails sent by the demo go to the mail catcher on 127.0.0.1:{catcher.port}: "
+        f"read them in {catcher.directory} (.eml files, listed by "
+        f"file://{catcher.directory / 'index.html'})"
+    )
     say(f"server log: {project.logs / 'demo-server.log'}")
     try:
         return proc.wait()

@@ -47,6 +47,7 @@ from . import test_dunning_deliverability
 from . import test_dunning_bounce_figures
 from . import test_dunning_sms_delivery
 from . import test_dunning_pay_all
+from . import test_dunning_pay_all_tour
 from . import test_dunning_letter_batches
 from . import test_dunning_scoring_concurrency
 from . import test_dunning_access_rights

@@ -3,6 +3,7 @@
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
+US_CUSTOMERS = ["demo_partner_pacific", "demo_partner_golden"]
 DEMO_CUSTOMERS = [
     "demo_partner_martin",
     "demo_partner_dubois",
@@ -16,6 +17,15 @@ DEMO_CUSTOMERS = [
 ]
 
 
+def luhn_is_valid(number):
+    """SIREN and SIRET check digits (INSEE: the Luhn algorithm)."""
+    total = 0
+    for index, digit in enumerate(reversed(number)):
+        value = int(digit) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
 def iban_is_valid(iban):
     """ISO 13616 check: the rearranged IBAN, letters as numbers, mod 97 is 1."""
     iban = iban.replace(" ", "").upper()
@@ -25,9 +35,10 @@ def iban_is_valid(iban):
 
 @tagged("post_install", "-at_install")
 class TestDunningDemoData(TransactionCase):
-    """The demo tells the story: customers speaking French and English with
-    their collectors, a company IBAN the payment QR code accepts, and months
-    of paid invoices and reminders behind every report."""
+    """The demo tells the story: a French company in euros with an American
+    subsidiary in dollars, customers speaking French and English with their
+    collectors, a company IBAN the payment QR code accepts, and months of paid
+    invoices and reminders behind every report, in the customer's language."""
 
     @classmethod
     def setUpClass(cls):
@@ -43,21 +54,176 @@ class TestDunningDemoData(TransactionCase):
                 for xmlid in DEMO_CUSTOMERS
             ]
         )
-        cls.company = cls.env.ref("base.main_company")
+        cls.company = cls.env.ref("account_dunning_advanced.demo_company_fr")
+        cls.us_company = cls.env.ref("base.main_company")
+        cls.us_customers = cls.env["res.partner"].browse(
+            [
+                cls.env.ref(f"account_dunning_advanced.{xmlid}").id
+                for xmlid in US_CUSTOMERS
+            ]
+        )
+        cls.today = fields.Date.context_today(cls.env.user)
+        cls.history = cls.env["dunning.communication"].search(
+            [("date", "<", cls.today)]
+        )
+
+    def test_french_company_in_euros_where_admin_lands(self):
+        self.assertRecordValues(
+            self.company,
+            [
+                {
+                    "currency_id": self.env.ref("base.EUR").id,
+                    "country_id": self.env.ref("base.fr").id,
+                }
+            ],
+        )
+        siret = self.company.company_registry
+        self.assertEqual(len(siret), 14, "a SIRET: SIREN and establishment")
+        self.assertTrue(luhn_is_valid(siret[:9]), "SIREN check digit")
+        self.assertTrue(luhn_is_valid(siret), "SIRET check digit")
+        self.assertTrue(self.company.chart_template)
+        self.assertTrue(self.company._dunning_is_french())
+        admin = self.env.ref("base.user_admin")
+        self.assertEqual(admin.company_id, self.company)
+        self.assertIn(self.us_company, admin.company_ids)
+        # a French-speaking collector of the French company's customers
+        collectors = self.customers.with_company(self.company).dunning_collector_id
+        self.assertIn("fr_FR", collectors.mapped("lang"))
+        # the history's and today's invoices of the French customers are its own
+        invoices = self.env["account.move"].search(
+            [
+                ("partner_id", "in", self.customers.ids),
+                ("move_type", "=", "out_invoice"),
+            ]
+        )
+        self.assertEqual(invoices.company_id, self.company)
+        self.assertEqual(
+            set(invoices.currency_id.mapped("name")), {"EUR", "USD"}, "multi-currency"
+        )
+
+    def test_american_subsidiary_with_its_own_customers_and_reminders(self):
+        self.assertEqual(self.us_company.currency_id, self.env.ref("base.USD"))
+        self.assertNotEqual(self.us_company.name, "YourCompany")
+        invoices = self.env["account.move"].search(
+            [
+                ("partner_id", "in", self.us_customers.ids),
+                ("move_type", "=", "out_invoice"),
+            ]
+        )
+        self.assertEqual(invoices.company_id, self.us_company)
+        self.assertEqual(invoices.currency_id, self.us_company.currency_id)
+        self.assertTrue(invoices.filtered(lambda m: m.payment_state == "not_paid"))
+        reminders = self.history.filtered(lambda c: c.company_id == self.us_company)
+        self.assertTrue(reminders.filtered(lambda c: c.state == "sent"))
+        self.assertEqual(reminders.partner_id, self.us_customers)
+
+    def test_french_b2b_reminders_show_the_legal_mentions(self):
+        formal = self.history.filtered(
+            lambda c: c.company_id == self.company
+            and c.level_id.tone in ("formal", "final")
+            and c.mail_id
+            and c.partner_id.lang == "fr_FR"
+        )
+        self.assertTrue(formal)
+        for comm in formal:
+            self.assertEqual(comm._dunning_legal_regime(), "french_b2b", comm.name)
+            self.assertIn("L.441-10", str(comm.mail_id.body_html), comm.name)
+            self.assertIn("Pénalités de retard", str(comm.mail_id.body_html))
+        # not in the American company, whatever the scenario says
+        us = self.history.filtered(lambda c: c.company_id == self.us_company)
+        self.assertEqual(set(us.mapped(lambda c: c._dunning_legal_regime())), {"none"})
+
+    def test_history_in_the_customers_language(self):
+        french = self.history.filtered(
+            lambda c: c.partner_id.lang == "fr_FR" and c.mail_id
+        )
+        self.assertGreaterEqual(len(french), 5)
+        for comm in french:
+            mail = comm.mail_id
+            body = str(mail.body_html)
+            self.assertNotIn("YourCompany", mail.subject)
+            self.assertNotIn("reminder", mail.subject.lower(), mail.subject)
+            for english in ("Despite our previous reminders", "Kind regards"):
+                self.assertNotIn(english, body, f"{comm.name}: {mail.subject}")
+            self.assertIn("Cordialement", body, mail.subject)
+        english = self.history.filtered(
+            lambda c: c.partner_id.lang == "en_US" and c.mail_id
+        )
+        self.assertTrue(english)
+        for comm in english:
+            self.assertNotIn("Cordialement", str(comm.mail_id.body_html))
+
+    def test_no_link_to_a_port_not_served_after_a_port_change(self):
+        old = self.env["ir.config_parameter"].get_param("web.base.url").rstrip("/")
+        new = "http://localhost:18071"
+        mails = self.history.mail_id
+        # letters are rendered by the document queue: render the history's now
+        letters = self.history.filtered(lambda c: c.channel_letter)
+        self.assertTrue(letters)
+        self.env["dunning.channel.letter"]._render_now(letters)
+        letters = letters.filtered("letter_attachment_id")
+        self.assertTrue(letters)
+        self.assertTrue(any(old in str(m.body_html) for m in mails))
+        self.assertTrue(any(old in (m.headers or "") for m in mails))
+        # a letter carries links (HTML while tests run, PDF in the demo)
+        letter = self.env["dunning.channel.letter"]
+        html, _type = letter._render_pdf(letter._report(letters[0]), letters[0].ids)
+        self.assertIn(old, html.decode())
+
+        self.env["dunning.demo"]._demo_rebase_links(new)
+
+        self.assertEqual(self.env["ir.config_parameter"].get_param("web.base.url"), new)
+        for mail in mails:
+            self.assertNotIn(old, str(mail.body_html), mail.subject)
+            self.assertNotIn(old, mail.headers or "")
+        self.assertTrue(
+            any(f"{new}/dunning/customer/" in str(m.body_html) for m in mails)
+        )
+        # nor any other stored email (the collectors' activity notifications)
+        self.assertFalse(
+            self.env["mail.mail"].search_count([("body_html", "like", old)])
+        )
+        for comm in letters:
+            text = comm.letter_attachment_id.raw.decode()
+            self.assertNotIn(old, text, comm.name)
+            self.assertIn(new, text, comm.name)
+        # fresh reminders link to the new address too
+        self.assertEqual(self.company.get_base_url(), new)
+
+    def test_both_variants_of_the_ab_test_have_reminders(self):
+        variants = self.env["dunning.level.variant"].search(
+            [
+                (
+                    "level_id",
+                    "=",
+                    self.env.ref(
+                        "account_dunning_advanced.dunning_level_standard_friendly"
+                    ).id,
+                )
+            ]
+        )
+        self.assertEqual(len(variants), 2)
+        for variant in variants:
+            sent = self.history.filtered(
+                lambda c, v=variant: c.variant_id == v and c.state == "sent"
+            )
+            self.assertGreaterEqual(len(sent), 2, variant.name)
 
     def test_customers_speak_french_and_english_and_have_collectors(self):
         self.assertEqual(set(self.customers.mapped("lang")), {"fr_FR", "en_US"})
+        admin = self.env.ref("base.user_admin")
         self.assertTrue(self.env["res.lang"].search([("code", "=", "fr_FR")]))
         customers = self.customers.with_company(self.company)
         self.assertEqual(
             customers.filtered(lambda p: not p.dunning_collector_id).ids, []
         )
-        admin = self.env.ref("base.user_admin")
         self.assertIn(admin, customers.dunning_collector_id)
         # "My Customers", the worklist's default filter, is not empty for admin
+        # in the company he lands in
         self.assertTrue(
             self.env["dunning.worklist"]
             .with_user(admin)
+            .with_company(admin.company_id)
             .search_count([("collector_id", "=", admin.id)])
         )
 
