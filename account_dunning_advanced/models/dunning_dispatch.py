@@ -184,6 +184,8 @@ class DunningDispatch(models.AbstractModel):
         ``skipped_channels``; a letter without address asks the collector."""
         values = {}
         todo = {}
+        call = self.env["dunning.channel.call"]
+        no_phone = reminders.browse()
         # the preference in each reminder's company, read once per company
         preferred = {}
         for company, comms in reminders.grouped("company_id").items():
@@ -216,6 +218,17 @@ class DunningDispatch(models.AbstractModel):
                     "skipped_channels",
                     _(
                         "SMS: %(contact)s has no mobile number.",
+                        contact=contact.display_name,
+                    ),
+                )
+            if comm.channel_call and not call._phone_number(comm):
+                vals["channel_call"] = False
+                no_phone |= comm
+                comm._dunning_append(
+                    values,
+                    "skipped_channels",
+                    _(
+                        "Call: %(contact)s has no phone number.",
                         contact=contact.display_name,
                     ),
                 )
@@ -254,6 +267,7 @@ class DunningDispatch(models.AbstractModel):
                 )
         reminders._dunning_write_values(values)
         reminders._dunning_schedule_todo(todo)
+        call._ask_for_phone(no_phone)
         return True
 
     # ------------------------------------------------------------------
