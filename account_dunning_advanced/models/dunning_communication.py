@@ -702,9 +702,11 @@ class DunningCommunication(models.Model):
 
     def _dunning_schedule_todo(self, summaries):
         """To-do activities on the customers for their collector, from
-        {communication: (summary, note)}: one per customer, collector and day,
-        the notes of the same day gathered in it (a batch creating two
-        activities for one record and user would subscribe that user twice)."""
+        {communication: (summary, note)}, or {communication: function(env) ->
+        (summary, note)} to write them in the collector's language (``env``
+        has it): one per customer, collector and day, the notes of the same
+        day gathered in it (a batch creating two activities for one record
+        and user would subscribe that user twice)."""
         if not summaries:
             return self.env["mail.activity"]
         self = self.with_context(  # noqa: PLW0642 - one memo for the batch
@@ -713,8 +715,11 @@ class DunningCommunication(models.Model):
         todo_type = self.env.ref(TODO_ACTIVITY_TYPE)
         today = fields.Date.context_today(self)
         grouped = {}
-        for comm, (summary, note) in summaries.items():
+        for comm, texts in summaries.items():
             user = comm._dunning_responsible()
+            if callable(texts):
+                texts = texts(self.with_context(lang=user.lang or self.env.lang).env)
+            summary, note = texts
             key = (comm.partner_id.id, user.id)
             if key in grouped:
                 grouped[key]["note"] += note

@@ -130,10 +130,11 @@ class DunningDispatch(models.AbstractModel):
         dead.write({"state": "failed"})
         dead._dunning_schedule_todo(
             {
-                comm: (
-                    self.env._("Reminder %(name)s not sent", name=comm.name),
+                # in the collector's language (``env``)
+                comm: lambda env, comm=comm: (
+                    env._("Reminder %(name)s not sent", name=comm.name),
                     Markup("<p>%s</p>")
-                    % self.env._(
+                    % env._(
                         "No channel of this reminder could be sent: %(reason)s",
                         reason=comm.error_message or comm.skipped_channels or "",
                     ),
@@ -157,26 +158,29 @@ class DunningDispatch(models.AbstractModel):
             return
         todo_type = self.env.ref(TODO_ACTIVITY_TYPE)
         partner_model = self.env["ir.model"]._get_id("res.partner")
-        self.env["mail.activity"].create(
-            [
+        values = []
+        for comm in to_manager:
+            user = (
+                comm.level_id.manager_user_id
+                if is_assignable(comm.level_id.manager_user_id)
+                else comm.company_id._dunning_fallback_user()
+            )
+            # in the manager's language
+            env = self.with_context(lang=user.lang or self.env.lang).env
+            values.append(
                 {
                     "activity_type_id": todo_type.id,
                     "res_model_id": partner_model,
                     "res_id": comm.partner_id.id,
-                    "user_id": (
-                        comm.level_id.manager_user_id
-                        if is_assignable(comm.level_id.manager_user_id)
-                        else comm.company_id._dunning_fallback_user()
-                    ).id,
+                    "user_id": user.id,
                     "date_deadline": comm.date,
-                    "summary": _(
+                    "summary": env._(
                         "Final notice %(name)s sent: decide on the next step",
                         name=comm.name,
                     ),
                 }
-                for comm in to_manager
-            ]
-        )
+            )
+        self.env["mail.activity"].create(values)
 
     def _apply_channel_fallbacks(self, reminders):
         """Replace or drop the channels the customer cannot receive, so that
@@ -240,13 +244,14 @@ class DunningDispatch(models.AbstractModel):
                     contact=contact.display_name,
                 )
                 comm._dunning_append(values, "skipped_channels", reason)
-                todo[comm] = (
-                    _(
+                # in the collector's language (``env``)
+                todo[comm] = lambda env, comm=comm, contact=contact: (
+                    env._(
                         "Complete the postal address of %(contact)s",
                         contact=contact.display_name,
                     ),
                     Markup("<p>%s</p>")
-                    % _(
+                    % env._(
                         "The reminder %(name)s could not be sent by letter: the "
                         "postal address of %(contact)s is incomplete. Complete it "
                         "and print the letter from the reminder.",

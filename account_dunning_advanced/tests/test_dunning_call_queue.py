@@ -221,3 +221,15 @@ class TestDunningCallQueue(DunningDispatchCommon):
         self.assertIn("1\xa0234,56\xa0€", summary)
         self.assertIn("20/03/2026", summary)
         self.assertIn("20/03/2026", str(comm_en.activity_id.note))
+
+    def test_other_dunning_todos_in_the_collectors_language(self):
+        self.env["ir.module.module"]._load_module_terms(
+            ["account_dunning_advanced"], ["fr_FR"], overwrite=True
+        )
+        self.collector.lang = "fr_FR"
+        # an English customer whose letter cannot go: the collector's to-do
+        self.customer_en.write({"email": False, "street": False})
+        comm = self._communication(self.customer_en, "friendly")
+        as_job(self.env["dunning.dispatch"])._dispatch(comm)
+        summaries = self.customer_en.activity_ids.mapped("summary")
+        self.assertIn("Complétez l'adresse postale de Smith Ltd", summaries)
