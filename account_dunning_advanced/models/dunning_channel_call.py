@@ -1,5 +1,7 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+
 from markupsafe import Markup
 
 from odoo import _, fields, models
@@ -7,6 +9,8 @@ from odoo.tools import SQL
 from odoo.tools.misc import format_amount, format_date
 
 from .dunning_dispatch import TODO_ACTIVITY_TYPE
+
+_logger = logging.getLogger(__name__)
 
 CALL_ACTIVITY_TYPE = "account_dunning_advanced.mail_activity_type_dunning_call"
 
@@ -289,6 +293,18 @@ class DunningChannelCall(models.AbstractModel):
         return Activity.create(values)
 
     def _close_settled(self, companies, partner_ids=None):
+        """``_close_calls_settled``, which never raises: it runs inside the
+        scheduled run and the recording of promises and disputes (a
+        customer's page among them), which go on; the calls left open are
+        closed by the next run."""
+        try:
+            with self.env.cr.savepoint():
+                return self._close_calls_settled(companies, partner_ids)
+        except Exception:  # noqa: BLE001 - logged, the caller goes on
+            _logger.exception("Dunning: closing the settled calls failed")
+            return self.env["mail.activity"]
+
+    def _close_calls_settled(self, companies, partner_ids=None):
         """Close the open calls whose items are all settled: paid, promised,
         disputed, or held back by any other rule of the planner
         (``dunning.planner._recheck_reasons``), as done and "not needed",

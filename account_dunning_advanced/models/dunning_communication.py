@@ -433,10 +433,16 @@ class DunningCommunication(models.Model):
         disputed... since) leave the approval queue, cancelled with their
         reason; the call activities are merged and closed when settled
         (``dunning.channel.call._close_settled``)."""
-        held = self.search(
-            [("company_id", "=", company.id), ("state", "=", "to_approve")]
-        )
-        held._dunning_recheck()
+        # the run goes on whatever happens here: what is left waits for the
+        # next run, the error is logged
+        try:
+            with self.env.cr.savepoint():
+                held = self.search(
+                    [("company_id", "=", company.id), ("state", "=", "to_approve")]
+                )
+                held._dunning_recheck()
+        except Exception:  # noqa: BLE001 - logged, the run goes on
+            _logger.exception("Dunning: re-check of the approval queue failed")
         self.env["dunning.channel.call"]._close_settled(company)
 
     def action_approve(self):
