@@ -1,10 +1,16 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+
 from markupsafe import Markup
 
 from odoo import _, fields, models
 from odoo.tools import SQL
-from odoo.tools.misc import format_date
+from odoo.tools.misc import format_amount, format_date
+
+from .dunning_dispatch import TODO_ACTIVITY_TYPE
+
+_logger = logging.getLogger(__name__)
 
 CALL_ACTIVITY_TYPE = "account_dunning_advanced.mail_activity_type_dunning_call"
 
@@ -15,7 +21,15 @@ HISTORY_SIZE = 5
 class DunningChannelCall(models.AbstractModel):
     """The phone-call channel: a "Dunning call" activity on the customer for
     its collector, with a note of what is due and the history; the activity
-    reports back through ``_feedback`` (``mail.activity`` done or removed)."""
+    reports back through ``_feedback`` (``mail.activity`` done or removed).
+
+    One open call per customer and company: a new reminder's call updates the
+    open one (the newest reminder's level, summary and note; all its reminders
+    linked to it), whatever their levels. A call whose items were all paid,
+    promised or disputed since is closed, "not needed", with the reason
+    (``_close_settled``): by the next run at the latest, at once when a
+    promise or a dispute is recorded. Everything the collector reads is
+    written in the collector's language."""
 
     _name = "dunning.channel.call"
     _description = "Dunning Channel: Phone Call"
@@ -55,95 +69,333 @@ class DunningChannelCall(models.AbstractModel):
             for comm in reminders
         }
 
+    def _phone_number(self, reminder):
+        """The number to call: the billing contact's, else the customer's
+        (mobile first); False when neither has one."""
+        for partner in (reminder._dunning_contact(), reminder.partner_id):
+            if partner.mobile or partner.phone:
+                return partner.mobile or partner.phone
+        return False
+
+    def _in_user_lang(self, user):
+        """This service in ``user``'s language: what an activity says is for
+        the collector who reads it, not for the customer."""
+        return self.with_context(lang=user.lang or self.env.lang)
+
     def _note(self, reminder, history=None):
-        """What is due and the reminder history, for the one who calls: the
-        reminder's report values (``dunning.reminder.content``)."""
+        """What the reminder was about and the reminder history, for the one
+        who calls, in this environment's language (the collector's): the
+        amounts are those of the day of the reminder, and say so (today's
+        overdue amount is in the Calls to Make list)."""
         reminder.ensure_one()
-        values = self.env["dunning.reminder.content"]._report_values(reminder)
+        env = self.env
+        lang = env.lang
         rows = Markup("").join(
             Markup("<li>%s</li>")
-            % self.env._(
-                "%(number)s: %(amount)s, due %(due)s (%(late)s)",
-                number=item["number"],
-                amount=item["amount"],
-                due=item["due_date"],
-                late=item["days_label"],
+            % env._(
+                "%(number)s: %(amount)s, due %(due)s (%(late)s days late)",
+                number=line.move_id.name or "",
+                amount=format_amount(
+                    env, line.amount_residual_currency, line.currency_id
+                ),
+                due=format_date(env, line.date_maturity, lang_code=lang),
+                late=line.days_late,
             )
-            for item in values["items"]
+            for line in reminder.line_ids
         )
         if history is None:
             history = self._histories(reminder)[reminder]
+        states = dict(reminder._fields["state"]._description_selection(env))
         past = Markup("").join(
             Markup("<li>%s</li>")
-            % self.env._(
+            % env._(
                 "%(date)s: %(level)s (%(state)s)",
-                date=format_date(self.env, h.date, lang_code=values["lang"]),
-                level=h.level_id.name,
-                state=dict(h._fields["state"]._description_selection(self.env))[
-                    h.state
-                ],
+                date=format_date(env, h.date, lang_code=lang),
+                level=h.level_id.with_env(env).name,
+                state=states[h.state],
             )
             for h in history
         )
         parts = [
             Markup("<p><strong>%s</strong></p>")
-            % _("Total due: %(total)s", total=" + ".join(values["totals"])),
+            % env._(
+                "Overdue on %(date)s, the day of reminder %(name)s: %(total)s",
+                date=format_date(env, reminder.date, lang_code=lang),
+                name=reminder.name,
+                total=self._total_label(reminder),
+            ),
             Markup("<ul>%s</ul>") % rows,
         ]
-        contact = reminder._dunning_contact()
-        phone = contact.mobile or contact.phone or reminder.partner_id.phone
+        phone = self._phone_number(reminder)
         if phone:
-            parts.append(Markup("<p>%s</p>") % _("Phone: %(phone)s", phone=phone))
+            parts.append(Markup("<p>%s</p>") % env._("Phone: %(phone)s", phone=phone))
         parts.append(
             Markup("<p>%s</p>")
-            % (_("Previous reminders:") if history else _("No previous reminder."))
+            % (
+                env._("Previous reminders:")
+                if history
+                else env._("No previous reminder.")
+            )
         )
         if history:
             parts.append(Markup("<ul>%s</ul>") % past)
         return Markup("").join(parts)
 
+    def _total_label(self, reminder):
+        """The reminder's total per currency, in this environment's language."""
+        return " + ".join(
+            format_amount(self.env, amount, currency)
+            for currency, amount in reminder._amounts_by_currency()
+        )
+
+    def _activity_values(self, reminder, history, today, default_type):
+        user = reminder._dunning_responsible()
+        service = self._in_user_lang(user)
+        env = service.env
+        return {
+            "activity_type_id": (reminder.level_id.activity_type_id or default_type).id,
+            "res_model_id": env["ir.model"]._get_id("res.partner"),
+            "res_id": reminder.partner_id.id,
+            "user_id": user.id,
+            "date_deadline": today,
+            # the reminder's amount, dated: today's is the list's column
+            "summary": env._(
+                "Call about %(name)s: %(total)s overdue on %(date)s",
+                name=reminder.name,
+                total=service._total_label(reminder),
+                date=format_date(env, reminder.date, lang_code=env.lang),
+            ),
+            "note": service._note(reminder, history),
+        }
+
+    def _open_calls(self, partner_ids, company_ids):
+        """{(partner id, company id): [open call activity ids, newest first]}
+        of the reminders of these customers, in one query."""
+        self.env["mail.activity"].flush_model(["active"])
+        self.env["dunning.communication"].flush_model(
+            ["activity_id", "partner_id", "company_id"]
+        )
+        partner_filter = (
+            SQL("AND comm.partner_id = ANY(%s)", list(partner_ids))
+            if partner_ids is not None
+            else SQL()
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT comm.partner_id, comm.company_id,
+                       array_agg(DISTINCT act.id ORDER BY act.id DESC)
+                  FROM dunning_communication comm
+                  JOIN mail_activity act ON act.id = comm.activity_id
+                 WHERE act.active
+                   AND comm.company_id = ANY(%s)
+                   %s
+                 GROUP BY comm.partner_id, comm.company_id
+                """,
+                list(company_ids),
+                partner_filter,
+            )
+        )
+        return {(row[0], row[1]): row[2] for row in self.env.cr.fetchall()}
+
     def _send(self, reminders):
-        """Schedule a "Dunning call" activity on the customer for its collector,
-        due today."""
-        comms = reminders.filtered(lambda c: c.channel_call and c.state != "failed")
+        """The customer's call activity for its collector, due today: the open
+        call of the customer in the reminder's company is updated (one open
+        call per customer and company), else a new one is scheduled. A
+        customer without any phone number gets none (the dispatch asks the
+        collector for a number instead: ``_ask_for_phone``)."""
+        comms = reminders.filtered(
+            lambda c: c.channel_call and c.state != "failed" and self._phone_number(c)
+        )
         if not comms:
             return self.env["mail.activity"]
         default_type = self.env.ref(CALL_ACTIVITY_TYPE, raise_if_not_found=False)
-        partner_model = self.env["ir.model"]._get_id("res.partner")
         today = fields.Date.context_today(reminders)
         histories = self._histories(comms)
-        values = []
-        for comm in comms:
-            activity_type = comm.level_id.activity_type_id or default_type
-            values.append(
-                {
-                    "activity_type_id": activity_type.id,
-                    "res_model_id": partner_model,
-                    "res_id": comm.partner_id.id,
-                    "user_id": comm._dunning_responsible().id,
-                    "date_deadline": today,
-                    "summary": _(
-                        "Call about %(total)s overdue (%(name)s)",
-                        total=comm.amount_due_by_currency,
-                        name=comm.name,
-                    ),
-                    "note": self._note(comm, histories[comm]),
-                }
-            )
-        activities = self.env["mail.activity"].create(values)
-        for comm, activity in zip(comms, activities, strict=True):
-            comm.write({"activity_id": activity.id, "call_state": "pending"})
+        groups = comms.grouped(lambda c: (c.partner_id.id, c.company_id.id))
+        open_calls = self._open_calls(
+            {key[0] for key in groups}, {key[1] for key in groups}
+        )
+        Activity = self.env["mail.activity"]
+        activities = Activity
+        new = []
+        for key, group in groups.items():
+            # the highest level, the newest reminder: its note replaces the
+            # older ones', whose items it reminds again
+            lead = group.sorted(lambda c: (c.level_id.offset_days, c.id))[-1]
+            values = self._activity_values(lead, histories[lead], today, default_type)
+            if key in open_calls:
+                activity = Activity.browse(open_calls[key][0])
+                del values["res_model_id"], values["res_id"]
+                values["date_deadline"] = min(activity.date_deadline, today)
+                activity.write(values)
+                activities |= activity
+                group.write({"activity_id": activity.id, "call_state": "pending"})
+            else:
+                new.append((group, values))
+        created = Activity.create([values for _group, values in new])
+        for (group, _values), activity in zip(new, created, strict=True):
+            group.write({"activity_id": activity.id, "call_state": "pending"})
         comms.filtered(
             lambda c: not (c.channel_email or c.channel_letter or c.channel_sms)
         )._dunning_mark_sent()
-        return activities
+        return activities | created
+
+    def _ask_for_phone(self, reminders):
+        """A to-do "Find a phone number for ..." for the collector of each
+        customer of ``reminders`` that none of its contacts' numbers can be
+        called on; one open at a time per customer, not one per run."""
+        if not reminders:
+            return self.env["mail.activity"]
+        Activity = self.env["mail.activity"]
+        partners = reminders.partner_id
+        asked = set(
+            Activity.search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", partners.ids),
+                    ("dunning_find_phone", "=", True),
+                ]
+            ).mapped("res_id")
+        )
+        todo_type = self.env.ref(TODO_ACTIVITY_TYPE)
+        partner_model = self.env["ir.model"]._get_id("res.partner")
+        values = []
+        for partner, comms in reminders.grouped("partner_id").items():
+            if partner.id in asked:
+                continue
+            comm = comms[0]
+            user = comm._dunning_responsible()
+            env = self._in_user_lang(user).env
+            values.append(
+                {
+                    "activity_type_id": todo_type.id,
+                    "res_model_id": partner_model,
+                    "res_id": partner.id,
+                    "user_id": user.id,
+                    "date_deadline": fields.Date.context_today(self),
+                    "dunning_find_phone": True,
+                    "summary": env._(
+                        "Find a phone number for %(customer)s",
+                        customer=partner.display_name,
+                    ),
+                    "note": Markup("<p>%s</p>")
+                    % env._(
+                        "Reminder %(name)s asks for a call, but neither %(customer)s "
+                        "nor its billing contact has a phone or mobile number: no "
+                        "call was planned. Add a number to the contact so that the "
+                        "next reminder's call can be made.",
+                        name=comm.name,
+                        customer=partner.display_name,
+                    ),
+                }
+            )
+        return Activity.create(values)
+
+    def _close_settled(self, companies, partner_ids=None):
+        """``_close_calls_settled``, which never raises: it runs inside the
+        scheduled run and the recording of promises and disputes (a
+        customer's page among them), which go on; the calls left open are
+        closed by the next run."""
+        try:
+            with self.env.cr.savepoint():
+                return self._close_calls_settled(companies, partner_ids)
+        except Exception:  # noqa: BLE001 - logged, the caller goes on
+            _logger.exception("Dunning: closing the settled calls failed")
+            return self.env["mail.activity"]
+
+    def _close_calls_settled(self, companies, partner_ids=None):
+        """Close the open calls whose items are all settled: paid, promised,
+        disputed, or held back by any other rule of the planner
+        (``dunning.planner._recheck_reasons``), as done and "not needed",
+        with the reason; several open calls of one customer and company (made
+        before one call per customer) become one first. One query finds the
+        calls, one re-check decides for all of them."""
+        # boundary: the calls and reminders are the job's records; a
+        # collector's promise or dispute closes the calls it settles
+        self = self.sudo()  # noqa: PLW0642
+        Activity = self.env["mail.activity"]
+        Comm = self.env["dunning.communication"]
+        open_calls = self._open_calls(partner_ids, companies.ids)
+        if not open_calls:
+            return Activity
+        duplicates = {ids[0]: ids[1:] for ids in open_calls.values() if len(ids) > 1}
+        if duplicates:
+            for keep, others in duplicates.items():
+                Comm.search([("activity_id", "in", others)]).write(
+                    {"activity_id": keep}
+                )
+            Activity.browse(
+                [act_id for others in duplicates.values() for act_id in others]
+            ).unlink()
+        calls = Activity.browse([ids[0] for ids in open_calls.values()])
+        comms = Comm.search([("activity_id", "in", calls.ids)])
+        today = fields.Date.context_today(self)
+        dropped = self.env["dunning.planner"]._recheck_reasons(comms, today)
+        settled = {}
+        for call, call_comms in comms.grouped("activity_id").items():
+            lines = call_comms.line_ids.filtered("move_line_id")
+            if lines and all(line.id in dropped for line in lines):
+                settled[call] = (call_comms[:1], {dropped[line.id] for line in lines})
+        if not settled:
+            return Activity
+        promises = self.env["dunning.promise"].search(
+            [
+                ("state", "=", "open"),
+                ("partner_id", "in", comms.partner_id.ids),
+                ("company_id", "in", companies.ids),
+            ]
+        )
+        promised = {(p.partner_id.id, p.company_id.id): p.date for p in promises}
+        by_feedback = {}
+        for call, (comm, reasons) in settled.items():
+            feedback = self._in_user_lang(call.user_id)._settled_feedback(
+                reasons, promised.get((comm.partner_id.id, comm.company_id.id))
+            )
+            by_feedback.setdefault(feedback, Activity)
+            by_feedback[feedback] |= call
+        for feedback, acts in by_feedback.items():
+            acts.with_context(dunning_call_state="not_needed")._action_done(
+                feedback=feedback
+            )
+        return Activity.browse([call.id for call in settled])
+
+    def _settled_feedback(self, reasons, promise_date=None):
+        """Why a call is closed without calling, in this environment's
+        language: "paid", "promise to pay until ...", "disputed"..."""
+        env = self.env
+        labels = dict(
+            env["dunning.run.log"]._fields["reason"]._description_selection(env)
+        )
+        words = {
+            "in_payment": env._("paid"),
+            "disputed": env._("disputed"),
+            "promise": (
+                env._(
+                    "promise to pay until %(date)s",
+                    date=format_date(env, promise_date, lang_code=env.lang),
+                )
+                if promise_date
+                else env._("promise to pay")
+            ),
+        }
+        return env._(
+            "Closed without calling: %(reasons)s.",
+            reasons=", ".join(
+                words.get(reason) or labels.get(reason, reason)
+                for reason in sorted(reasons)
+            ),
+        )
 
     def _feedback(self, reminders, done):
-        """The call activity of these reminders was marked done, or removed (by
-        a collector, who may not write reminders: recorded as the addon, by
+        """The call activity of these reminders was marked done (or closed as
+        not needed: ``dunning_call_state``), or removed (by a collector, who
+        may not write reminders: recorded as the addon, by
         ``mail.activity``'s feedback with its superuser environment)."""
         if done:
-            reminders.write({"call_state": "done"})
+            reminders.write(
+                {"call_state": self.env.context.get("dunning_call_state") or "done"}
+            )
             return
         for comm in reminders.filtered(lambda c: c.call_state == "pending"):
             comm.write(

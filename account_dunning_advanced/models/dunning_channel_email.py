@@ -437,10 +437,11 @@ class DunningChannelEmail(models.AbstractModel):
         comms.env["dunning.channel.letter"]._send(by_letter)
         comms._dunning_schedule_todo(
             {
-                comm: (
-                    self.env._("Reminder %(name)s not delivered", name=comm.name),
+                # in the collector's language (``env``)
+                comm: lambda env, comm=comm: (
+                    env._("Reminder %(name)s not delivered", name=comm.name),
                     Markup("<p>%s</p>")
-                    % self.env._(
+                    % env._(
                         "The email to %(email)s failed: %(reason)s. Check the "
                         "address, then send the reminder by another channel.",
                         email=escape(comm._dunning_contact().email or ""),

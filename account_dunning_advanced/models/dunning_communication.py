@@ -44,7 +44,7 @@ LOCKED_FIELDS = frozenset(
         "letter_attachment_id", "activity_id", "sms_id", "error_message",
         "skipped_channels", "email_state", "letter_state", "sms_state", "call_state",
         "letter_error", "letter_attempts", "variant_id",
-        "email_bounced", "sms_delivered_datetime",
+        "email_bounced", "sms_delivered_datetime", "cancel_reason",
     }
 )  # fmt: skip
 
@@ -63,6 +63,8 @@ MANAGER_TRANSITIONS = {
 CHANNEL_TOKEN_SCOPE = "account_dunning_advanced.channel_preference"
 
 CHANNEL_STATES = [("pending", "Pending"), ("done", "Done"), ("failed", "Failed")]
+# a call closed without calling: what it was about was settled meanwhile
+CALL_STATES = [*CHANNEL_STATES, ("not_needed", "Not Needed")]
 
 
 class DunningCommunication(models.Model):
@@ -221,9 +223,16 @@ class DunningCommunication(models.Model):
         "(only where the provider can reach this server).",
     )
     call_state = fields.Selection(
-        CHANNEL_STATES,
+        CALL_STATES,
         readonly=True,
-        help="Pending: the call activity is open; done once marked done.",
+        help="Pending: the call activity is open; done once marked done; not "
+        "needed when its items were paid, promised or disputed before the call.",
+    )
+    cancel_reason = fields.Text(
+        string="Why Cancelled",
+        readonly=True,
+        help="Why the reminder was cancelled or rejected: by whom, or what "
+        "changed since it was made (invoices paid, promised, disputed).",
     )
 
     promise_ids = fields.One2many("dunning.promise", "communication_id")
@@ -315,11 +324,14 @@ class DunningCommunication(models.Model):
         # only read: the reminder's state change, checked, carries over
         self.line_ids.sudo().write({"state": state})
 
-    def _dunning_decide(self, state):
+    def _dunning_decide(self, state, reason=None):
         """A dunning manager's decision on the reminders (approve: ``queued``,
         reject, cancel), along ``MANAGER_TRANSITIONS``; the scheduled job's
         too (cancel). Written past ``write``'s refusal of state changes: a
-        private method, which no client reaches."""
+        private method, which no client reaches. ``reason``: why a reminder
+        is cancelled or rejected, shown on it. An approved reminder is dated
+        the day of its approval: its letter's date and deadlines count from
+        the day it leaves, not from the day it was held."""
         if not self.env.su:
             if not self.env.user.has_group(MANAGER_GROUP):
                 raise AccessError(_("Only dunning managers decide on reminders."))
@@ -328,10 +340,16 @@ class DunningCommunication(models.Model):
                     _("This decision does not apply to a reminder in its state.")
                 )
         vals = {"state": state}
+        if reason:
+            vals["cancel_reason"] = reason
         if state == "queued":
             vals.update(
                 approved_by_id=self.env.uid, approved_datetime=fields.Datetime.now()
             )
+            today = fields.Date.context_today(self)
+            held = self.filtered(lambda c: c.state == "to_approve" and c.date < today)
+            if held:
+                super(DunningCommunication, held).write({"date": today})
         result = super().write(vals)
         self._dunning_items_follow(state)
         return result
@@ -408,30 +426,69 @@ class DunningCommunication(models.Model):
             comm._dunning_cancel(notes[comm])
         return affected
 
+    @api.model
+    def _dunning_clean_queues(self, company):
+        """The scheduled run's cleaning of what waits for people: reminders
+        held for approval that became moot (their items paid, promised,
+        disputed... since) leave the approval queue, cancelled with their
+        reason; the call activities are merged and closed when settled
+        (``dunning.channel.call._close_settled``)."""
+        # the run goes on whatever happens here: what is left waits for the
+        # next run, the error is logged
+        try:
+            with self.env.cr.savepoint():
+                held = self.search(
+                    [("company_id", "=", company.id), ("state", "=", "to_approve")]
+                )
+                held._dunning_recheck()
+        except Exception:  # noqa: BLE001 - logged, the run goes on
+            _logger.exception("Dunning: re-check of the approval queue failed")
+        self.env["dunning.channel.call"]._close_settled(company)
+
     def action_approve(self):
+        """Approve the reminders still due; those that became moot since they
+        were held (their invoices paid, promised, disputed...) are cancelled
+        by the planner's re-check instead, and the manager is told why on
+        screen."""
         self._check_approver()
         # the planner's re-check drops items and cancels reminders, as the
         # scheduled job would: the job's own writes, once the group is checked
         self.sudo()._dunning_recheck()
-        self = self.filtered(lambda c: c.state == "to_approve")  # noqa: PLW0642
-        if not self:
+        moot = self.filtered(lambda c: c.state != "to_approve")
+        self = self - moot  # noqa: PLW0642
+        if self:
+            self._dunning_decide("queued")
+            for comm in self:
+                comm.message_post(body=_("Approved."))
+            if any(c.company_id.dunning_approval_dispatch == "immediate" for c in self):
+                # sent by the scheduled job, as the run sends its reminders
+                self.env.ref(DISPATCH_CRON)._trigger()
+        if not moot:
             return True
-        self._dunning_decide("queued")
-        for comm in self:
-            comm.message_post(body=_("Approved."))
-        if any(c.company_id.dunning_approval_dispatch == "immediate" for c in self):
-            # sent by the scheduled job, as the run sends its reminders
-            self.env.ref(DISPATCH_CRON)._trigger()
-        return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "sticky": True,
+                "title": _("Not approved: nothing left to remind"),
+                "message": "\n".join(
+                    _("%(name)s: %(reason)s", name=c.name, reason=c.cancel_reason)
+                    for c in moot
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_reject(self):
         """Rejected reminders do not count as sent: their items can be
         reminded again at that level later (a cancelled one counts: its
         items stay reminded at its level)."""
         self._check_approver()
-        self._dunning_decide("rejected")
+        reason = _("Rejected by %(user)s.", user=self.env.user.name)
+        self._dunning_decide("rejected", reason)
         for comm in self:
-            comm.message_post(body=_("Rejected by %(user)s.", user=self.env.user.name))
+            comm.message_post(body=reason)
         return True
 
     def action_cancel(self):
@@ -454,8 +511,11 @@ class DunningCommunication(models.Model):
         queued.sms_id.filtered(lambda sms: sms.state in ("outgoing", "error")).write(
             {"state": "canceled"}
         )
-        self.activity_id.unlink()
-        self._dunning_decide("cancelled")
+        # a call shared with other reminders of the customer stays theirs
+        self.activity_id.filtered(
+            lambda act: not (act.sudo().dunning_communication_ids - self)
+        ).unlink()
+        self._dunning_decide("cancelled", reason)
         for comm in self:
             comm.message_post(body=reason)
 
@@ -517,6 +577,16 @@ class DunningCommunication(models.Model):
         return self.env["dunning.planner"]._partner_lang(
             self._dunning_contact(), self.company_id, self.lang
         )
+
+    def _dunning_send_date(self):
+        """The day the reminder leaves, its letter's date and the start of its
+        deadlines: its date, or today for a reminder held for approval since
+        an earlier day (approving it dates it today: ``_dunning_decide``), so
+        that its preview never shows a deadline already past."""
+        self.ensure_one()
+        if self.state == "to_approve":
+            return max(self.date, fields.Date.context_today(self))
+        return self.date
 
     def _dunning_invoice_numbers(self, limit=3):
         """Invoice numbers for a subject line, shortened past ``limit``."""
@@ -638,9 +708,11 @@ class DunningCommunication(models.Model):
 
     def _dunning_schedule_todo(self, summaries):
         """To-do activities on the customers for their collector, from
-        {communication: (summary, note)}: one per customer, collector and day,
-        the notes of the same day gathered in it (a batch creating two
-        activities for one record and user would subscribe that user twice)."""
+        {communication: (summary, note)}, or {communication: function(env) ->
+        (summary, note)} to write them in the collector's language (``env``
+        has it): one per customer, collector and day, the notes of the same
+        day gathered in it (a batch creating two activities for one record
+        and user would subscribe that user twice)."""
         if not summaries:
             return self.env["mail.activity"]
         self = self.with_context(  # noqa: PLW0642 - one memo for the batch
@@ -649,8 +721,11 @@ class DunningCommunication(models.Model):
         todo_type = self.env.ref(TODO_ACTIVITY_TYPE)
         today = fields.Date.context_today(self)
         grouped = {}
-        for comm, (summary, note) in summaries.items():
+        for comm, texts in summaries.items():
             user = comm._dunning_responsible()
+            if callable(texts):
+                texts = texts(self.with_context(lang=user.lang or self.env.lang).env)
+            summary, note = texts
             key = (comm.partner_id.id, user.id)
             if key in grouped:
                 grouped[key]["note"] += note

@@ -131,10 +131,11 @@ class DunningDispatch(models.AbstractModel):
         dead.write({"state": "failed"})
         dead._dunning_schedule_todo(
             {
-                comm: (
-                    self.env._("Reminder %(name)s not sent", name=comm.name),
+                # in the collector's language (``env``)
+                comm: lambda env, comm=comm: (
+                    env._("Reminder %(name)s not sent", name=comm.name),
                     Markup("<p>%s</p>")
-                    % self.env._(
+                    % env._(
                         "No channel of this reminder could be sent: %(reason)s",
                         reason=comm.error_message or comm.skipped_channels or "",
                     ),
@@ -158,26 +159,29 @@ class DunningDispatch(models.AbstractModel):
             return
         todo_type = self.env.ref(TODO_ACTIVITY_TYPE)
         partner_model = self.env["ir.model"]._get_id("res.partner")
-        self.env["mail.activity"].create(
-            [
+        values = []
+        for comm in to_manager:
+            user = (
+                comm.level_id.manager_user_id
+                if is_assignable(comm.level_id.manager_user_id)
+                else comm.company_id._dunning_fallback_user()
+            )
+            # in the manager's language
+            env = self.with_context(lang=user.lang or self.env.lang).env
+            values.append(
                 {
                     "activity_type_id": todo_type.id,
                     "res_model_id": partner_model,
                     "res_id": comm.partner_id.id,
-                    "user_id": (
-                        comm.level_id.manager_user_id
-                        if is_assignable(comm.level_id.manager_user_id)
-                        else comm.company_id._dunning_fallback_user()
-                    ).id,
+                    "user_id": user.id,
                     "date_deadline": comm.date,
-                    "summary": _(
+                    "summary": env._(
                         "Final notice %(name)s sent: decide on the next step",
                         name=comm.name,
                     ),
                 }
-                for comm in to_manager
-            ]
-        )
+            )
+        self.env["mail.activity"].create(values)
 
     def _apply_channel_fallbacks(self, reminders):
         """Replace or drop the channels the customer cannot receive, so that
@@ -185,6 +189,8 @@ class DunningDispatch(models.AbstractModel):
         ``skipped_channels``; a letter without address asks the collector."""
         values = {}
         todo = {}
+        call = self.env["dunning.channel.call"]
+        no_phone = reminders.browse()
         # the preference in each reminder's company, read once per company
         preferred = {}
         for company, comms in reminders.grouped("company_id").items():
@@ -220,6 +226,17 @@ class DunningDispatch(models.AbstractModel):
                         contact=contact.display_name,
                     ),
                 )
+            if comm.channel_call and not call._phone_number(comm):
+                vals["channel_call"] = False
+                no_phone |= comm
+                comm._dunning_append(
+                    values,
+                    "skipped_channels",
+                    _(
+                        "Call: %(contact)s has no phone number.",
+                        contact=contact.display_name,
+                    ),
+                )
             letter = vals.get("channel_letter", comm.channel_letter)
             if letter and not comm._dunning_postal_partner():
                 vals["channel_letter"] = False
@@ -228,13 +245,14 @@ class DunningDispatch(models.AbstractModel):
                     contact=contact.display_name,
                 )
                 comm._dunning_append(values, "skipped_channels", reason)
-                todo[comm] = (
-                    _(
+                # in the collector's language (``env``)
+                todo[comm] = lambda env, comm=comm, contact=contact: (
+                    env._(
                         "Complete the postal address of %(contact)s",
                         contact=contact.display_name,
                     ),
                     Markup("<p>%s</p>")
-                    % _(
+                    % env._(
                         "The reminder %(name)s could not be sent by letter: the "
                         "postal address of %(contact)s is incomplete. Complete it "
                         "and print the letter from the reminder.",
@@ -255,6 +273,7 @@ class DunningDispatch(models.AbstractModel):
                 )
         reminders._dunning_write_values(values)
         reminders._dunning_schedule_todo(todo)
+        call._ask_for_phone(no_phone)
         return True
 
     # ------------------------------------------------------------------

@@ -111,6 +111,12 @@ class DunningDispute(models.Model):
             DunningDispute, self.with_context(mail_create_nolog=True)
         ).create(vals_list)
         self.env["dunning.response"]._dunning_register_records(disputes, "dispute")
+        if not self.env.context.get("dunning_calls_closed_by_caller"):
+            # a call about disputed invoices only is not needed any more
+            for company, group in disputes.grouped("company_id").items():
+                self.env["dunning.channel.call"]._close_settled(
+                    company, group.move_id.commercial_partner_id.ids
+                )
         for dispute in disputes:
             dispute.move_id.message_post(
                 body=_(

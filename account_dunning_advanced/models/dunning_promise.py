@@ -126,6 +126,12 @@ class DunningPromise(models.Model):
         ).create(vals_list)
         promises._set_paused_until()
         self.env["dunning.response"]._dunning_register_records(promises, "promise")
+        if not self.env.context.get("dunning_calls_closed_by_caller"):
+            # the calls about what is promised now are not needed any more
+            for company, group in promises.grouped("company_id").items():
+                self.env["dunning.channel.call"]._close_settled(
+                    company, group.partner_id.ids
+                )
         for promise in promises:
             promise.partner_id._dunning_post(
                 _(

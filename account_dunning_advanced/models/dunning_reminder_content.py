@@ -188,7 +188,7 @@ class DunningReminderContent(models.AbstractModel):
             "contact_name": contact.name
             if contact != comm.partner_id
             else comm.partner_id.name,
-            "date": format_day(comm.date),
+            "date": format_day(comm._dunning_send_date()),
             "company_address": self._company_address(comm),
             "first_due_date": format_day(
                 min(comm.line_ids.mapped("date_maturity") or [False]) or False
@@ -480,7 +480,7 @@ class DunningReminderContent(models.AbstractModel):
         if memo is not None and isinstance(reminder.id, int):
             batch = reminder.browse(reminder._prefetch_ids).filtered(
                 lambda c: c.company_id == reminder.company_id
-                and c.date == reminder.date
+                and c._dunning_send_date() == reminder._dunning_send_date()
             )
         steps = self._next_steps(batch)
         if memo is not None:
@@ -496,7 +496,9 @@ class DunningReminderContent(models.AbstractModel):
         if memo is None:
             return
         todo = reminders.filtered(lambda c: ("next_step", c.id) not in memo)
-        for batch in todo.grouped(lambda c: (c.company_id, c.date)).values():
+        for batch in todo.grouped(
+            lambda c: (c.company_id, c._dunning_send_date())
+        ).values():
             steps = self._next_steps(batch)
             memo.update({("next_step", comm.id): step for comm, step in steps.items()})
 
@@ -506,7 +508,8 @@ class DunningReminderContent(models.AbstractModel):
         they will be after these reminders (their items at their levels, the
         customers reminded that day), from the day after."""
         planner = self.env["dunning.planner"]
-        company, date = reminders.company_id, reminders[:1].date
+        # a reminder held for approval is shown as it would leave today
+        company, date = reminders.company_id, reminders[:1]._dunning_send_date()
         day = date + timedelta(days=1)
         items = planner._select_open_items(company, day, reminders.partner_id.ids)
         reached = defaultdict(set)
@@ -539,7 +542,7 @@ class DunningReminderContent(models.AbstractModel):
             steps[comm] = (
                 (level, next_date)
                 if level
-                else (empty, comm.date + timedelta(days=FINAL_NOTICE_DAYS))
+                else (empty, date + timedelta(days=FINAL_NOTICE_DAYS))
             )
         return steps
 

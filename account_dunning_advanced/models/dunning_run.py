@@ -480,6 +480,7 @@ class DunningRun(models.Model):
         final; the others are decided again once their customer is locked."""
         self.ensure_one()
         planner = self.env["dunning.planner"].with_context(dunning_holidays={})
+        self.env["dunning.communication"]._dunning_clean_queues(self.company_id)
         self._dispatch_approved_pending()
         items = planner._select_open_items(self.company_id, self.date, partner_ids)
         plan = planner._plan(

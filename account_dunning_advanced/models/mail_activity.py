@@ -55,6 +55,13 @@ class MailActivity(models.Model):
         "invoices.",
     )
 
+    dunning_find_phone = fields.Boolean(
+        string="Find a Phone Number",
+        readonly=True,
+        help="A to-do asking the collector for a phone number of a customer "
+        "whose reminder asked for a call: one open at a time per customer.",
+    )
+
     def _compute_dunning_call(self):
         """The call's customer, reminder level and today's overdue amounts,
         for the whole list at once."""

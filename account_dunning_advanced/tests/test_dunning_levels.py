@@ -151,6 +151,8 @@ class TestDunningLevels(DunningEngineCommon):
             }
         )
         self._invoice(self.customer, DUE - timedelta(days=100))
+        # a customer without a phone number gets no call (test_dunning_call_queue)
+        self.customer.phone = "+33 1 00 00 00 00"
         for offset in (0, 5):
             self._run(DUE + timedelta(days=offset))
         final = self._run(DUE + timedelta(days=10)).communication_ids

@@ -21,7 +21,13 @@ class TestDunningRulesOwnedByPlanner(DunningWorkspaceCommon):
         cls.scenario.grace_days = 3
         cls.level_friendly.channel_call = True
         cls.buyer = cls.env["res.partner"].create(
-            {"name": "Petit SAS", "is_company": True, "email": "ap@petit.example"}
+            {
+                "name": "Petit SAS",
+                "is_company": True,
+                "email": "ap@petit.example",
+                # a call needs a number (test_dunning_call_queue)
+                "phone": "+33 1 00 00 00 00",
+            }
         )
         cls.buyer.with_company(cls.company).dunning_scenario_id = cls.scenario
 

@@ -133,8 +133,16 @@ class DunningCallOutcomeWizard(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         wizard = self.with_company(self.company_id)
-        summary = getattr(wizard, f"_apply_{self.outcome}")()
+        # this call is closed with its outcome (``_log``), the customer's
+        # other calls then when what they were about is settled
+        summary = getattr(
+            wizard.with_context(dunning_calls_closed_by_caller=True),
+            f"_apply_{self.outcome}",
+        )()
         wizard._log(summary)
+        self.env["dunning.channel.call"]._close_settled(
+            self.company_id, self._commercial_partner().ids
+        )
         return {"type": "ir.actions.act_window_close"}
 
     def _apply_reached_promise(self):

@@ -46,3 +46,61 @@ registry.category("web_tour.tours").add("account_dunning_advanced_approval", {
         },
     ],
 });
+
+registry
+    .category("web_tour.tours")
+    .add("account_dunning_advanced_approval_after_payment", {
+        url: "/odoo/action-account_dunning_advanced.dunning_communication_action_to_approve",
+        steps: () => [
+            {
+                content: "The customer who paid has left the queue; the others wait",
+                trigger:
+                    ".o_list_view:not(:has(td:contains(Paying Customer SA))) .o_data_row:has(td:contains(Moot Customer SA))",
+            },
+            {
+                content: "The waiting customer's final notice shows its amount",
+                trigger:
+                    ".o_data_row:has(td:contains(Waiting Customer SA)) td[name='amount_due']:contains(1,250.00)",
+            },
+            {
+                content: "Open the reminder whose invoice was paid since the run",
+                trigger: ".o_data_row td:contains(Moot Customer SA)",
+                run: "click",
+            },
+            {
+                content: "Approve it",
+                trigger: ".o_form_view button[name='action_approve']",
+                run: "click",
+            },
+            {
+                content: "The manager is told why on screen",
+                trigger:
+                    ".o_notification:contains(Not approved):contains(Invoice in payment)",
+            },
+            {
+                content: "The reason stays on the reminder",
+                trigger: ".o_form_view .alert-warning:contains(Invoice in payment)",
+            },
+            {
+                content: "Back to the queue",
+                trigger: ".o_breadcrumb .o_back_button",
+                run: "click",
+            },
+            {
+                content: "Only the waiting customer's reminder is left: open it",
+                trigger:
+                    ".o_list_view:not(:has(td:contains(Moot Customer SA))) .o_data_row td:contains(Waiting Customer SA)",
+                run: "click",
+            },
+            {
+                content: "Approve it",
+                trigger: ".o_form_view button[name='action_approve']",
+                run: "click",
+            },
+            {
+                content: "It has left the approval queue",
+                trigger:
+                    ".o_form_view .o_statusbar_status button.o_arrow_button_current:not(:contains(To Approve))",
+            },
+        ],
+    });
