@@ -7,6 +7,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..tools.einvoice_messages import STATUS_OF_FRENCH_CODE
+
 _logger = logging.getLogger(__name__)
 
 COLLECTOR_GROUP = "account_dunning_advanced.group_dunning_collector"
@@ -31,14 +33,8 @@ EINVOICE_STATUSES = [
     ("cashed", "212 Cashed"),
     ("rejected", "213 Rejected"),
 ]
-EINVOICE_CODES = {
-    code: key
-    for key, code in zip(
-        (key for key, _label in EINVOICE_STATUSES),
-        ("200 201 202 203 204 205 206 207 208 209 210 211 212 213").split(),
-        strict=True,
-    )
-}
+# official code -> status key: the parser's mapping, the one copy of it
+EINVOICE_CODES = STATUS_OF_FRENCH_CODE
 REFUSED = ("refused", "rejected")
 APPROVED = ("approved", "partially_approved")
 # a later status of these ends the dispute the platform opened

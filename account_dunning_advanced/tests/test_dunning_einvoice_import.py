@@ -354,13 +354,30 @@ class TestDunningEinvoiceImport(DunningWorkspaceCommon):
                 "ca.xml": peppol_response(self.invoice_a, "CA", "2026-02-05"),
             }
         )
+        # AB and IP are recorded on their messages, not as statuses
         self.assertEqual(
             self.invoice_a.dunning_einvoice_status_ids.mapped("status"),
-            ["partially_approved", "taken_over", "received"],
+            ["partially_approved"],
         )
+        recorded = self.Message.search(
+            [("move_id", "=", self.invoice_a.id), ("state", "=", "recorded")]
+        )
+        self.assertEqual(sorted(recorded.mapped("code")), ["AB", "IP"])
         self.assertEqual(
             self.invoice_a.dunning_einvoice_approved_date, date(2026, 2, 5)
         )
+
+    def test_acknowledgement_after_a_refusal_keeps_it_refused(self):
+        """An AB or IP dated after a rejection records the answer and leaves
+        the invoice refused: never reminded."""
+        self._upload({"re.xml": peppol_response(self.invoice_a, "RE", "2026-02-01")})
+        self._upload(
+            {
+                "ab.xml": peppol_response(self.invoice_a, "AB", "2026-02-03"),
+                "ip.xml": peppol_response(self.invoice_a, "IP", "2026-02-04"),
+            }
+        )
+        self.assertEqual(self.invoice_a.dunning_einvoice_status, "refused")
 
 
 @tagged("post_install", "-at_install")
@@ -419,9 +436,11 @@ class TestDunningEinvoiceCorpus(DunningWorkspaceCommon):
         applied = messages.filtered(lambda m: m.state == "applied")
         self.assertEqual(
             set(applied.mapped("code")),
-            {"AB", "IP", "UQ", "CA", "RE", "AP", "PD"}
-            | {str(code) for code in range(200, 214)},
+            {"UQ", "CA", "RE", "AP", "PD"} | {str(code) for code in range(200, 214)},
         )
+        recorded = messages.filtered(lambda m: m.state == "recorded")
+        self.assertEqual(set(recorded.mapped("code")), {"AB", "IP"})
+        self.assertTrue(all(recorded.mapped("move_id")))
         self.assertEqual(wizard.review_count, 1)
         self.assertEqual(wizard.error_count, 1)
         self.assertRecordValues(

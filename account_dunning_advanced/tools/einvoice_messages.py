@@ -69,11 +69,14 @@ FR_GUIDELINES = (
 
 # Peppol BIS Invoice Response 3.1, code list UNCL4343-T111 ("Invoice status
 # code", OpenPeppol subset of UNCL4343 D.17A) -> the addon's status keys
-# (dunning.einvoice.status EINVOICE_STATUSES). AB and IP only record the
-# answer: "received" and "taken_over" hold nothing in the planner.
+# (dunning.einvoice.status EINVOICE_STATUSES); None: the answer is recorded
+# on its message, no status.
 STATUS_OF_PEPPOL_CODE = {
-    "AB": "received",  # message acknowledgement: the buyer can read it
-    "IP": "taken_over",  # in process in the buyer's system
+    # AB and IP are recorded on their message only (the issue's "recorded
+    # only"): kept as statuses, an acknowledgement dated after a refusal
+    # would become the invoice's latest status and lift the refusal
+    "AB": None,  # message acknowledgement: the buyer can read it
+    "IP": None,  # in process in the buyer's system
     "UQ": "disputed",  # under query: halted until the seller answers
     "CA": "partially_approved",  # accepted under the conditions stated
     "RE": "refused",  # rejected: the buyer will not process it
@@ -109,9 +112,8 @@ PEPPOL_STATUS_ACTIONS = {
     "OTH": "Other",
 }
 # French lifecycle statuses (external specifications v3.x, MDT-105
-# ProcessConditionCode) -> the addon's status keys; the same list as
-# EINVOICE_CODES of models/dunning_einvoice_status.py (a test keeps them
-# equal). The other French codes (214, 220-228, 250+, 300+, 501...) concern
+# ProcessConditionCode) -> the addon's status keys (EINVOICE_STATUSES of
+# models/dunning_einvoice_status.py, which reads its codes here). The other French codes (214, 220-228, 250+, 300+, 501...) concern
 # flows, factoring or the platform and carry no status of the invoice here.
 STATUS_OF_FRENCH_CODE = {
     "200": "deposited",
