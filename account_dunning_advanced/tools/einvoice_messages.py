@@ -113,8 +113,9 @@ PEPPOL_STATUS_ACTIONS = {
 }
 # French lifecycle statuses (external specifications v3.x, MDT-105
 # ProcessConditionCode) -> the addon's status keys (EINVOICE_STATUSES of
-# models/dunning_einvoice_status.py, which reads its codes here). The other French codes (214, 220-228, 250+, 300+, 501...) concern
-# flows, factoring or the platform and carry no status of the invoice here.
+# models/dunning_einvoice_status.py, which reads its codes here). The other
+# French codes (214, 220-228, 250+, 300+, 501...) concern flows, factoring or
+# the platform and carry no status of the invoice here.
 STATUS_OF_FRENCH_CODE = {
     "200": "deposited",
     "201": "issued",
