@@ -240,10 +240,11 @@ class DunningChannelEmail(models.AbstractModel):
     @api.model
     def _body_renders_in_batch(self, template, body):
         """Whether one QWeb render of ``body`` over the batch gives each
-        reminder exactly its own render: a body Odoo renders with QWeb (not
-        its placeholders-only shortcut), for a user whose rendering Odoo does
-        not restrict, whose ``t-set`` are unconditional (one reminder's
-        value never lingers in the next one's)."""
+        reminder exactly its own render: a body calling views (which Odoo
+        renders with QWeb, not with its placeholders-only shortcut), for a
+        user whose rendering Odoo does not restrict, whose ``t-set`` are
+        unconditional (one reminder's value never lingers in the next
+        one's). Other bodies are rendered by Odoo, one reminder at a time."""
         env = template.env
         if not (
             env.su
@@ -251,14 +252,13 @@ class DunningChannelEmail(models.AbstractModel):
             or env.user.has_group("mail.group_mail_template_editor")
         ):
             return False
-        # the test Odoo's renderer makes to choose QWeb
-        if not template._has_unsafe_expression_template_qweb(
-            str(body), template.render_model
-        ):
-            return False
         try:
             root = html.fragment_fromstring(str(body), create_parent="div")
         except etree.ParserError:
+            return False
+        # a body calling a view is one Odoo's renderer renders with QWeb (not
+        # its placeholders-only shortcut, which gives the same text another way)
+        if not any("t-call" in node.attrib for node in root.iter(etree.Element)):
             return False
         for node in root.iter(etree.Element):
             if "t-set" in node.attrib and any(
