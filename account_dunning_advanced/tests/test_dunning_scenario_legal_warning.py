@@ -59,7 +59,8 @@ class TestDunningScenarioLegalWarning(DunningEngineCommon):
     def test_shared_scenario_warns_in_a_non_french_company(self):
         shared = self.scenario.copy({"company_id": False, "legal_regime": "french_b2b"})
         self.assertIn(
-            "this shared scenario", shared.with_company(self.company).legal_regime_warning
+            "this shared scenario",
+            shared.with_company(self.company).legal_regime_warning,
         )
         self.assertFalse(shared.with_company(self.french).legal_regime_warning)
 
