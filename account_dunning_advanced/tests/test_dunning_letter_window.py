@@ -13,7 +13,8 @@ import tempfile
 
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.exceptions import ValidationError
+from odoo.tests import HttpCase, tagged
 
 from .dunning_dispatch_common import TODAY, DunningDispatchCommon
 
@@ -27,9 +28,7 @@ WORD = re.compile(
 )
 
 
-@tagged("post_install", "-at_install")
-@freeze_time(TODAY)
-class TestDunningLetterWindow(DunningDispatchCommon):
+class LetterWindowMixin:
     def _require(self, *commands):
         """The letters are measured on real PDFs: without the tools, CI
         fails, a developer's machine skips."""
@@ -113,7 +112,7 @@ class TestDunningLetterWindow(DunningDispatchCommon):
         the ``window`` (left, top, width, height in mm), in order."""
         left, top, width, height = window
         words = self._first_page_words(comm)
-        tops = []
+        lefts, tops = [], []
         for line in lines:
             boxes = self._line_boxes(words, line)
             self.assertTrue(boxes, f"{line!r} is not on the first page")
@@ -131,9 +130,20 @@ class TestDunningLetterWindow(DunningDispatchCommon):
                 f"{line!r} printed at {boxes} (mm), not once inside the window "
                 f"{window}",
             )
+            lefts.append(inside[0][0])
             tops.append(inside[0][1])
         self.assertEqual(tops, sorted(tops), "the address lines in order")
+        # aligned on the block's top-left corner, not merely inside it
+        self.assertAlmostEqual(min(lefts), left, delta=TOLERANCE_MM)
+        self.assertAlmostEqual(tops[0], top, delta=TOLERANCE_MM)
         return words
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(TODAY)
+class TestDunningLetterWindow(LetterWindowMixin, DunningDispatchCommon):
+    """Rendered as in tests and on a server that wkhtmltopdf cannot reach:
+    without the report's stylesheets."""
 
     def test_french_company_la_poste_window(self):
         self.assertRecordValues(
@@ -196,4 +206,53 @@ class TestDunningLetterWindow(DunningDispatchCommon):
             comm,
             ["Dupont SARL", "5 avenue Foch", "75016 Paris"],
             (100.0, 62.0, 85.0, 33.0),
+        )
+
+    def test_standard_follows_the_country_and_bounds(self):
+        self.company.partner_id.country_id = self.env.ref("base.us")
+        self.assertRecordValues(
+            self.company,
+            [
+                {
+                    "dunning_envelope_standard": "us_commercial",
+                    "dunning_address_left": 17.5,
+                    "dunning_address_top": 55.6,
+                }
+            ],
+        )
+        self.company.partner_id.country_id = self.env.ref("base.de")
+        self.assertEqual(self.company.dunning_envelope_standard, "din_5008_b")
+        # a window shows the upper part of the folded sheet only
+        with self.assertRaises(ValidationError):
+            self.company.dunning_address_top = 130.0
+        with self.assertRaises(ValidationError):
+            self.company.dunning_address_left = 150.0
+
+
+@tagged("post_install", "-at_install")
+class TestDunningLetterWindowStyled(LetterWindowMixin, DunningDispatchCommon, HttpCase):
+    """Rendered as in production: wkhtmltopdf fetches the report's
+    stylesheets (bootstrap's container gutter among them) from the server,
+    here the test server that HttpCase sets as the base URL."""
+
+    def test_french_company_la_poste_window_with_stylesheets(self):
+        with freeze_time(TODAY):
+            comm = self._communication(
+                self.customer_fr, "formal", channel_email=False, channel_letter=True
+            )
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "account_dunning_advanced.action_report_dunning_letter", comm.ids
+            )[0]
+            .decode()
+        )
+        stylesheets = re.findall(r'<link[^>]+href="([^"]+\.css)"', html)
+        self.assertTrue(stylesheets)
+        for stylesheet in stylesheets:
+            self.assertEqual(self.url_open(stylesheet).status_code, 200)
+        self._assert_in_window(
+            comm,
+            ["Dupont SARL", "5 avenue Foch", "75016 Paris"],
+            (110.0, 55.0, 85.0, 33.0),
         )
