@@ -108,6 +108,10 @@ class DunningScenario(models.Model):
         "from consumers.",
     )
     penalty_rate_warning = fields.Char(compute="_compute_penalty_rate_warning")
+    legal_regime_warning = fields.Char(
+        string="Late-Payment Penalties Warning",
+        compute="_compute_legal_regime_warning",
+    )
 
     @api.model
     def _default_legal_regime(self, company):
@@ -141,6 +145,47 @@ class DunningScenario(models.Model):
                 scenario.legal_regime == "french_b2b"
                 and company._dunning_penalty_rate_warning()
             ) or False
+
+    @api.depends("legal_regime", "company_id")
+    @api.depends_context("company")
+    def _compute_legal_regime_warning(self):
+        for scenario in self:
+            scenario.legal_regime_warning = scenario._legal_regime_warning() or False
+
+    def _legal_regime_warning(self):
+        """Why the scenario's legal regime will not apply, or None: French
+        B2B penalties are claimed by companies established in France only (the
+        planner quietly claims none elsewhere)."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        if self.legal_regime != "french_b2b" or company._dunning_is_french():
+            return None
+        if self.company_id:
+            return self.env._(
+                "French B2B penalties (art. L.441-10) apply to companies "
+                "established in France only: %(company)s is not, so the reminders "
+                "of this scenario will claim no penalties and print no legal "
+                "mention. Choose contractual late interest or none.",
+                company=company.name,
+            )
+        return self.env._(
+            "French B2B penalties (art. L.441-10) apply to companies "
+            "established in France only: this shared scenario will claim no "
+            "penalties and print no legal mention in the reminders of "
+            "%(company)s, which is not.",
+            company=company.name,
+        )
+
+    @api.onchange("legal_regime")
+    def _onchange_legal_regime_warning(self):
+        warning = self._legal_regime_warning()
+        if warning:
+            return {
+                "warning": {
+                    "title": self.env._("Late-payment penalties"),
+                    "message": warning,
+                }
+            }
 
     @api.constrains("penalty_rate", "penalty_indemnity")
     def _check_penalty_terms(self):

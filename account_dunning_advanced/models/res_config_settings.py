@@ -47,6 +47,17 @@ class ResConfigSettings(models.TransientModel):
     dunning_manager_id = fields.Many2one(
         related="company_id.dunning_manager_id", readonly=False
     )
+    dunning_envelope_standard = fields.Selection(
+        related="company_id.dunning_envelope_standard", readonly=False
+    )
+    dunning_address_left = fields.Float(
+        related="company_id.dunning_address_left", readonly=False
+    )
+    dunning_address_top = fields.Float(
+        related="company_id.dunning_address_top", readonly=False
+    )
+    dunning_address_width = fields.Float(related="company_id.dunning_address_width")
+    dunning_address_height = fields.Float(related="company_id.dunning_address_height")
     dunning_email_domain_hourly_limit = fields.Integer(
         string="Reminder Emails per Domain and Hour",
         config_parameter="account_dunning_advanced.email_domain_hourly_limit",
