@@ -1,6 +1,7 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import base64
+import json
 import os
 import pathlib
 from datetime import timedelta
@@ -56,6 +57,26 @@ DRY_RUN_JS = """
     }
 })()
 """
+
+# Opens an action and waits for a selector.
+SCREEN_JS = """
+(async () => {
+    const action = odoo.__WOWL_DEBUG__.root.env.services.action;
+    await action.doAction(__ACTION__);
+    for (let i = 0; i < 200; i++) {
+        if (document.querySelector(__SELECTOR__)) {
+            await new Promise((r) => setTimeout(r, 500));
+            console.log("test successful");
+            return;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    console.error(`not shown: ${__SELECTOR__}`);
+})()
+"""
+
+# the web client is mounted
+READY = "!!(odoo.__WOWL_DEBUG__ && odoo.__WOWL_DEBUG__.root)"
 
 
 def screenshot_on_stop(path):
@@ -140,4 +161,48 @@ class TestDunningFiguresScreens(HttpCase):
 
     def test_dry_run_dialog_is_readable(self):
         with screenshot_on_stop(f"{SHOTS_DIR}/figures-dry-run.png"):
-            self.browser_js("/odoo", DRY_RUN_JS, login="admin", timeout=120)
+            self.browser_js(
+                "/odoo", DRY_RUN_JS, ready=READY, login="admin", timeout=120
+            )
+
+    def _screen(self, action, selector, shot):
+        """Open an action in the browser as the administrator, wait for
+        ``selector``, and save the screenshot."""
+        code = SCREEN_JS.replace("__ACTION__", json.dumps(action)).replace(
+            "__SELECTOR__", json.dumps(selector)
+        )
+        with screenshot_on_stop(f"{SHOTS_DIR}/{shot}"):
+            self.browser_js("/odoo", code, ready=READY, login="admin", timeout=120)
+
+    def test_analysis_screens(self):
+        self._screen(
+            "account_dunning_advanced.dunning_effectiveness_report_action",
+            ".o_pivot table",
+            "figures-effectiveness.png",
+        )
+        self._screen(
+            "account_dunning_advanced.dunning_kpi_report_action",
+            ".o_pivot table",
+            "figures-kpis.png",
+        )
+        run = self.env["dunning.run"].search(
+            [("state", "=", "done"), ("skipped_count", ">", 0)],
+            order="id desc",
+            limit=1,
+        )
+        if run:
+            self._screen(
+                {
+                    "type": "ir.actions.act_window",
+                    "res_model": "dunning.run",
+                    "res_id": run.id,
+                    "views": [[False, "form"]],
+                },
+                ".o_form_view .o_notebook",
+                "figures-run.png",
+            )
+        self._screen(
+            "account_dunning_advanced.dunning_worklist_action",
+            ".o_list_view .o_data_row",
+            "figures-worklist.png",
+        )
