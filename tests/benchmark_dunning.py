@@ -273,8 +273,9 @@ def run(env, customers, invoices, tag):
     )
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sys.stdout.write(
-        f"real run: {real.communication_count} reminders to {real.partner_count} "
-        f"customers, {mails} queued emails, {real.skipped_count} skipped, "
+        f"real run: {real.communication_count} reminders to "
+        f"{real.reminded_partner_count} customers, {mails} queued emails, "
+        f"{real.skipped_count} skipped, "
         f"{real.error_count} errors: {real.partner_count / elapsed:.1f} customers/s\n"
         f"per level: {levels}\n"
         f"process peak RSS {peak_rss_mib:.0f} MiB\n"

@@ -167,7 +167,7 @@ def assert_one_reminder_each_and_one_run(project, db):
     counters = sql(
         project,
         db,
-        "SELECT r.communication_count, r.partner_count, r.error_count, "
+        "SELECT r.communication_count, r.reminded_partner_count, r.error_count, "
         "(SELECT count(*) FROM dunning_communication c WHERE c.run_id = r.id), "
         "(SELECT count(DISTINCT partner_id) FROM dunning_communication c "
         " WHERE c.run_id = r.id) "

@@ -252,11 +252,14 @@ class DunningCommunication(models.Model):
         for communication in self:
             communication.move_ids = communication.line_ids.move_id
 
-    @api.depends("line_ids.amount_residual_currency", "line_ids.currency_id", "lang")
+    @api.depends("line_ids.amount_residual_currency", "line_ids.currency_id")
+    @api.depends_context("lang")
     def _compute_amount_due_by_currency(self):
+        # shown on back-office screens: in the reader's language, like the
+        # monetary fields beside it (the customer's documents format their own)
         for communication in self:
             communication.amount_due_by_currency = " + ".join(
-                format_amount(self.env, amount, currency, communication.lang)
+                format_amount(self.env, amount, currency)
                 for currency, amount in communication._amounts_by_currency()
             )
 

@@ -207,6 +207,21 @@ class DunningLevel(models.Model):
             )
             level.letter_report_used_id = level.letter_report_id or default_letter
 
+    @api.depends("name", "offset_days", "scenario_id.name")
+    @api.depends_context("dunning_level_with_scenario")
+    def _compute_display_name(self):
+        """Where the levels of every scenario meet (the analysis reports),
+        "Standard / D+5 Friendly reminder": the name alone repeats."""
+        if not self.env.context.get("dunning_level_with_scenario"):
+            return super()._compute_display_name()
+        for level in self:
+            level.display_name = _(
+                "%(scenario)s / D%(offset)s %(level)s",
+                scenario=level.scenario_id.name,
+                offset=f"{level.offset_days:+d}",
+                level=level.name,
+            )
+
     def _open_preview(self, title):
         """The preview dialog, rendered for the customer owing the most."""
         self.ensure_one()

@@ -148,7 +148,28 @@ class DunningRun(models.Model):
     start_datetime = fields.Datetime(default=fields.Datetime.now, readonly=True)
     end_datetime = fields.Datetime(readonly=True)
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
-    partner_count = fields.Integer(string="Customers Processed", readonly=True)
+    partner_count = fields.Integer(
+        string="Customers Processed",
+        readonly=True,
+        help="Customers the run looked at and dealt with: reminded + skipped + "
+        "failed.",
+    )
+    reminded_partner_count = fields.Integer(
+        string="Customers Reminded",
+        readonly=True,
+        help="Customers who got at least one reminder from this run.",
+    )
+    skipped_partner_count = fields.Integer(
+        string="Customers Skipped",
+        readonly=True,
+        help="Customers with overdue items but no reminder from this run, for "
+        "the reasons of the log (promise, dispute, pause, minimum amount...).",
+    )
+    failed_partner_count = fields.Integer(
+        string="Customers Failed",
+        readonly=True,
+        help="Customers not reminded because of an error (see the log).",
+    )
     communication_count = fields.Integer(string="Reminders Created", readonly=True)
     skipped_count = fields.Integer(string="Items Skipped", readonly=True)
     error_count = fields.Integer(string="Errors", readonly=True)
@@ -875,21 +896,11 @@ class DunningRun(models.Model):
 
     def _finish(self):
         self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-SELECT (SELECT count(*) FROM dunning_communication WHERE run_id = %(run)s),
-       (SELECT count(DISTINCT partner_id) FROM dunning_communication
-         WHERE run_id = %(run)s),
-       (SELECT count(*) FROM dunning_run_log WHERE run_id = %(run)s
-           AND reason != 'error'),
-       (SELECT count(*) FROM dunning_run_log WHERE run_id = %(run)s
-           AND reason = 'error')
-                """,
-                run=self.id,
-            )
+        self.env.cr.execute(self._counters_query(self.ids))
+        counters = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        comm_count, reminded, skipped_partners, failed, skipped, errors = counters.get(
+            self.id, (0,) * 6
         )
-        comm_count, partner_count, skipped, errors = self.env.cr.fetchone()
         self.write(
             {
                 "state": "done",
@@ -898,13 +909,57 @@ SELECT (SELECT count(*) FROM dunning_communication WHERE run_id = %(run)s),
                     fields.Datetime.now() - self.start_datetime
                 ).total_seconds(),
                 "communication_count": comm_count,
-                "partner_count": partner_count,
+                "partner_count": reminded + skipped_partners + failed,
+                "reminded_partner_count": reminded,
+                "skipped_partner_count": skipped_partners,
+                "failed_partner_count": failed,
                 "skipped_count": skipped,
                 "error_count": errors,
             }
         )
         if self.penalty_rate_warning:
             _logger.warning("Dunning run %s: %s", self.name, self.penalty_rate_warning)
+
+    @api.model
+    def _counters_query(self, run_ids):
+        """Per run: reminders, customers reminded, customers only skipped,
+        customers failed (an error, no reminder), items skipped, errors. Each
+        customer counts once: reminded, else failed, else skipped."""
+        return SQL(
+            """
+            WITH customers AS (
+                SELECT run_id, partner_id, 'reminded' AS outcome
+                  FROM dunning_communication WHERE run_id IN %(runs)s
+                 UNION
+                SELECT run_id, partner_id,
+                       CASE WHEN reason = 'error' THEN 'failed' ELSE 'skipped' END
+                  FROM dunning_run_log
+                 WHERE run_id IN %(runs)s AND partner_id IS NOT NULL
+            ), outcome AS (
+                SELECT run_id, partner_id,
+                       CASE WHEN bool_or(outcome = 'reminded') THEN 'reminded'
+                            WHEN bool_or(outcome = 'failed') THEN 'failed'
+                            ELSE 'skipped' END AS outcome
+                  FROM customers GROUP BY run_id, partner_id
+            )
+            SELECT run.id,
+                   (SELECT count(*) FROM dunning_communication
+                     WHERE run_id = run.id),
+                   (SELECT count(*) FROM outcome
+                     WHERE run_id = run.id AND outcome = 'reminded'),
+                   (SELECT count(*) FROM outcome
+                     WHERE run_id = run.id AND outcome = 'skipped'),
+                   (SELECT count(*) FROM outcome
+                     WHERE run_id = run.id AND outcome = 'failed'),
+                   (SELECT count(*) FROM dunning_run_log
+                     WHERE run_id = run.id AND reason != 'error'),
+                   (SELECT count(*) FROM dunning_run_log
+                     WHERE run_id = run.id AND reason = 'error')
+              FROM dunning_run run
+             WHERE run.id IN %(runs)s
+            """,
+            runs=tuple(run_ids),
+        )
 
     # ------------------------------------------------------------------
     # Customer status and summary
@@ -957,11 +1012,17 @@ SELECT (SELECT count(*) FROM dunning_communication WHERE run_id = %(run)s),
         currency = self.company_id.currency_id
         lines = [
             _(
-                "%(company)s - run %(name)s on %(date)s: %(count)s reminder(s), "
-                "%(skipped)s item(s) skipped, %(errors)s error(s)",
+                "%(company)s - run %(name)s on %(date)s: %(customers)s customer(s) "
+                "processed (%(reminded)s reminded, %(skipped_customers)s skipped, "
+                "%(failed)s failed), %(count)s reminder(s), %(skipped)s item(s) "
+                "skipped, %(errors)s error(s)",
                 company=self.company_id.name,
                 name=self.name,
                 date=self.date,
+                customers=self.partner_count,
+                reminded=self.reminded_partner_count,
+                skipped_customers=self.skipped_partner_count,
+                failed=self.failed_partner_count,
                 count=self.communication_count,
                 skipped=self.skipped_count,
                 errors=self.error_count,

@@ -13,11 +13,19 @@ class DunningKpiReport(models.Model):
     so a quarter, a year or the whole shows the formula applied to its sums
     (see readme/USAGE.md, "Reports"):
 
-    * DSO: receivable balance-days / credit sales. A month's balance-days are
-      its month-end receivable balance x its days (days elapsed for the
-      current month), so the whole's DSO is its day-weighted average balance
-      / its credit sales x its days. Credit sales: customer invoices minus
-      credit notes, tax included (receivables include tax).
+    * Net credit sales: posted customer invoices minus posted customer credit
+      notes dated (invoice date) in the month, tax included (receivables
+      include tax). Payments never count: they reduce receivables, not sales.
+    * DSO (days sales outstanding, the standard "receivables / credit sales
+      x days" over the period): month-end receivables x the month's days /
+      the month's net credit sales. For a group of months, the day-weighted
+      average of the month-end receivables / the group's net credit sales x
+      its days. Receivables: the balance of the receivable accounts at the
+      month's end (days elapsed for the current month), counted as 0 when
+      customer credits exceed debts: the DSO is never negative. No DSO when
+      the net credit sales are not positive (no sales, or more credit notes
+      than invoices): a figure divided by nothing or by a negative amount
+      means nothing.
     * Average payment delay: days late (payment date - due date, at least 0)
       of the invoice instalments fully paid in the month, amount-weighted.
     * Recovery rate: of the invoice instalments falling due in the month, the
@@ -27,8 +35,8 @@ class DunningKpiReport(models.Model):
     * Promises: promises to pay due in the month, kept; disputes opened and
       resolved (resolved, rejected or settled by credit note) in the month.
 
-    A ratio without denominator (no sales, no payment) is undefined: blank in
-    the pivot, not 0.
+    A ratio without a positive denominator (no sales, no payment) is
+    undefined: blank in the pivot, not 0.
     """
 
     _name = "dunning.kpi.report"
@@ -70,26 +78,64 @@ class DunningKpiReport(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     period_days = fields.Integer(string="Days", readonly=True)
-    credit_sales = fields.Monetary(readonly=True)
+    invoiced_amount = fields.Monetary(
+        string="Invoiced",
+        readonly=True,
+        help="Posted customer invoices dated in the month, tax included.",
+    )
+    refunded_amount = fields.Monetary(
+        string="Credit Notes",
+        readonly=True,
+        help="Posted customer credit notes dated in the month, tax included.",
+    )
+    credit_sales = fields.Monetary(
+        string="Net Credit Sales",
+        readonly=True,
+        help="Invoiced minus credit notes of the month. Payments never count. "
+        "Negative when credit notes exceed invoices: the month then has no DSO.",
+    )
     receivable_balance = fields.Monetary(
-        string="Month-End Receivables", readonly=True, aggregator="avg"
+        string="Month-End Receivables",
+        readonly=True,
+        aggregator="avg",
+        help="Balance of the receivable accounts at the end of the month (today "
+        "for the current month): open invoices minus unapplied credits.",
     )
     receivable_days = fields.Float(
-        string="Receivable Balance-Days", readonly=True, digits=(16, 2)
+        string="Receivable Balance-Days",
+        readonly=True,
+        digits=(16, 2),
+        help="Month-end receivables (0 when negative) x days of the month.",
     )
-    dso = fields.Float(string="DSO (days)", readonly=True, aggregator="avg")
+    dso = fields.Float(
+        string="DSO (days)",
+        readonly=True,
+        aggregator="avg",
+        help="Days sales outstanding: month-end receivables / net credit sales "
+        "of the month x its days (for several months: their day-weighted average "
+        "receivables / their net credit sales x their days). Blank when the net "
+        "credit sales are not positive.",
+    )
     paid_count = fields.Integer(string="Instalments Paid", readonly=True)
     paid_amount = fields.Monetary(string="Amount Paid", readonly=True)
     paid_delay_amount = fields.Float(
         string="Days Late x Amount", readonly=True, digits=(16, 2)
     )
     avg_payment_delay = fields.Float(
-        string="Average Payment Delay (days)", readonly=True, aggregator="avg"
+        string="Average Payment Delay (days)",
+        readonly=True,
+        aggregator="avg",
+        help="Days between the due date and the payment (0 when paid on time) of "
+        "the invoice instalments fully paid in the month, weighted by amount.",
     )
     due_amount = fields.Monetary(string="Falling Due", readonly=True)
     collected_amount = fields.Monetary(string="Collected", readonly=True)
     recovery_rate = fields.Float(
-        string="Recovery Rate (%)", readonly=True, aggregator="avg"
+        string="Recovery Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Of the invoice instalments falling due in the month, the share of "
+        "their amount collected to date.",
     )
     reminder_count = fields.Integer(string="Reminders of Paid Items", readonly=True)
     reminders_per_paid = fields.Float(
@@ -147,6 +193,8 @@ class DunningKpiReport(models.Model):
             "SUM(COALESCE(SUM(e.receivable_move), 0)) OVER ("
             "PARTITION BY m.company_id ORDER BY m.month)"
         )
+        # customer credits above debts make no negative days outstanding
+        outstanding = SQL("GREATEST(%s, 0)", balance)
         days = self._period_days()
         return SQL(
             """
@@ -155,11 +203,15 @@ class DunningKpiReport(models.Model):
                     + EXTRACT(MONTH FROM m.month))::int AS id,
                    m.month, m.company_id, company.currency_id,
                    %(days)s AS period_days,
-                   COALESCE(SUM(e.credit_sales), 0) AS credit_sales,
+                   COALESCE(SUM(e.invoiced_amount), 0) AS invoiced_amount,
+                   COALESCE(SUM(e.refunded_amount), 0) AS refunded_amount,
+                   COALESCE(SUM(e.invoiced_amount), 0)
+                       - COALESCE(SUM(e.refunded_amount), 0) AS credit_sales,
                    %(balance)s AS receivable_balance,
-                   %(balance)s * %(days)s AS receivable_days,
-                   CASE WHEN SUM(e.credit_sales) > 0
-                        THEN %(balance)s * %(days)s / SUM(e.credit_sales)
+                   %(outstanding)s * %(days)s AS receivable_days,
+                   CASE WHEN SUM(e.invoiced_amount) > SUM(e.refunded_amount)
+                        THEN %(outstanding)s * %(days)s
+                             / (SUM(e.invoiced_amount) - SUM(e.refunded_amount))
                         END AS dso,
                    COALESCE(SUM(e.paid_count), 0) AS paid_count,
                    COALESCE(SUM(e.paid_amount), 0) AS paid_amount,
@@ -186,6 +238,7 @@ class DunningKpiReport(models.Model):
             """,
             days=days,
             balance=balance,
+            outstanding=outstanding,
         )
 
     def _from(self):
@@ -222,7 +275,8 @@ class DunningKpiReport(models.Model):
         """The measures an event adds to its month, in the order of every
         event query's columns after ``company_id, month``."""
         return [
-            "credit_sales",
+            "invoiced_amount",
+            "refunded_amount",
             "receivable_move",
             "paid_count",
             "paid_amount",
@@ -264,8 +318,14 @@ class DunningKpiReport(models.Model):
             self._event(
                 SQL("invoice_date"),
                 SQL("account_move"),
-                SQL("state = 'posted' AND move_type IN ('out_invoice', 'out_refund')"),
-                credit_sales=SQL("amount_total_signed"),
+                SQL("state = 'posted' AND move_type = 'out_invoice'"),
+                invoiced_amount=SQL("amount_total_signed"),
+            ),
+            self._event(
+                SQL("invoice_date"),
+                SQL("account_move"),
+                SQL("state = 'posted' AND move_type = 'out_refund'"),
+                refunded_amount=SQL("-amount_total_signed"),
             ),
             self._event(
                 SQL("date"),

@@ -21,7 +21,9 @@ class DunningRatioReportMixin(models.AbstractModel):
     @api.model
     def _ratio_value(self, group, ratio, numerator, denominator, factor):
         den = group.get(denominator)
-        return factor * (group.get(numerator) or 0.0) / den if den else False
+        if not den or den <= 0:
+            return False
+        return factor * (group.get(numerator) or 0.0) / den
 
     @api.model
     def read_group(

@@ -182,3 +182,92 @@ class TestDunningReportFigures(DunningReportingCommon):
             {g["currency_id"][0]: g["amount_residual_currency"] for g in by_currency},
             {company_currency.id: 270.0, self.eur.id: 600.0},
         )
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-04-20")
+class TestDunningKpiDefinitions(DunningReportingCommon):
+    """DSO, payment delay and recovery rate against a hand computation, on a
+    company whose credit notes and payments would have turned the sales and
+    the receivables negative (issue 21: a DSO of 3.38 days from negative
+    sales and negative receivables)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        customer = cls._customer("Definitions SARL")
+        # February: two invoices
+        cls.inv_1 = cls._invoice(customer, 1000, "2026-02-10", "2026-03-12")
+        cls.inv_2 = cls._invoice(customer, 500, "2026-02-20", "2026-03-22")
+        # March: a credit note left unapplied, an invoice, a payment of the
+        # first invoice 13 days after its due date
+        cls._invoice(customer, 200, "2026-03-05", "2026-03-05", move_type="out_refund")
+        cls._invoice(customer, 300, "2026-03-15", "2026-04-14")
+        cls._pay(cls.inv_1, 1000, "2026-03-25")
+        # April (20 days so far): more credit notes than invoices, which
+        # leaves the customer in credit
+        cls._invoice(customer, 800, "2026-04-02", "2026-04-02", move_type="out_refund")
+        cls._invoice(customer, 100, "2026-04-10", "2026-05-10")
+
+    def _kpis(self, fields, groupby):
+        return self.env["dunning.kpi.report"].read_group(
+            [("company_id", "=", self.company.id)], fields, groupby, lazy=False
+        )
+
+    def test_sales_are_invoices_minus_credit_notes_never_payments(self):
+        rows = self.env["dunning.kpi.report"].search(
+            [("company_id", "=", self.company.id)], order="month"
+        )
+        self.assertRecordValues(
+            rows,
+            [
+                {
+                    "invoiced_amount": 1000 + 500,
+                    "refunded_amount": 0,
+                    "credit_sales": 1500,
+                    "receivable_balance": 1000 + 500,
+                },
+                {
+                    # the 1,000 payment is not a negative sale
+                    "invoiced_amount": 300,
+                    "refunded_amount": 200,
+                    "credit_sales": 300 - 200,
+                    "receivable_balance": 1500 - 200 + 300 - 1000,
+                },
+                {
+                    "invoiced_amount": 100,
+                    "refunded_amount": 800,
+                    "credit_sales": 100 - 800,
+                    "receivable_balance": 600 - 800 + 100,
+                },
+            ],
+        )
+
+    def test_dso_per_month_and_for_the_whole(self):
+        months = self._kpis(["dso", "credit_sales"], ["month:month"])
+        feb, mar, apr = (g["dso"] for g in months)
+        self.assertAlmostEqual(feb, 1500 / 1500 * 28)
+        self.assertAlmostEqual(mar, 600 / (300 - 200) * 31)
+        # negative net sales: no DSO (not -100 x 20 / -700 = 2.86 days)
+        self.assertIs(apr, False)
+        rows = self.env["dunning.kpi.report"].search(
+            [("company_id", "=", self.company.id)], order="month"
+        )
+        self.assertEqual(rows.mapped("dso"), [28.0, 186.0, 0.0])
+        # the month in credit counts 0 receivable-days, not negative ones
+        self.assertEqual(rows.mapped("receivable_days"), [1500 * 28, 600 * 31, 0.0])
+        [whole] = self._kpis(["dso"], [])
+        self.assertAlmostEqual(
+            whole["dso"], (1500 * 28 + 600 * 31 + 0 * 20) / (1500 + 100 - 700)
+        )
+
+    def test_payment_delay_and_recovery_rate_signs(self):
+        fields = ["avg_payment_delay", "recovery_rate"]
+        feb, mar, apr = self._kpis(fields, ["month:month"])
+        self.assertEqual([feb[f] for f in fields], [False, False])
+        # 1,000 paid 25 March, due 12 March; of 1,000 + 500 falling due in
+        # March, 1,000 collected (the unapplied credit note collects nothing)
+        self.assertAlmostEqual(mar["avg_payment_delay"], 25 - 12)
+        self.assertAlmostEqual(mar["recovery_rate"], 100 * 1000 / (1000 + 500))
+        # 300 fell due 14 April, unpaid; nothing paid in April
+        self.assertEqual([apr[f] for f in fields], [False, 0.0])

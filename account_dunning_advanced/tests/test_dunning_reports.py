@@ -2,8 +2,10 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import create_dunning_users
 from .reporting_common import DunningReportingCommon
@@ -121,6 +123,57 @@ class TestDunningReports(DunningReportingCommon):
             ["date:month"],
         )
         self.assertEqual([g["amount_paid_30"] for g in by_month], [1000.0])
+
+    def _action_context(self, xmlid):
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        return safe_eval(action["context"])
+
+    def test_effectiveness_rows_name_scenario_and_level(self):
+        # a second scenario with a level of the same name, as the default
+        # scenarios have (issue 21: "Friendly reminder (2)", "(3)")
+        other = self.env["dunning.scenario"].create(
+            {
+                "name": "Key Accounts",
+                "company_id": self.company.id,
+                "level_ids": [
+                    Command.create({"name": "First reminder", "offset_days": 10}),
+                    Command.create({"name": "Courtesy", "offset_days": -3}),
+                ],
+            }
+        )
+        other_level, courtesy = other.level_ids.sorted("offset_days")[::-1]
+        other_customer = self._customer("Key Account SA")
+        self._remind(
+            self._invoice(other_customer, 90, "2026-05-01", "2026-05-31"),
+            "2026-06-10",
+            other_level,
+        )
+        for xmlid in (
+            "account_dunning_advanced.dunning_effectiveness_report_action",
+            "account_dunning_advanced.dunning_variant_comparison_action",
+        ):
+            context = self._action_context(xmlid)
+            Report = self.env["dunning.effectiveness.report"].with_context(**context)
+            groups = Report.read_group(
+                [("company_id", "=", self.company.id)],
+                ["reminder_count"],
+                ["level_id"],
+            )
+            self.assertEqual(
+                [g["level_id"][1] for g in groups],
+                [
+                    "Standard / D+5 First reminder",
+                    "Standard / D+20 Formal notice",
+                    "Key Accounts / D+10 First reminder",
+                ],
+                xmlid,
+            )
+        self.assertEqual(
+            courtesy.with_context(dunning_level_with_scenario=True).display_name,
+            "Key Accounts / D-3 Courtesy",
+        )
+        # elsewhere a level keeps its own name
+        self.assertEqual(other_level.display_name, "First reminder")
 
     def test_aged_receivables(self):
         Report = self.env["dunning.aged.receivable.report"]

@@ -161,3 +161,45 @@ class TestDunningSkipReasons(DunningEngineCommon):
         self.assertEqual(self._logs(run).mapped("reason"), ["interval"])
         run = self._run(DUE + timedelta(days=9))
         self.assertEqual(set(self._logs(run).mapped("reason")), {"max_per_30_days"})
+
+    def test_run_counters_say_what_happened(self):
+        """Issue 21: a run that only skipped customers said "Customers
+        Processed 0". Processed = reminded + skipped + failed, each
+        customer once."""
+        self.customer.with_company(self.company).dunning_excluded = True
+        run = self._run(DUE)
+        self.assertRecordValues(
+            run,
+            [
+                {
+                    "partner_count": 2,
+                    "reminded_partner_count": 1,
+                    "skipped_partner_count": 1,
+                    "failed_partner_count": 0,
+                    "communication_count": 1,
+                    "skipped_count": 1,
+                    "error_count": 0,
+                }
+            ],
+        )
+        self.assertIn(
+            "2 customer(s) processed (1 reminded, 1 skipped, 0 failed)",
+            run._summary_lines()[0],
+        )
+
+    def test_run_with_skips_only_processed_them(self):
+        for customer in self.customer | self.other_customer:
+            customer.with_company(self.company).dunning_excluded = True
+        run = self._run(DUE)
+        self.assertRecordValues(
+            run,
+            [
+                {
+                    "partner_count": 2,
+                    "reminded_partner_count": 0,
+                    "skipped_partner_count": 2,
+                    "communication_count": 0,
+                    "skipped_count": 2,
+                }
+            ],
+        )

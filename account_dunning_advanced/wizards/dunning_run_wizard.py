@@ -51,4 +51,5 @@ class DunningRunWizard(models.TransientModel):
             "res_id": self.id,
             "view_mode": "form",
             "target": "new",
+            "context": dict(self.env.context, dialog_size="extra-large"),
         }
