@@ -202,6 +202,44 @@ def generate_company_dataset(env, customers, invoices, tag):
     return env, company
 
 
+def timed(env, label, count, function, unit="reminder"):
+    """Run ``function`` and print its wall time, Odoo CPU and SQL queries per
+    ``unit`` (``count`` of them); return its result. Caches are emptied first:
+    each measure starts cold."""
+    env.invalidate_all()
+    queries = env.cr.sql_log_count
+    start, cpu = time.perf_counter(), time.process_time()
+    result = function()
+    env.flush_all()
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    queries = env.cr.sql_log_count - queries
+    count = max(count, 1)
+    sys.stdout.write(
+        f"{label:<40} {elapsed:7.2f} s  {1000 * elapsed / count:6.2f} ms/{unit}"
+        f"  (Odoo CPU {1000 * cpu / count:6.2f} ms)"
+        f"  {queries / count:6.3f} queries/{unit} ({queries} queries)\n"
+    )
+    return result
+
+
+def bench_arguments(description, customers=1000, invoices=10000):
+    """The arguments every benchmark script takes: the Odoo config and the
+    database, and the size of the generated data."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("-c", "--config", required=True)
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("--customers", type=int, default=customers)
+    parser.add_argument("--invoices", type=int, default=invoices)
+    return parser
+
+
+def open_registry(args):
+    """The registry of the database the script measures, with its config."""
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
+    return odoo.modules.registry.Registry(args.database)
+
+
 def _measure(env, label, function, customers, trace_memory):
     env.invalidate_all()
     cr = env.cr
@@ -284,14 +322,8 @@ def run(env, customers, invoices, tag):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
-    parser.add_argument("--customers", type=int, default=1000)
-    parser.add_argument("--invoices", type=int, default=10000)
-    args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    registry = odoo.modules.registry.Registry(args.database)
+    args = bench_arguments(__doc__).parse_args()
+    registry = open_registry(args)
     tag = time.strftime("%H%M%S")
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})

@@ -23,13 +23,16 @@ the compiled view). Prints ms per reminder, the Odoo process's CPU time
 (steadier than wall time on a busy machine) and SQL queries per reminder.
 """
 
-import argparse
 import sys
 import time
 
-from benchmark_dunning import generate_company_dataset
+from benchmark_dunning import (
+    bench_arguments,
+    generate_company_dataset,
+    open_registry,
+    timed,
+)
 
-import odoo
 from odoo import SUPERUSER_ID, api, fields
 
 TONES = ("courtesy", "friendly", "formal", "final")
@@ -37,24 +40,6 @@ FORMER_BODY = (
     '<t t-call="account_dunning_advanced.dunning_reminder_email">'
     '<t t-set="tone" t-value="\'%s\'"></t></t>'
 )
-
-
-def _timed(env, label, comms):
-    env.invalidate_all()
-    env.registry.clear_cache("templates")
-    queries = env.cr.sql_log_count
-    start, cpu = time.perf_counter(), time.process_time()
-    env["dunning.channel.email"]._create_mails(comms)
-    env.flush_all()
-    elapsed = time.perf_counter() - start
-    cpu = time.process_time() - cpu
-    queries = env.cr.sql_log_count - queries
-    count = max(len(comms), 1)
-    sys.stdout.write(
-        f"{label:<40} {elapsed:6.2f} s  {1000 * elapsed / count:6.2f} ms/reminder"
-        f"  (Odoo CPU {1000 * cpu / count:6.2f} ms)"
-        f"  {queries / count:5.2f} queries/reminder\n"
-    )
 
 
 def _measure(env, label, comms, bodies=None):
@@ -68,8 +53,13 @@ def _measure(env, label, comms, bodies=None):
         if attempt == "warm":
             # the same render once more: caches (compiled views) are warm
             env["dunning.channel.email"]._create_mails(comms[:1])
-        _timed(env, f"{label} ({attempt})", comms)
-        env.flush_all()
+        env.registry.clear_cache("templates")
+        timed(
+            env,
+            f"{label} ({attempt})",
+            len(comms),
+            lambda: env["dunning.channel.email"]._create_mails(comms),
+        )
         env.cr.execute("ROLLBACK TO SAVEPOINT bench_bodies")
         env.invalidate_all()
 
@@ -93,14 +83,8 @@ def run(env, customers, invoices, tag):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
-    parser.add_argument("--customers", type=int, default=200)
-    parser.add_argument("--invoices", type=int, default=400)
-    args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    registry = odoo.modules.registry.Registry(args.database)
+    args = bench_arguments(__doc__, customers=200, invoices=400).parse_args()
+    registry = open_registry(args)
     tag = time.strftime("%H%M%S")
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})

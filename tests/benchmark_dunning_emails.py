@@ -15,33 +15,19 @@ queue, chatter and invoice notes), and prints seconds, the Odoo process's CPU
 time (steadier than wall time on a busy machine) and SQL queries per reminder.
 """
 
-import argparse
 import sys
 import time
 
-from benchmark_dunning import generate_company_dataset
+from benchmark_dunning import (
+    bench_arguments,
+    generate_company_dataset,
+    open_registry,
+    timed,
+)
 
-import odoo
 from odoo import SUPERUSER_ID, api, fields
 
 FIELDS = ("subject", "body_html", "email_from", "reply_to")
-
-
-def _timed(env, label, count, function):
-    env.invalidate_all()
-    queries = env.cr.sql_log_count
-    start, cpu = time.perf_counter(), time.process_time()
-    result = function()
-    elapsed = time.perf_counter() - start
-    cpu = time.process_time() - cpu
-    queries = env.cr.sql_log_count - queries
-    count = max(count, 1)
-    sys.stdout.write(
-        f"{label:<34} {elapsed:6.2f} s  {1000 * elapsed / count:6.2f} ms/reminder"
-        f"  (Odoo CPU {1000 * cpu / count:6.2f} ms)"
-        f"  {queries / count:5.2f} queries/reminder\n"
-    )
-    return result
 
 
 def _render(comms):
@@ -58,7 +44,7 @@ def run(env, customers, invoices, tag):
     today = fields.Date.context_today(Run)
     planned = Run._run_company(company, today, "preview", True)
     count = len(planned["communications"])
-    real = _timed(
+    real = timed(
         env,
         f"dunning run ({count} reminders)",
         count,
@@ -70,9 +56,9 @@ def run(env, customers, invoices, tag):
         f"{len(comms)} emails queued, {len(comms.line_ids)} reminded items\n"
     )
     for attempt in ("first", "second"):
-        _timed(env, f"email rendering ({attempt})", len(comms), lambda: _render(comms))
+        timed(env, f"email rendering ({attempt})", len(comms), lambda: _render(comms))
     env.cr.execute("SAVEPOINT bench_dispatch")
-    _timed(
+    timed(
         env,
         "email step (_create_mails)",
         len(comms),
@@ -82,14 +68,8 @@ def run(env, customers, invoices, tag):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
-    parser.add_argument("--customers", type=int, default=500)
-    parser.add_argument("--invoices", type=int, default=1000)
-    args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    registry = odoo.modules.registry.Registry(args.database)
+    args = bench_arguments(__doc__, customers=500, invoices=1000).parse_args()
+    registry = open_registry(args)
     tag = time.strftime("%H%M%S")
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})

@@ -23,7 +23,6 @@ the Odoo process's CPU time and SQL queries per message, for the whole import
 and for its steps.
 """
 
-import argparse
 import importlib.util
 import io
 import sys
@@ -31,7 +30,8 @@ import time
 import zipfile
 from pathlib import Path
 
-import odoo
+from benchmark_dunning import bench_arguments, open_registry, timed
+
 from odoo import SUPERUSER_ID, api
 
 ADDON = Path(__file__).resolve().parent.parent / "account_dunning_advanced"
@@ -48,23 +48,6 @@ def _templates():
 
 
 CODES = ["AB", "IP", "AB", "IP", "AP", "AP", "AP", "PD", "PD", "UQ", "RE", "CA"]
-
-
-def _timed(env, label, count, function):
-    env.invalidate_all()
-    queries = env.cr.sql_log_count
-    start, cpu = time.perf_counter(), time.process_time()
-    result = function()
-    elapsed = time.perf_counter() - start
-    cpu = time.process_time() - cpu
-    queries = env.cr.sql_log_count - queries
-    count = max(count, 1)
-    sys.stdout.write(
-        f"{label:<40} {elapsed:7.2f} s  {1000 * elapsed / count:6.2f} ms/message"
-        f"  (Odoo CPU {1000 * cpu / count:6.2f} ms)"
-        f"  {queries / count:6.3f} queries/message ({queries} queries)\n"
-    )
-    return result
 
 
 def _manager(env, company, tag):
@@ -191,12 +174,16 @@ def run(env, invoices, count, tag, fresh=False):
         .with_user(manager)
         .with_context(allowed_company_ids=company.ids)
     )
-    entries = _timed(
-        env, "unzip", count, lambda: Message._dunning_expand("responses.zip", data)
+    entries = timed(
+        env,
+        "unzip",
+        count,
+        lambda: Message._dunning_expand("responses.zip", data),
+        unit="message",
     )
     from odoo.addons.account_dunning_advanced.tools import einvoice_messages
 
-    parsed = _timed(
+    parsed = timed(
         env,
         "parse (one per file)",
         count,
@@ -205,19 +192,22 @@ def run(env, invoices, count, tag, fresh=False):
             for _name, content, _error in entries
             for msg in einvoice_messages.parse_lifecycle_messages(content)
         ],
+        unit="message",
     )
-    _timed(
+    timed(
         env,
         "match (whole batch)",
         count,
         lambda: Message._dunning_match(parsed, company),
+        unit="message",
     )
     env.cr.execute("SAVEPOINT bench_import")
-    results = _timed(
+    results = timed(
         env,
         "whole import (unzip to statuses)",
         count,
         lambda: Message._dunning_import_files([("responses.zip", data)], "upload"),
+        unit="message",
     )
     states = {}
     for res in results:
@@ -227,10 +217,7 @@ def run(env, invoices, count, tag, fresh=False):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
-    parser.add_argument("--invoices", type=int, default=10000)
+    parser = bench_arguments(__doc__, invoices=10000)
     parser.add_argument("--responses", type=int, default=10000)
     parser.add_argument(
         "--fresh",
@@ -238,8 +225,7 @@ def main():
         help="generate a new company even if an earlier run left one",
     )
     args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    registry = odoo.modules.registry.Registry(args.database)
+    registry = open_registry(args)
     tag = time.strftime("%H%M%S")
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
