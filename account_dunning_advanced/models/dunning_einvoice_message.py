@@ -742,6 +742,9 @@ class DunningEinvoiceMessage(models.Model):
                     for cid, ids in all_ids.items()
                     if cid not in companies.ids and _compare(ids, seller)
                 ]
+                # outside _(): an f-string among its arguments hides the call
+                # from the translation export
+                other = f": {others[0]}" if others else ""
                 result.append(
                     (
                         None,
@@ -751,7 +754,7 @@ class DunningEinvoiceMessage(models.Model):
                             "The message is for another company's invoice "
                             "(seller %(seller)s%(other)s).",
                             seller=_party_label(msg.seller) or "",
-                            other=f": {others[0]}" if others else "",
+                            other=other,
                         ),
                     )
                 )

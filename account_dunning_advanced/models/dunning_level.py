@@ -143,6 +143,8 @@ class DunningLevel(models.Model):
 
     @api.constrains("sms_body")
     def _check_sms_body(self):
+        # no f-string among _()'s arguments: it hides the call from the export
+        placeholders = ", ".join(f"{{{name}}}" for name in SMS_PLACEHOLDERS)
         for level in self.filtered("sms_body"):
             try:
                 level.sms_body.format_map(dict.fromkeys(SMS_PLACEHOLDERS, ""))
@@ -153,9 +155,7 @@ class DunningLevel(models.Model):
                         "placeholder (%(error)s). Placeholders: %(placeholders)s.",
                         level=level.name,
                         error=error,
-                        placeholders=", ".join(
-                            f"{{{name}}}" for name in SMS_PLACEHOLDERS
-                        ),
+                        placeholders=placeholders,
                     )
                 ) from error
 
@@ -215,10 +215,13 @@ class DunningLevel(models.Model):
         if not self.env.context.get("dunning_level_with_scenario"):
             return super()._compute_display_name()
         for level in self:
+            # an f-string among _()'s arguments hides the call from the
+            # translation export
+            offset = f"{level.offset_days:+d}"
             level.display_name = _(
                 "%(scenario)s / D%(offset)s %(level)s",
                 scenario=level.scenario_id.name,
-                offset=f"{level.offset_days:+d}",
+                offset=offset,
                 level=level.name,
             )
 

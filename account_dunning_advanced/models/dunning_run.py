@@ -1033,8 +1033,11 @@ class DunningRun(models.Model):
             key = (comm.level_id.display_name, ", ".join(comm._channels()))
             rows[key][0] += 1
             rows[key][1] += comm.amount_due
+        # _() outside the f-strings: the translation export reads no f-string
+        level_label, channels_label = _("Level"), _("Channels")
+        amount_label = _("Amount")
         lines.append(
-            f"  {_('Level'):<32} {_('Channels'):<24} {'#':>4} {_('Amount'):>14}"
+            f"  {level_label:<32} {channels_label:<24} {'#':>4} {amount_label:>14}"
         )
         for (level, channels), (count, amount) in sorted(rows.items()):
             lines.append(
@@ -1050,7 +1053,8 @@ class DunningRun(models.Model):
         for log in self.log_ids:
             skipped[log.reason] += 1
         if skipped:
-            lines.append(f"  {_('Skipped items per reason')}:")
+            per_reason = _("Skipped items per reason")
+            lines.append(f"  {per_reason}:")
             for reason, count in sorted(skipped.items()):
                 lines.append(f"    {reasons.get(reason, reason):<48} {count:>6}")
         return lines

@@ -66,11 +66,13 @@ class DunningPreviewMixin(models.AbstractModel):
         by_reason = {}
         for line in skipped:
             by_reason.setdefault(line.skip_reason, set()).add(line.partner_id.id)
+        # no f-string among _()'s arguments: it hides the call from the export
+        reasons = "; ".join(
+            f"{reason}: {len(partners)}"
+            for reason, partners in sorted(by_reason.items())
+        )
         return self.env._(
             "Nothing to remind: %(count)s customer(s) skipped (%(reasons)s).",
             count=len(skipped.partner_id),
-            reasons="; ".join(
-                f"{reason}: {len(partners)}"
-                for reason, partners in sorted(by_reason.items())
-            ),
+            reasons=reasons,
         )
