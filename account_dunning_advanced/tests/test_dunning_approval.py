@@ -5,27 +5,11 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .workspace_common import TODAY, DunningWorkspaceCommon
+from .workspace_common import TODAY, DunningApprovalCommon
 
 
 @tagged("post_install", "-at_install")
-class TestDunningApproval(DunningWorkspaceCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.level_formal.needs_approval = True
-        cls.other = cls.env["res.partner"].create(
-            {"name": "Martin SARL", "is_company": True, "email": "ap@martin.example"}
-        )
-        cls.other.with_company(cls.company).dunning_collector_id = cls.collector
-        cls._overdue_invoice("2026-02-20", 800.0, partner=cls.other)
-
-    def _waiting(self):
-        """Walk both customers to the formal level, which waits for approval."""
-        self._run(TODAY)
-        self._run(TODAY)
-        return self.env["dunning.communication"].search([("state", "=", "to_approve")])
-
+class TestDunningApproval(DunningApprovalCommon):
     @freeze_time(TODAY)
     def test_batch_approve_goes_out_at_once_through_the_job(self):
         waiting = self._waiting()

@@ -9,32 +9,20 @@ from odoo.tests import tagged
 from odoo.tools.misc import format_date
 
 from .common import as_job
-from .workspace_common import TODAY, DunningWorkspaceCommon
+from .workspace_common import TODAY, DunningApprovalCommon
 
 FINAL_NOTICE_DAYS = 8
 
 
 @tagged("post_install", "-at_install")
-class TestDunningApprovalQueue(DunningWorkspaceCommon):
+class TestDunningApprovalQueue(DunningApprovalCommon):
     """Reminders held for approval that became moot leave the queue with
     their reason; approving one says why on screen; a held reminder is
     previewed and sent as of the day it leaves."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.level_formal.needs_approval = True
-        cls.other = cls.env["res.partner"].create(
-            {"name": "Martin SARL", "is_company": True, "email": "ap@martin.example"}
-        )
-        cls.other.with_company(cls.company).dunning_collector_id = cls.collector
-        cls._overdue_invoice("2026-02-20", 800.0, partner=cls.other)
-
     def _held(self):
         """Walk both customers to the formal level, held for approval."""
-        self._run(TODAY)
-        self._run(TODAY)
-        held = self.env["dunning.communication"].search([("state", "=", "to_approve")])
+        held = self._waiting()
         self.assertEqual(held.partner_id, self.customer | self.other)
         return held.filtered(lambda c: c.partner_id == self.customer), held.filtered(
             lambda c: c.partner_id == self.other

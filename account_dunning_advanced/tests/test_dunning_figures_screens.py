@@ -1,6 +1,7 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import base64
+import contextlib
 import json
 import os
 import pathlib
@@ -11,8 +12,9 @@ from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import ChromeBrowser
 
-# where the screenshots of the issue's screens go (not a test output)
-SHOTS_DIR = os.environ.get("DUNNING_SHOTS_DIR", "/tmp/shots")
+# where the screenshots of the issue's screens go when asked for (not a test
+# output): DUNNING_SHOTS_DIR=/tmp/shots ./setup/test -- <this file>
+SHOTS_DIR = os.environ.get("DUNNING_SHOTS_DIR")
 
 # Opens the run wizard, asks for the dry run, and checks what a 1366 px wide
 # screen shows: customer names and skip reasons not cut, the totals in view.
@@ -79,9 +81,12 @@ SCREEN_JS = """
 READY = "!!(odoo.__WOWL_DEBUG__ && odoo.__WOWL_DEBUG__.root)"
 
 
-def screenshot_on_stop(path):
-    """Save what the browser shows when the test code is done, before the
-    browser closes."""
+def screenshot_on_stop(name):
+    """With DUNNING_SHOTS_DIR set, save what the browser shows when the test
+    code is done, before the browser closes, as ``name`` in that folder."""
+    if not SHOTS_DIR:
+        return contextlib.nullcontext()
+    path = pathlib.Path(SHOTS_DIR, name)
     stop = ChromeBrowser.stop
 
     def stop_after_screenshot(browser):
@@ -91,8 +96,8 @@ def screenshot_on_stop(path):
                 params={"captureBeyondViewport": True},
                 timeout=30,
             )["data"]
-            pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
-            pathlib.Path(path).write_bytes(base64.b64decode(data))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(base64.b64decode(data))
         finally:
             stop(browser)
 
@@ -160,7 +165,7 @@ class TestDunningFiguresScreens(HttpCase):
                 customer.with_company(cls.company).dunning_excluded = True
 
     def test_dry_run_dialog_is_readable(self):
-        with screenshot_on_stop(f"{SHOTS_DIR}/figures-dry-run.png"):
+        with screenshot_on_stop("figures-dry-run.png"):
             self.browser_js(
                 "/odoo", DRY_RUN_JS, ready=READY, login="admin", timeout=120
             )
@@ -171,7 +176,7 @@ class TestDunningFiguresScreens(HttpCase):
         code = SCREEN_JS.replace("__ACTION__", json.dumps(action)).replace(
             "__SELECTOR__", json.dumps(selector)
         )
-        with screenshot_on_stop(f"{SHOTS_DIR}/{shot}"):
+        with screenshot_on_stop(shot):
             self.browser_js("/odoo", code, ready=READY, login="admin", timeout=120)
 
     def test_analysis_screens(self):

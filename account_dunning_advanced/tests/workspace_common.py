@@ -92,3 +92,23 @@ class DunningWorkspaceCommon(AccountTestInvoicingCommon):
         self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=invoice.ids
         ).create({"amount": amount, "payment_date": day})._create_payments()
+
+
+class DunningApprovalCommon(DunningWorkspaceCommon):
+    """Two customers whose formal reminders wait for a manager's approval."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.level_formal.needs_approval = True
+        cls.other = cls.env["res.partner"].create(
+            {"name": "Martin SARL", "is_company": True, "email": "ap@martin.example"}
+        )
+        cls.other.with_company(cls.company).dunning_collector_id = cls.collector
+        cls._overdue_invoice("2026-02-20", 800.0, partner=cls.other)
+
+    def _waiting(self):
+        """Walk both customers to the formal level, which waits for approval."""
+        self._run(TODAY)
+        self._run(TODAY)
+        return self.env["dunning.communication"].search([("state", "=", "to_approve")])
