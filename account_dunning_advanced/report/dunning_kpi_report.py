@@ -17,15 +17,16 @@ class DunningKpiReport(models.Model):
       notes dated (invoice date) in the month, tax included (receivables
       include tax). Payments never count: they reduce receivables, not sales.
     * DSO (days sales outstanding, the standard "receivables / credit sales
-      x days" over the period): month-end receivables x the month's days /
-      the month's net credit sales. For a group of months, the day-weighted
-      average of the month-end receivables / the group's net credit sales x
-      its days. Receivables: the balance of the receivable accounts at the
-      month's end (days elapsed for the current month), counted as 0 when
-      customer credits exceed debts: the DSO is never negative. No DSO when
-      the net credit sales are not positive (no sales, or more credit notes
-      than invoices): a figure divided by nothing or by a negative amount
-      means nothing.
+      x days" over a rolling quarter, so that one month of few invoices does
+      not make it jump): month-end receivables / the net credit sales of the
+      three months ending with it x the days of those three months. For a
+      group of months: their receivable-days over their three-month sales.
+      Receivables: the balance of the receivable accounts at the month's end
+      (days elapsed for the current month), counted as 0 when customer
+      credits exceed debts: the DSO is never negative. No DSO when the
+      three months' net credit sales are not positive (no sales, or more
+      credit notes than invoices): a figure divided by nothing or by a
+      negative amount means nothing.
     * Average payment delay: days late (payment date - due date, at least 0)
       of the invoice instalments fully paid in the month, amount-weighted.
     * Recovery rate: of the invoice instalments falling due in the month, the
@@ -101,20 +102,28 @@ class DunningKpiReport(models.Model):
         help="Balance of the receivable accounts at the end of the month (today "
         "for the current month): open invoices minus unapplied credits.",
     )
+    dso_credit_sales = fields.Monetary(
+        string="Net Credit Sales (3 Months)",
+        readonly=True,
+        help="Net credit sales of the month and the two months before it: the "
+        "sales the DSO compares the receivables with.",
+    )
     receivable_days = fields.Float(
         string="Receivable Balance-Days",
         readonly=True,
         digits=(16, 2),
-        help="Month-end receivables (0 when negative) x days of the month.",
+        help="Month-end receivables (0 when negative) x the days of the month "
+        "and the two months before it.",
     )
     dso = fields.Float(
         string="DSO (days)",
         readonly=True,
         aggregator="avg",
-        help="Days sales outstanding: month-end receivables / net credit sales "
-        "of the month x its days (for several months: their day-weighted average "
-        "receivables / their net credit sales x their days). Blank when the net "
-        "credit sales are not positive.",
+        help="Days sales outstanding over a rolling quarter: month-end "
+        "receivables / net credit sales of the month and the two months before "
+        "it x the days of those three months (for several months: their "
+        "receivable balance-days / their three-month net credit sales). Blank "
+        "when those net credit sales are not positive.",
     )
     paid_count = fields.Integer(string="Instalments Paid", readonly=True)
     paid_amount = fields.Monetary(string="Amount Paid", readonly=True)
@@ -156,7 +165,7 @@ class DunningKpiReport(models.Model):
             "recovery_rate": ("collected_amount", "due_amount", 100.0),
             "reminders_per_paid": ("reminder_count", "paid_count", 1.0),
             "promise_kept_rate": ("promise_kept", "promise_count", 100.0),
-            "dso": ("receivable_days", "credit_sales", 1.0),
+            "dso": ("receivable_days", "dso_credit_sales", 1.0),
         }
 
     # -- SQL ---------------------------------------------------------------------
@@ -196,6 +205,17 @@ class DunningKpiReport(models.Model):
         # customer credits above debts make no negative days outstanding
         outstanding = SQL("GREATEST(%s, 0)", balance)
         days = self._period_days()
+        sales = SQL(
+            "(COALESCE(SUM(e.invoiced_amount), 0)"
+            " - COALESCE(SUM(e.refunded_amount), 0))"
+        )
+        # the DSO's rolling quarter: the month and the two before it
+        quarter = SQL(
+            "OVER (PARTITION BY m.company_id ORDER BY m.month "
+            "ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)"
+        )
+        quarter_sales = SQL("SUM(%s) %s", sales, quarter)
+        quarter_days = SQL("SUM(%s) %s", days, quarter)
         return SQL(
             """
             SELECT (m.company_id * 100000
@@ -205,13 +225,13 @@ class DunningKpiReport(models.Model):
                    %(days)s AS period_days,
                    COALESCE(SUM(e.invoiced_amount), 0) AS invoiced_amount,
                    COALESCE(SUM(e.refunded_amount), 0) AS refunded_amount,
-                   COALESCE(SUM(e.invoiced_amount), 0)
-                       - COALESCE(SUM(e.refunded_amount), 0) AS credit_sales,
+                   %(sales)s AS credit_sales,
+                   %(quarter_sales)s AS dso_credit_sales,
                    %(balance)s AS receivable_balance,
-                   %(outstanding)s * %(days)s AS receivable_days,
-                   CASE WHEN SUM(e.invoiced_amount) > SUM(e.refunded_amount)
-                        THEN %(outstanding)s * %(days)s
-                             / (SUM(e.invoiced_amount) - SUM(e.refunded_amount))
+                   %(outstanding)s * %(quarter_days)s AS receivable_days,
+                   CASE WHEN %(quarter_sales)s > 0
+                        THEN %(outstanding)s * %(quarter_days)s
+                             / %(quarter_sales)s
                         END AS dso,
                    COALESCE(SUM(e.paid_count), 0) AS paid_count,
                    COALESCE(SUM(e.paid_amount), 0) AS paid_amount,
@@ -239,6 +259,9 @@ class DunningKpiReport(models.Model):
             days=days,
             balance=balance,
             outstanding=outstanding,
+            sales=sales,
+            quarter_sales=quarter_sales,
+            quarter_days=quarter_days,
         )
 
     def _from(self):

@@ -61,13 +61,25 @@ class TestDunningReportFigures(DunningReportingCommon):
     def test_dso_of_the_whole_is_the_formula_on_the_whole(self):
         fields = ["dso", "credit_sales", "receivable_balance"]
         months = self._kpis(fields, ["month:month"])
+        # Sales per month 1000, 600, 0, 400; the DSO's rolling quarter: the
+        # month and the two before it (June: 15 days so far). May has no
+        # sales of its own but a DSO over its quarter.
         self.assertEqual(
-            [g["dso"] for g in months], [31.0, 30.0, False, 1000 * 15 / 400]
+            [g["dso"] for g in months],
+            [
+                1000 / 1000 * 31,
+                600 / (1000 + 600) * (31 + 30),
+                600 / (1000 + 600 + 0) * (31 + 30 + 31),
+                1000 / (600 + 0 + 400) * (30 + 31 + 15),
+            ],
         )
         [whole] = self._kpis(fields, [])
-        # Balance-days 1000x31 + 600x30 + 600x31 + 1000x15 over sales 2000:
-        # neither the sum (98.5) nor the mean (32.83) of the months.
-        self.assertAlmostEqual(whole["dso"], 82600 / 2000)
+        # The months' receivable-days over their quarters' sales: neither the
+        # sum nor the mean of the months.
+        self.assertAlmostEqual(
+            whole["dso"],
+            (1000 * 31 + 600 * 61 + 600 * 92 + 1000 * 76) / (1000 + 1600 + 1600 + 1000),
+        )
         self.assertEqual(whole["credit_sales"], 2000.0)
 
     def test_recovery_delay_and_reminders(self):
@@ -244,22 +256,43 @@ class TestDunningKpiDefinitions(DunningReportingCommon):
         )
 
     def test_dso_per_month_and_for_the_whole(self):
+        """DSO over a rolling quarter: month-end receivables / net credit
+        sales of the month and the two before it x their days."""
         months = self._kpis(["dso", "credit_sales"], ["month:month"])
         feb, mar, apr = (g["dso"] for g in months)
         self.assertAlmostEqual(feb, 1500 / 1500 * 28)
-        self.assertAlmostEqual(mar, 600 / (300 - 200) * 31)
-        # negative net sales: no DSO (not -100 x 20 / -700 = 2.86 days)
-        self.assertIs(apr, False)
+        # not 600 / 100 x 31 = 186 days from March's few sales alone
+        self.assertAlmostEqual(mar, 600 / (1500 + 100) * (28 + 31))
+        # the customer in credit: 0 days, not -100 / 900 x 79 days
+        self.assertEqual(apr, 0.0)
         rows = self.env["dunning.kpi.report"].search(
             [("company_id", "=", self.company.id)], order="month"
         )
-        self.assertEqual(rows.mapped("dso"), [28.0, 186.0, 0.0])
-        # the month in credit counts 0 receivable-days, not negative ones
-        self.assertEqual(rows.mapped("receivable_days"), [1500 * 28, 600 * 31, 0.0])
+        self.assertEqual(
+            rows.mapped("dso_credit_sales"), [1500, 1600, 1500 + 100 - 700]
+        )
+        self.assertEqual(rows.mapped("dso"), [28.0, 22.125, 0.0])
+        self.assertEqual(
+            rows.mapped("receivable_days"), [1500 * 28, 600 * (28 + 31), 0.0]
+        )
         [whole] = self._kpis(["dso"], [])
         self.assertAlmostEqual(
-            whole["dso"], (1500 * 28 + 600 * 31 + 0 * 20) / (1500 + 100 - 700)
+            whole["dso"],
+            (1500 * 28 + 600 * (28 + 31) + 0 * (28 + 31 + 20)) / (1500 + 1600 + 900),
         )
+
+    def test_no_dso_when_the_quarter_sales_are_negative(self):
+        customer = self._customer("Refunds SARL")
+        self._invoice(
+            customer, 2000, "2026-04-15", "2026-04-15", move_type="out_refund"
+        )
+        rows = self.env["dunning.kpi.report"].search(
+            [("company_id", "=", self.company.id)], order="month"
+        )
+        self.assertEqual(rows[-1].dso_credit_sales, 900 - 2000)
+        # not -x / -1100 x 79 days: no figure at all
+        [apr] = self._kpis(["dso"], ["month:month"])[-1:]
+        self.assertIs(apr["dso"], False)
 
     def test_payment_delay_and_recovery_rate_signs(self):
         fields = ["avg_payment_delay", "recovery_rate"]

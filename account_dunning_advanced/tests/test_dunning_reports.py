@@ -240,14 +240,16 @@ class TestDunningReports(DunningReportingCommon):
         )
         may = rows.filtered(lambda r: str(r.month) == "2026-05-01")
         june = rows.filtered(lambda r: str(r.month) == "2026-06-01")
-        # May: receivables 200 - 50 + 1000 + 300 - 1000 = 450, sales 300.
+        # May: receivables 200 - 50 + 1000 + 300 - 1000 = 450, sales 300; the
+        # DSO's quarter: March to May, sales 0 + 1000 + 300, 31 + 30 + 31 days.
         self.assertRecordValues(
             may,
             [
                 {
                     "credit_sales": 300.0,
                     "receivable_balance": 450.0,
-                    "dso": 450 / 300 * 31,
+                    "dso_credit_sales": 1300.0,
+                    "dso": 450 / 1300 * 92,
                     "paid_count": 1,
                     "avg_payment_delay": 25.0,
                     "reminders_per_paid": 2.0,
@@ -265,7 +267,7 @@ class TestDunningReports(DunningReportingCommon):
                 {
                     "credit_sales": 1200.0,
                     "receivable_balance": 1650.0,
-                    "dso": 1650 / 1200 * 30,
+                    "dso": 1650 / (1000 + 300 + 1200) * (30 + 31 + 30),
                     "dispute_opened": 2,
                     "dispute_resolved": 1,
                 }
@@ -283,11 +285,15 @@ class TestDunningReports(DunningReportingCommon):
         # Collected 1000 + 50 of 200 + 1000 + 300 + 700 fallen due (the 500
         # falling due in July is not counted before July).
         self.assertAlmostEqual(year["recovery_rate"], 100 * 1050 / 2200)
-        # Day-weighted mean month-end balance / sales of the year x its days.
+        # The months' receivable-days over their quarters' sales: sales per
+        # month 200, 0, 1000, 300, 1200; days 28, 31, 30, 31, 30.
         balances = [200, 150, 1150, 450, 1650]
-        days = [28, 31, 30, 31, 30]
+        quarter_days = [28, 28 + 31, 28 + 31 + 30, 31 + 30 + 31, 30 + 31 + 30]
+        quarter_sales = [200, 200, 1200, 1300, 2500]
         self.assertAlmostEqual(
-            year["dso"], sum(b * d for b, d in zip(balances, days, strict=True)) / 2700
+            year["dso"],
+            sum(b * d for b, d in zip(balances, quarter_days, strict=True))
+            / sum(quarter_sales),
         )
         self.assertAlmostEqual(year["avg_payment_delay"], 25.0)
         self.assertAlmostEqual(year["reminders_per_paid"], 2.0)
