@@ -301,8 +301,14 @@ def test_upgrade_keeps_the_dunning_history(
         }
         for name, by_company in before["channels"].items()
     }
-    assert after["channels"] == expected
-    assert after["channels"]["Channel shared letter"] == {
+    # the demo data of this release adds a company during the upgrade (its
+    # records need it): the companies that were there are compared
+    kept_channels = {
+        name: {c: v for c, v in by_company.items() if c in expected[name]}
+        for name, by_company in after["channels"].items()
+    }
+    assert kept_channels == expected
+    assert kept_channels["Channel shared letter"] == {
         "main": "letter",
         "Second Company": "letter",
     }

@@ -20,6 +20,9 @@ class TestDunningTemplateTour(HttpCase):
             ["account_dunning_advanced"], ["fr_FR"], overwrite=True
         )
         cls.company = cls.env.company
+        # the accountant works in the company of these customers (the demo
+        # data gives admin another one)
+        cls.env.ref("base.user_admin").company_id = cls.company
         cls.today = fields.Date.context_today(cls.env.user)
         cls.scenario = cls.env["dunning.scenario"].create(
             {
