@@ -419,6 +419,17 @@ SELECT NULL::int, inst.id, inst.move_id, inst.partner_id, inst.move_name,
         cr.execute(SQL("SELECT set_config('jit', %s, true)", previous))
 
     @api.model
+    def _screen_without_jit(self):
+        """PostgreSQL's JIT compiler off for the rest of the transaction, called
+        by the screens whose SQL view aggregates every open item or reminder
+        (worklist, aged receivables, KPIs, effectiveness) when they build a
+        statement: at 50,000 customers the estimated cost of their statements
+        passes ``jit_above_cost`` and compiling took 5.7 s of the worklist's 7.4 s
+        first page (2.9 s without). The setting is the transaction's own (a
+        request's or a job's), never the connection's."""
+        self.env.cr.execute("SELECT set_config('jit', 'off', true)")
+
+    @api.model
     def _select_customers(self, company, partner_ids):
         """{partner: what the plan reads of the customer}: its scenario,
         contact, collector, typology, language and what holds it back."""

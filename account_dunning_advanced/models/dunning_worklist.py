@@ -133,6 +133,8 @@ class DunningWorklist(models.Model):
 
     @property
     def _table_query(self):
+        # see dunning.planner._screen_without_jit
+        self.env["dunning.planner"]._screen_without_jit()
         planner = self.env["dunning.planner"]
         return SQL(
             """

@@ -119,6 +119,8 @@ class DunningAgedReceivableReport(models.Model):
 
     @property
     def _table_query(self):
+        # see dunning.planner._screen_without_jit
+        self.env["dunning.planner"]._screen_without_jit()
         return SQL("%s %s %s", self._select(), self._from(), self._where())
 
     def _select(self):

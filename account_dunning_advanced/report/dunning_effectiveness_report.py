@@ -281,6 +281,8 @@ class DunningEffectivenessReport(models.Model):
 
     @property
     def _table_query(self):
+        # see dunning.planner._screen_without_jit
+        self.env["dunning.planner"]._screen_without_jit()
         return SQL(
             "WITH %s %s %s %s",
             SQL(", ").join(

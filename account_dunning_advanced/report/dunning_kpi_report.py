@@ -172,6 +172,8 @@ class DunningKpiReport(models.Model):
 
     @property
     def _table_query(self):
+        # see dunning.planner._screen_without_jit
+        self.env["dunning.planner"]._screen_without_jit()
         return SQL(
             "%s %s %s %s %s",
             self._with(),
