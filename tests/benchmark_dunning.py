@@ -321,13 +321,21 @@ def run(env, customers, invoices, tag):
     env.cr.commit()
 
 
-def main():
-    args = bench_arguments(__doc__).parse_args()
+def run_script(run, description, customers=1000, invoices=10000, rollback=False):
+    """The main of a benchmark script measuring ``run(env, customers,
+    invoices, tag)`` on a generated dataset; ``rollback``: leave nothing."""
+    args = bench_arguments(description, customers, invoices).parse_args()
     registry = open_registry(args)
     tag = time.strftime("%H%M%S")
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         run(env, args.customers, args.invoices, tag)
+        if rollback:
+            cr.rollback()
+
+
+def main():
+    run_script(run, __doc__)
 
 
 if __name__ == "__main__":

@@ -24,16 +24,14 @@ the compiled view). Prints ms per reminder, the Odoo process's CPU time
 """
 
 import sys
-import time
 
 from benchmark_dunning import (
-    bench_arguments,
     generate_company_dataset,
-    open_registry,
+    run_script,
     timed,
 )
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import fields
 
 TONES = ("courtesy", "friendly", "formal", "final")
 FORMER_BODY = (
@@ -83,13 +81,7 @@ def run(env, customers, invoices, tag):
 
 
 def main():
-    args = bench_arguments(__doc__, customers=200, invoices=400).parse_args()
-    registry = open_registry(args)
-    tag = time.strftime("%H%M%S")
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        run(env, args.customers, args.invoices, tag)
-        cr.rollback()
+    run_script(run, __doc__, customers=200, invoices=400, rollback=True)
 
 
 if __name__ == "__main__":

@@ -16,16 +16,14 @@ time (steadier than wall time on a busy machine) and SQL queries per reminder.
 """
 
 import sys
-import time
 
 from benchmark_dunning import (
-    bench_arguments,
     generate_company_dataset,
-    open_registry,
+    run_script,
     timed,
 )
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import fields
 
 FIELDS = ("subject", "body_html", "email_from", "reply_to")
 
@@ -68,13 +66,7 @@ def run(env, customers, invoices, tag):
 
 
 def main():
-    args = bench_arguments(__doc__, customers=500, invoices=1000).parse_args()
-    registry = open_registry(args)
-    tag = time.strftime("%H%M%S")
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        run(env, args.customers, args.invoices, tag)
-        cr.rollback()
+    run_script(run, __doc__, customers=500, invoices=1000, rollback=True)
 
 
 if __name__ == "__main__":

@@ -35,32 +35,18 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from xml.etree import ElementTree
 
 import requests
+from benchmark_scale_run import load, monotonic, out
 
 ROOT = Path(__file__).resolve().parent.parent
 PERF_RE = re.compile(
     r'"(?:POST|GET) (\S+) HTTP/[\d.]+" \d+ \S+ (\d+) ([\d.]+) ([\d.]+)'
 )
 TOKEN_RE = re.compile(r"/dunning/customer/([A-Za-z0-9_-]{56,2048})")
-
-
-def out(text=""):
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
-
-
-def load():
-    with open("/proc/loadavg") as fh:
-        return " ".join(fh.read().split()[:3])
-
-
-def monotonic():
-    return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
 class Client:
