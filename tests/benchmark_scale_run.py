@@ -187,6 +187,11 @@ def cmd_worker(registry, args):
             cron_id = worker_cron(env, args.role).id
         start = monotonic()
         idle = 0
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         for _job in range(1000):
             calls, done, remaining, pg_cpu, queries = run_job(registry, cron_id)
             figures["calls"] += calls
@@ -203,6 +208,9 @@ def cmd_worker(registry, args):
             if not done:
                 time.sleep(0.2)
     figures.update(start=start, end=monotonic(), seconds=monotonic() - start)
+    if args.profile:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     if args.statements:
         top = sorted(STATEMENTS.items(), key=lambda kv: -kv[1][1])[: args.statements]
         figures["statements"] = [
@@ -256,6 +264,7 @@ def cmd_measure(registry, args):
                 str(role),
                 "--statements",
                 str(args.statements),
+                *(["--profile", f"{args.profile}.{role}"] if args.profile else []),
             ],  # fmt: skip
             stdout=subprocess.PIPE,
             text=True,
@@ -373,6 +382,7 @@ def parse_args(argv):
     worker.add_argument("--role", type=int, required=True)
     worker.add_argument("--statements", type=int, default=0)
     worker.add_argument("--max-seconds", type=float, default=0)
+    worker.add_argument("--profile")
     parser.add_argument("--as-of", default="2026-11-18")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--json")
@@ -385,6 +395,10 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--statements", type=int, default=0, help="print the N costliest statements"
+    )
+    parser.add_argument(
+        "--profile",
+        help="cProfile each worker's run into PROFILE.<worker> (pstats files)",
     )
     return parser.parse_args(argv)
 

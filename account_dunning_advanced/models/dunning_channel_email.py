@@ -318,7 +318,7 @@ class DunningChannelEmail(models.AbstractModel):
         """One line for the customer's chatter: reminder, level, recipient,
         invoices and amounts."""
         reminders.ensure_one()
-        return Markup("<p>%s</p>") % _(
+        return Markup("<p>%s</p>") % self.env._(
             "Reminder %(name)s (%(level)s) emailed to %(email)s: %(invoices)s, "
             "%(amount)s due.",
             name=reminders.name,

@@ -8,11 +8,11 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import formataddr, hash_sign
-from odoo.tools.misc import format_amount
 
 from .dunning_channel_letter import LETTER_PREVIEW_REPORT
 from .dunning_dispatch import TODO_ACTIVITY_TYPE
 from .dunning_level import TONES
+from .dunning_reminder_content import amount_formatter
 from .dunning_scenario import LEGAL_REGIMES
 from .res_company import is_assignable
 
@@ -257,9 +257,10 @@ class DunningCommunication(models.Model):
     def _compute_amount_due_by_currency(self):
         # shown on back-office screens: in the reader's language, like the
         # monetary fields beside it (the customer's documents format their own)
+        format_money = amount_formatter(self.env, False)
         for communication in self:
             communication.amount_due_by_currency = " + ".join(
-                format_amount(self.env, amount, currency)
+                format_money(amount, currency.id)
                 for currency, amount in communication._amounts_by_currency()
             )
 
@@ -633,13 +634,18 @@ class DunningCommunication(models.Model):
         for the company's token validity: it opens the customer's page and
         its channel preference."""
         self.ensure_one()
-        return hash_sign(
-            # portal token: Odoo signs it with the database secret, which
-            # only a superuser environment reads
-            self.sudo().env,
-            CHANNEL_TOKEN_SCOPE,
-            {"partner_id": self.partner_id.id, "company_id": self.company_id.id},
-            expiration=timedelta(days=self.company_id.dunning_token_validity_days),
+        # one token per reminder and dispatch: its email's body and its
+        # unsubscribe header carry the same one
+        return self.env["dunning.reminder.content"]._memo(
+            ("channel_token", self.partner_id.id, self.company_id.id),
+            lambda: hash_sign(
+                # portal token: Odoo signs it with the database secret, which
+                # only a superuser environment reads
+                self.sudo().env,
+                CHANNEL_TOKEN_SCOPE,
+                {"partner_id": self.partner_id.id, "company_id": self.company_id.id},
+                expiration=timedelta(days=self.company_id.dunning_token_validity_days),
+            ),
         )
 
     def _dunning_channel_preference_url(self):

@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from functools import lru_cache
 
-from odoo import _, api, models
+from odoo import api, models
 from odoo.tools import float_round
-from odoo.tools.misc import format_amount, format_date, formatLang, get_lang
+from odoo.tools.misc import format_date, formatLang, get_lang
 
 from odoo.addons.base.models.res_lang import intersperse
 
@@ -135,6 +135,30 @@ class DunningReminderContent(models.AbstractModel):
         if memo is not None:
             memo[key] = (format_day, format_money)
         return format_day, format_money
+
+    @api.model
+    def _memo(self, key, make):
+        """The dispatch's value of ``key`` (``_render_memo``), made by
+        ``make()`` the first time; outside a dispatch, a new one each call."""
+        memo = self.env.cr.cache.get(RENDER_MEMO_KEY)
+        if memo is None:
+            return make()
+        if key not in memo:
+            memo[key] = make()
+        return memo[key]
+
+    @api.model
+    def _number_formatter(self, lang):
+        """``format_number(value, digits)``: ``formatLang`` in ``lang``, each
+        value formatted once per dispatch (penalty rates and indemnities are
+        the same for a whole batch)."""
+        env = self.with_context(lang=lang).env
+        return self._memo(
+            ("number_formatter", lang),
+            lambda: lru_cache(maxsize=1000)(
+                lambda value, digits: formatLang(env, value, digits=digits)
+            ),
+        )
 
     def _compute_report_values(self, reminder, lang):
         # what the values say is translated into ``lang`` (``env._``)
@@ -275,21 +299,20 @@ class DunningReminderContent(models.AbstractModel):
         groups = self._penalty_groups(reminder)
         if not groups:
             return False
+        company = reminder.company_id
+        # the planner reads the terms once per context: one per dispatch
         terms = self.env["dunning.planner"]._penalty_terms(
-            {"company": reminder.company_id}, reminder.scenario_id
+            self._memo(("penalty_context", company.id), lambda: {"company": company}),
+            reminder.scenario_id,
         )
+        format_day, format_money = self._formatters(lang)
+        format_number = self._number_formatter(lang)
         unit_currency = terms["indemnity_currency"]
         unit_amount = terms["indemnity"]
-        unit = "{} {}".format(
-            unit_currency.name,
-            formatLang(
-                env,
-                unit_amount,
-                digits=0 if unit_amount == int(unit_amount) else 2,
-            ),
-        )
-        rate = f"{formatLang(env, reminder.penalty_rate, digits=2)}\xa0%"
-        date_label = format_date(env, reminder.date, lang_code=lang)
+        digits = 0 if unit_amount == int(unit_amount) else 2
+        unit = f"{unit_currency.name} {format_number(unit_amount, digits)}"
+        rate = f"{format_number(reminder.penalty_rate, 2)}\xa0%"
+        date_label = format_day(reminder.date)
         currencies = []
         for currency, interest, indemnity, count in groups:
             lines = []
@@ -299,11 +322,11 @@ class DunningReminderContent(models.AbstractModel):
                         "Late-payment interest at %(rate)s per year, to date: "
                         "%(amount)s",
                         rate=rate,
-                        amount=format_amount(env, interest, currency, lang),
+                        amount=format_money(interest, currency),
                     )
                 )
             if indemnity:
-                amount = format_amount(env, indemnity, currency, lang)
+                amount = format_money(indemnity, currency)
                 if currency != unit_currency:
                     amount = env._(
                         "%(amount)s (converted on %(date)s)",
@@ -331,7 +354,7 @@ class DunningReminderContent(models.AbstractModel):
                 {
                     "currency": currency.name,
                     "lines": lines,
-                    "total": format_amount(env, interest + indemnity, currency, lang),
+                    "total": format_money(interest + indemnity, currency),
                 }
             )
         return {
@@ -581,7 +604,7 @@ class DunningReminderContent(models.AbstractModel):
 
     def _days_label(self, reminder, days_late):
         if days_late > 0:
-            return _("%(days)s days late", days=days_late)
+            return self.env._("%(days)s days late", days=days_late)
         if days_late < 0:
-            return _("due in %(days)s days", days=-days_late)
-        return _("due today")
+            return self.env._("due in %(days)s days", days=-days_late)
+        return self.env._("due today")

@@ -769,7 +769,19 @@ class DunningRun(models.Model):
         )
         if not sequence:
             return ["/"] * count
-        return [sequence.next_by_id(sequence_date=self.date) for _i in range(count)]
+        if sequence.implementation != "standard" or sequence.use_date_range:
+            return [sequence.next_by_id(sequence_date=self.date) for _i in range(count)]
+        # the PostgreSQL sequence ``next_by_id`` draws from (``_next_do``),
+        # drawn for the whole batch in one query instead of one per reminder
+        sequence.browse().check_access("read")
+        self.env.cr.execute(
+            SQL(
+                "SELECT nextval(%s) FROM generate_series(1, %s) ORDER BY 1",
+                f"ir_sequence_{sequence.id:03d}",
+                count,
+            )
+        )
+        return [sequence.get_next_char(row[0]) for row in self.env.cr.fetchall()]
 
     def _communication_values(self, comm, name):
         level = comm["level"]
