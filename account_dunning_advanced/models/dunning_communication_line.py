@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 from .dunning_communication import STATES
 
@@ -100,6 +101,79 @@ class DunningCommunicationLine(models.Model):
                     company_id=communication.company_id.id,
                 )
         return super().create(vals_list)
+
+    @api.model
+    def _dunning_insert(self, vals_list):
+        """``create(vals_list)`` for the lines of the run's new reminders, in
+        one INSERT: the ORM's create converts, caches and defaults the
+        values of each line one by one, and it is the run's biggest batch
+        (several lines per reminder). Nothing else happens on create: no
+        computed stored field, no constraint method, no tracking; the values
+        go through the fields' own conversion, the unique indexes check them
+        as on create; the fields reading the lines (the reminders' and
+        invoices' ``line_ids``, computed histories) are told, as ``create``
+        tells them."""
+        if not vals_list:
+            return self.browse()
+        self._check_engine_only()
+        communications = self.env["dunning.communication"].browse(
+            {vals["communication_id"] for vals in vals_list}
+        )
+        communications._check_not_approved()
+        rows = []
+        for vals in vals_list:
+            communication = communications.browse(vals["communication_id"])
+            rows.append(
+                {
+                    **vals,
+                    "state": communication.state,
+                    "partner_id": communication.partner_id.id,
+                    "company_id": communication.company_id.id,
+                }
+            )
+        names = sorted(rows[0])
+        if any(sorted(row) != names for row in rows):
+            return self.create(vals_list)
+        fields = [self._fields[name] for name in names]
+        now = self.env.cr.now()
+        magic = [self.env.uid, self.env.uid, now, now]
+        values = [
+            SQL(
+                ", ".join(["%s"] * (len(fields) + len(magic))),
+                *(
+                    field.convert_to_column_insert(row[field.name], self, row)
+                    for field in fields
+                ),
+                *magic,
+            )
+            for row in rows
+        ]
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO dunning_communication_line (%s) VALUES %s RETURNING id",
+                SQL(", ").join(
+                    SQL.identifier(name)
+                    for name in [
+                        *names,
+                        "create_uid",
+                        "write_uid",
+                        "create_date",
+                        "write_date",
+                    ]
+                ),
+                SQL(", ").join(SQL("(%s)", value) for value in values),
+            )
+        )
+        lines = self.browse([row[0] for row in self.env.cr.fetchall()])
+        # what reads the lines reads them again: the reminders' and invoices'
+        # line lists, the histories computed from them
+        lines.modified(names, create=True)
+        for field in self._fields.values():
+            if field.type == "many2one" and field.name in names:
+                for inverse in self.pool.field_inverses[field]:
+                    self.env[inverse.model_name].invalidate_model([inverse.name])
+        return lines
 
     def write(self, vals):
         # the state follows its reminder's (``dunning.communication.write``)

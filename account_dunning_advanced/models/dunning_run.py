@@ -747,7 +747,7 @@ class DunningRun(models.Model):
             if variant:
                 vals["variant_id"] = variant.id
         communications = Communication.create(values)
-        self.env["dunning.communication.line"].create(
+        self.env["dunning.communication.line"]._dunning_insert(
             [
                 self._line_values(communication, line)
                 for communication, comm in zip(communications, planned, strict=True)
