@@ -650,7 +650,7 @@ class DunningCommunication(models.Model):
 
     def _dunning_channel_preference_url(self):
         self.ensure_one()
-        base_url = self.company_id.get_base_url()
+        base_url = self.env["dunning.reminder.content"]._base_url(self.company_id)
         return f"{base_url}/dunning/channel/{self._dunning_channel_token()}"
 
     def _dunning_render_values(self):

@@ -148,6 +148,11 @@ class DunningReminderContent(models.AbstractModel):
         return memo[key]
 
     @api.model
+    def _base_url(self, company):
+        """The company's base URL, read once per dispatch."""
+        return self._memo(("base_url", company.id), company.get_base_url)
+
+    @api.model
     def _number_formatter(self, lang):
         """``format_number(value, digits)``: ``formatLang`` in ``lang``, each
         value formatted once per dispatch (penalty rates and indemnities are
@@ -165,7 +170,7 @@ class DunningReminderContent(models.AbstractModel):
         self = self.with_context(lang=lang)  # noqa: PLW0642
         comm = reminder.with_context(lang=lang)
         format_day, format_money = self._formatters(lang)
-        base_url = comm.company_id.get_base_url()
+        base_url = self._base_url(comm.company_id)
         contact = comm._dunning_contact()
         token = comm._dunning_channel_token()
         portal_url = f"{base_url}/dunning/customer/{token}"
@@ -213,7 +218,11 @@ class DunningReminderContent(models.AbstractModel):
             if contact != comm.partner_id
             else comm.partner_id.name,
             "date": format_day(comm._dunning_send_date()),
-            "company_address": self._company_address(comm),
+            # the company's blocks: the same for the reminders of a dispatch
+            "company_address": self._memo(
+                ("company_address", comm.company_id.id, lang),
+                lambda: self._company_address(comm),
+            ),
             "first_due_date": format_day(
                 min(comm.line_ids.mapped("date_maturity") or [False]) or False
             ),
@@ -237,7 +246,10 @@ class DunningReminderContent(models.AbstractModel):
             "greeting": self._greeting(comm),
             "signature": self._signature(comm),
             "legal_regime": comm._dunning_legal_regime(),
-            "letterhead": self._letterhead(comm),
+            "letterhead": self._memo(
+                ("letterhead", comm.company_id.id, lang),
+                lambda: self._letterhead(comm),
+            ),
             "collector": {
                 "name": collector.name or comm.company_id.name,
                 "email": collector.email
