@@ -336,6 +336,9 @@ class DunningEffectivenessReport(models.Model):
                  WHERE dc.email_bounced AND dc.state != 'sent'
                 """
             ),
+            # the reminded items that received a payment: the others have
+            # none to credit (a whole item's rows kept or left, so the next
+            # reminder date is the same)
             "items": SQL(
                 """
                 SELECT ri.communication_id, ri.move_line_id, s.date,
@@ -344,6 +347,8 @@ class DunningEffectivenessReport(models.Model):
                        ) AS next_date
                   FROM (%s) ri
                   JOIN sent s ON s.id = ri.communication_id
+                 WHERE ri.move_line_id IN (
+                           SELECT debit_move_id FROM account_partial_reconcile)
                 """,
                 self.env["dunning.planner"]._reminded_item_sql(),
             ),

@@ -235,7 +235,7 @@ class DunningKpiReport(models.Model):
                         THEN %(outstanding)s * %(quarter_days)s
                              / %(quarter_sales)s
                         END AS dso,
-                   COALESCE(SUM(e.paid_count), 0) AS paid_count,
+                   COALESCE(SUM(e.paid_count), 0)::bigint AS paid_count,
                    COALESCE(SUM(e.paid_amount), 0) AS paid_amount,
                    COALESCE(SUM(e.paid_delay_amount), 0) AS paid_delay_amount,
                    CASE WHEN SUM(e.paid_amount) > 0
@@ -250,13 +250,13 @@ class DunningKpiReport(models.Model):
                    CASE WHEN SUM(e.paid_count) > 0
                         THEN SUM(e.reminder_count)::numeric / SUM(e.paid_count)
                         END AS reminders_per_paid,
-                   COALESCE(SUM(e.promise_count), 0) AS promise_count,
-                   COALESCE(SUM(e.promise_kept), 0) AS promise_kept,
+                   COALESCE(SUM(e.promise_count), 0)::bigint AS promise_count,
+                   COALESCE(SUM(e.promise_kept), 0)::bigint AS promise_kept,
                    CASE WHEN SUM(e.promise_count) > 0
                         THEN 100.0 * SUM(e.promise_kept) / SUM(e.promise_count)
                         END AS promise_kept_rate,
-                   COALESCE(SUM(e.dispute_opened), 0) AS dispute_opened,
-                   COALESCE(SUM(e.dispute_resolved), 0) AS dispute_resolved
+                   COALESCE(SUM(e.dispute_opened), 0)::bigint AS dispute_opened,
+                   COALESCE(SUM(e.dispute_resolved), 0)::bigint AS dispute_resolved
             """,
             days=days,
             balance=balance,
@@ -316,18 +316,25 @@ class DunningKpiReport(models.Model):
         ]
 
     def _event(self, month, source, where=None, **measures):
-        """One event query: ``company_id``, ``month`` (the month of the date
-        expression ``month``), then every measure of _event_columns (0 unless
-        given as an SQL expression)."""
+        """One event query, summed per company and month: ``company_id``,
+        ``month`` (the month of the date expression ``month``), then the sum
+        of every measure of _event_columns (0 unless given as an SQL
+        expression). Summed here, each source gives a few rows per month to
+        the month series instead of one per invoice or journal item (1.7
+        million rows sorted at 500,000 invoices)."""
         unknown = set(measures) - set(self._event_columns())
         assert not unknown, unknown
         columns = [
-            SQL("%s AS %s", measures.get(name, SQL("0")), SQL.identifier(name))
+            SQL(
+                "SUM(%s) AS %s",
+                measures.get(name, SQL("0")),
+                SQL.identifier(name),
+            )
             for name in self._event_columns()
         ]
         return SQL(
             "SELECT company_id, date_trunc('month', %s)::date AS month, %s "
-            "FROM %s %s",
+            "FROM %s %s GROUP BY 1, 2",
             month,
             SQL(", ").join(columns),
             source,
@@ -335,7 +342,7 @@ class DunningKpiReport(models.Model):
         )
 
     def _events(self):
-        """Every dated fact a figure counts, one row each."""
+        """Every dated fact a figure counts, summed per company and month."""
         return SQL(" UNION ALL ").join(self._event_queries())
 
     def _event_queries(self):

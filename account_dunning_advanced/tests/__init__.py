@@ -57,3 +57,4 @@ from . import test_dunning_portal_attacks
 from . import test_einvoice_message_parser
 from . import test_dunning_einvoice_import
 from . import test_dunning_einvoice_review_tour
+from . import test_dunning_kpi_companies
