@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 
-from devenv import ADDON
+from devenv import ADDON, REPO
 
 # packages that only the addon's tests use (setup/requirements.txt), never production
 TEST_ONLY_PACKAGES = ("aiosmtpd",)
@@ -66,3 +66,27 @@ def test_addon_tests_import_without_test_only_packages(project):
     assert any(
         word.startswith("aiosmtpd_is_not_installed") for word in loaded
     ), result.stdout
+
+
+def test_odoo_runs_every_test_module(project):
+    """Odoo's own test runner (``odoo --test-enable``, ``--test-tags``) runs the
+    test modules the addon's ``tests/__init__.py`` imports, not the files it finds:
+    a test file left out of it runs under pytest only, never in an Odoo CI."""
+    # as the test above: the test-only packages hidden, their tests skip
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LOADER,
+            str(project.conf),
+            ADDON,
+            ",".join(TEST_ONLY_PACKAGES),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    loaded = {word for word in result.stdout.split() if word.startswith("test_")}
+    files = {path.stem for path in (REPO / ADDON / "tests").glob("test_*.py")}
+    assert files - loaded == set()
