@@ -354,7 +354,10 @@ class DunningPlanner(models.AbstractModel):
 SELECT oi.id, NULL::int AS plan_line_id, oi.move_id, oi.partner_id,
        oi.move_name, oi.date_maturity, oi.currency_id,
        %(company_currency)s AS company_currency_id,
-       oi.amount_residual, oi.amount_residual_currency,
+       -- float8: read by psycopg2 itself, not by Odoo's numeric-to-float
+       -- callback (807,000 Python calls at 50,000 customers): the same float
+       oi.amount_residual::float8 AS amount_residual,
+       oi.amount_residual_currency::float8 AS amount_residual_currency,
        %(held_back)s AS hold_reason,
        COALESCE(sent.level_ids, ARRAY[]::int[]) AS sent_level_ids,
        COALESCE(sent.indemnity_charged, FALSE) AS indemnity_charged
@@ -376,8 +379,8 @@ SELECT oi.id, NULL::int AS plan_line_id, oi.move_id, oi.partner_id,
 UNION ALL
 SELECT NULL::int, inst.id, inst.move_id, inst.partner_id, inst.move_name,
        inst.date, inst.currency_id, %(company_currency)s,
-       ROUND(inst.amount_residual * inst.company_rate, %(digits)s),
-       inst.amount_residual, NULL,
+       ROUND(inst.amount_residual * inst.company_rate, %(digits)s)::float8,
+       inst.amount_residual::float8, NULL,
        COALESCE(sent.level_ids, ARRAY[]::int[]),
        -- an agreed plan bears no penalties
        TRUE
