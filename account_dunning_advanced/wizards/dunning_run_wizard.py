@@ -55,8 +55,8 @@ class DunningRunWizard(models.TransientModel):
                     "%(hidden)s more customers not shown: the list shows the "
                     "%(shown)s customers with the largest amounts, reminded ones "
                     "first; the totals count every customer.",
-                    hidden=wizard.preview_hidden_count,
-                    shown=shown,
+                    hidden=formatLang(self.env, wizard.preview_hidden_count, digits=0),
+                    shown=formatLang(self.env, shown, digits=0),
                 )
                 if wizard.preview_hidden_count
                 else False
