@@ -3,8 +3,10 @@
 from datetime import timedelta
 
 from freezegun import freeze_time
+from lxml import html
 
 from odoo.tests import Form, tagged
+from odoo.tools.misc import formatLang
 
 from .common import as_job
 from .dunning_engine_common import DUE, DunningEngineCommon
@@ -110,6 +112,78 @@ class TestDunningWizards(DunningEngineCommon):
             [{"state": "done", "trigger": "manual", "communication_count": 2}],
         )
         self.assertEqual(run.communication_ids.partner_id, wizard.line_ids.partner_id)
+
+    @freeze_time(DUE)
+    def test_run_preview_lists_the_largest_customers_and_counts_all(self):
+        """The dry run lists the lines of its first customers only (a system
+        parameter; 200 by default): the dialog says how many customers it
+        does not show, and its totals and levels count every customer."""
+        paused = self._customer("Petit SAS")
+        self._invoice(paused, DUE - timedelta(days=6), 300.0)
+        paused.with_company(self.company)._dunning_set_pause(DUE + timedelta(days=30))
+        self.env["ir.config_parameter"].sudo().set_param(
+            "account_dunning_advanced.preview_customer_limit", 1
+        )
+        wizard = self.env["dunning.run.wizard"].create(
+            {"date": DUE, "company_id": self.company.id}
+        )
+        wizard.action_run()
+        # the largest amount to remind: 1,000 of Martin SARL before 700
+        self.assertEqual(wizard.line_ids.partner_id, self.other_customer)
+        self.assertRecordValues(
+            wizard,
+            [
+                {
+                    "reminder_count": 2,
+                    "amount_to_send": 1700.0,
+                    "amount_skipped": 300.0,
+                    "preview_hidden_count": 2,
+                    "preview_summary": "2 reminder(s) to send; "
+                    "1 customer(s) skipped.",
+                    "preview_hidden_message": "2 more customers not shown: the "
+                    "list shows the 1 customers with the largest amounts, "
+                    "reminded ones first; the totals count every customer.",
+                }
+            ],
+        )
+        rows = [
+            [cell.text_content() for cell in row]
+            for row in html.fromstring(wizard.preview_levels).xpath("//tbody/tr")
+        ]
+        self.assertEqual(
+            rows,
+            [
+                [
+                    self.level["friendly"]
+                    .with_context(dunning_level_with_scenario=True)
+                    .display_name,
+                    "Email",
+                    "2",
+                    "2",
+                    formatLang(self.env, 1700.0, currency_obj=self.company.currency_id),
+                ]
+            ],
+        )
+
+        self.env["ir.config_parameter"].sudo().set_param(
+            "account_dunning_advanced.preview_customer_limit", 200
+        )
+        wizard.action_run()
+        self.assertEqual(
+            wizard.line_ids.partner_id, self.customer | self.other_customer | paused
+        )
+        self.assertRecordValues(
+            wizard,
+            [
+                {
+                    "reminder_count": 2,
+                    "amount_to_send": 1700.0,
+                    "amount_skipped": 300.0,
+                    "preview_hidden_count": 0,
+                    "preview_hidden_message": False,
+                }
+            ],
+        )
 
     @freeze_time(DUE)
     def test_cron_and_partner_status(self):

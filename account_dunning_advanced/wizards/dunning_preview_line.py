@@ -1,5 +1,7 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+
 from odoo import api, fields, models
 
 
@@ -36,14 +38,97 @@ class DunningPreviewLine(models.TransientModel):
     skip_reason = fields.Char(string="Skipped", readonly=True)
 
     @api.model
-    def _values_from_plan(self, company, plan):
-        """Line values for a plan of ``dunning.planner``."""
-        channel_names = dict(
+    def _channel_names(self):
+        return dict(
             email=self.env._("Email"),
             letter=self.env._("Letter"),
             sms=self.env._("SMS"),
             call=self.env._("Phone call"),
         )
+
+    @api.model
+    def _skip_reason_labels(self):
+        return dict(
+            self.env["dunning.run.log"]
+            ._fields["reason"]
+            ._description_selection(self.env)
+        )
+
+    @api.model
+    def _totals_from_plan(self, plan):
+        """What a preview sums up (``dunning.preview.mixin._preview_totals``)
+        over the whole plan, whichever lines it shows, plus ``customers``
+        (reminded or skipped) and ``levels``: [{level_id, channels,
+        reminders, customers, amount}] per level and channels, the largest
+        amount first."""
+        reasons = self._skip_reason_labels()
+        reminded = {comm["partner_id"] for comm in plan["communications"]}
+        by_reason = {}
+        for skip in plan["skips"]:
+            label = reasons.get(skip["reason"], skip["reason"])
+            by_reason.setdefault(label, set()).add(skip["partner_id"])
+        skipped = {skip["partner_id"] for skip in plan["skips"]} - reminded
+        channel_names = self._channel_names()
+        levels = {}
+        for comm in plan["communications"]:
+            key = (comm["level"].id, tuple(comm["channels"]))
+            row = levels.setdefault(
+                key,
+                {
+                    "level_id": comm["level"].id,
+                    "channels": ", ".join(channel_names[ch] for ch in key[1]),
+                    "reminders": 0,
+                    "customers": set(),
+                    "amount": 0.0,
+                },
+            )
+            row["reminders"] += 1
+            row["customers"].add(comm["partner_id"])
+            row["amount"] += comm["amount_due"]
+        return {
+            "amount_to_send": sum(
+                comm["amount_due"] for comm in plan["communications"]
+            ),
+            "amount_skipped": sum(skip["amount"] for skip in plan["skips"]),
+            "reminders": len(plan["communications"]),
+            "reminded_customers": len(reminded),
+            "skipped_customers": len(skipped),
+            "customers": len(reminded | skipped),
+            "reasons": {label: len(ids) for label, ids in by_reason.items()},
+            "levels": [
+                dict(row, customers=len(row["customers"]))
+                for row in sorted(levels.values(), key=lambda r: -r["amount"])
+            ],
+        }
+
+    @api.model
+    def _largest_customers(self, plan, limit):
+        """Ids of the ``limit`` customers a preview lists when it cannot list
+        them all: the reminded ones with the largest amounts to remind, then
+        the skipped ones with the largest amounts skipped."""
+        reminded, skipped = defaultdict(float), defaultdict(float)
+        for comm in plan["communications"]:
+            reminded[comm["partner_id"]] += comm["amount_due"]
+        for skip in plan["skips"]:
+            if skip["partner_id"] not in reminded:
+                skipped[skip["partner_id"]] += skip["amount"]
+        ordered = sorted(reminded, key=lambda pid: (-reminded[pid], pid))
+        ordered += sorted(skipped, key=lambda pid: (-skipped[pid], pid))
+        return ordered[:limit]
+
+    @api.model
+    def _values_from_plan(self, company, plan, partner_ids=None):
+        """Line values for a plan of ``dunning.planner``: of every customer,
+        or of the customers ``partner_ids`` only."""
+        if partner_ids is not None:
+            shown = set(partner_ids)
+            plan = {
+                "communications": [
+                    c for c in plan["communications"] if c["partner_id"] in shown
+                ],
+                "skips": [s for s in plan["skips"] if s["partner_id"] in shown],
+            }
+        channel_names = self._channel_names()
         # the names the plan read with its items: the ORM reads only the
         # skipped ones (reading every reminded invoice took 20 s at 50,000
         # customers)
@@ -79,11 +164,7 @@ class DunningPreviewLine(models.TransientModel):
                     **self._amounts(company, comm),
                 }
             )
-        reasons = dict(
-            self.env["dunning.run.log"]
-            ._fields["reason"]
-            ._description_selection(self.env)
-        )
+        reasons = self._skip_reason_labels()
         for skip in plan["skips"]:
             values.append(
                 {

@@ -30,27 +30,45 @@ class DunningPreviewMixin(models.AbstractModel):
 
     def _compute_preview_totals(self):
         for wizard in self:
-            sent = wizard.line_ids.filtered(lambda line: not line.skip_reason)
-            skipped = wizard.line_ids - sent
+            totals = wizard._preview_totals()
             wizard.preview_currency_id = wizard.company_id.currency_id
             # in company currency: the lines are in their invoices' currencies
-            wizard.amount_to_send = sum(sent.mapped("amount_due_company"))
-            wizard.amount_skipped = sum(skipped.mapped("amount_due_company"))
-            wizard.reminder_count = len(sent)
-            wizard.preview_summary = wizard._preview_summary(sent, skipped)
+            wizard.amount_to_send = totals["amount_to_send"]
+            wizard.amount_skipped = totals["amount_skipped"]
+            wizard.reminder_count = totals["reminders"]
+            wizard.preview_summary = wizard._preview_summary(totals)
+
+    def _preview_totals(self):
+        """What the preview sums up, from its lines: {amount_to_send,
+        amount_skipped (company currency), reminders, skipped_customers (with
+        skipped items and no reminder), reasons ({skip reason label:
+        customers})}. A preview showing only some customers' lines gives
+        the whole plan's instead."""
+        sent = self.line_ids.filtered(lambda line: not line.skip_reason)
+        skipped = self.line_ids - sent
+        by_reason = {}
+        for line in skipped:
+            by_reason.setdefault(line.skip_reason, set()).add(line.partner_id.id)
+        return {
+            "amount_to_send": sum(sent.mapped("amount_due_company")),
+            "amount_skipped": sum(skipped.mapped("amount_due_company")),
+            "reminders": len(sent),
+            "skipped_customers": len(skipped.partner_id - sent.partner_id),
+            "reasons": {reason: len(ids) for reason, ids in by_reason.items()},
+        }
 
     def _preview_partner_ids(self):
         """The customers previewed: all (None) unless the wizard chose some."""
         return None
 
-    def _preview_summary(self, sent, skipped):
-        if sent:
+    def _preview_summary(self, totals):
+        if totals["reminders"]:
             return self.env._(
                 "%(count)s reminder(s) to send; %(skipped)s customer(s) skipped.",
-                count=len(sent),
-                skipped=len(skipped.partner_id - sent.partner_id),
+                count=totals["reminders"],
+                skipped=totals["skipped_customers"],
             )
-        if not skipped:
+        if not totals["reasons"]:
             overdue = self.env["dunning.planner"]._overdue_totals(
                 self.company_id, self.date, self._preview_partner_ids()
             )
@@ -63,16 +81,12 @@ class DunningPreviewMixin(models.AbstractModel):
                     count=len(overdue),
                 )
             return self.env._("Nothing to remind: no customer has an overdue item.")
-        by_reason = {}
-        for line in skipped:
-            by_reason.setdefault(line.skip_reason, set()).add(line.partner_id.id)
         # no f-string among _()'s arguments: it hides the call from the export
         reasons = "; ".join(
-            f"{reason}: {len(partners)}"
-            for reason, partners in sorted(by_reason.items())
+            f"{reason}: {count}" for reason, count in sorted(totals["reasons"].items())
         )
         return self.env._(
             "Nothing to remind: %(count)s customer(s) skipped (%(reasons)s).",
-            count=len(skipped.partner_id),
+            count=totals["skipped_customers"],
             reasons=reasons,
         )
