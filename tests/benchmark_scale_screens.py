@@ -524,6 +524,11 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--log", default=None, help="server log (default: a tmp file)")
     parser.add_argument("--json")
+    parser.add_argument(
+        "--only",
+        action="append",
+        help="screens whose name contains this text (repeatable; default: all)",
+    )
     args = parser.parse_args(argv)
 
     log_path = args.log or f"/tmp/benchmark_scale_screens_{os.getpid()}.log"
@@ -536,6 +541,8 @@ def main(argv=None):
         context = session["user_context"]
         client.calls.clear()
         for name, run in screens(client, context):
+            if args.only and not any(o.lower() in name.lower() for o in args.only):
+                continue
             client.calls.clear()
             timings = []
             for _attempt in range(args.repeat):

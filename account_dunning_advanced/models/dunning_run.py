@@ -296,6 +296,12 @@ class DunningRun(models.Model):
             runs._retrigger(deadline, REQUESTED_CRON)
         return True
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        runs = super().create(vals_list)
+        self.env["dunning.worklist"]._touch_runs(runs)
+        return runs
+
     @api.model
     def _request(self, company, date, partner_ids=None, bypass_interval=False):
         """The run a user asks for ("Run Dunning", "Send reminder now"):
@@ -919,6 +925,7 @@ class DunningRun(models.Model):
         )
         if self.penalty_rate_warning:
             _logger.warning("Dunning run %s: %s", self.name, self.penalty_rate_warning)
+        self.env["dunning.worklist"]._refresh_after_run(self.company_id)
 
     @api.model
     def _counters_query(self, run_ids):

@@ -31,6 +31,8 @@ SKIP_REASONS = [
 class DunningRunLog(models.Model):
     _name = "dunning.run.log"
     _description = "Dunning Run Log"
+    _inherit = ["dunning.worklist.touch"]
+    _dunning_worklist_fields = ("partner_id", "run_id", "reason")
     _order = "id"
 
     run_id = fields.Many2one(
