@@ -296,12 +296,6 @@ class DunningRun(models.Model):
             runs._retrigger(deadline, REQUESTED_CRON)
         return True
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        runs = super().create(vals_list)
-        self.env["dunning.worklist"]._touch_runs(runs)
-        return runs
-
     @api.model
     def _request(self, company, date, partner_ids=None, bypass_interval=False):
         """The run a user asks for ("Run Dunning", "Send reminder now"):

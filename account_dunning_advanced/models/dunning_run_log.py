@@ -46,3 +46,9 @@ class DunningRunLog(models.Model):
     reason = fields.Selection(SKIP_REASONS, required=True)
     message = fields.Text()
     amount = fields.Float(string="Amount (company currency)", digits="Account")
+
+    def _dunning_touch_worklist(self):
+        # a preview's skips are not the worklist's
+        super(
+            DunningRunLog, self.filtered(lambda log: log.run_id.trigger != "preview")
+        )._dunning_touch_worklist()

@@ -20,6 +20,7 @@ ROW_ID_FACTOR = 100000
 PENDING_KEY = "dunning.worklist.pending"
 ROWS_TABLE = "dunning_worklist_row"
 DAYS_TABLE = "dunning_worklist_day"
+STALE_TABLE = "dunning_worklist_stale"
 
 
 class DunningWorklist(models.Model):
@@ -177,8 +178,8 @@ class DunningWorklist(models.Model):
         (an upgrade may change them), and compute every company's rows."""
         cr = self.env.cr
         today = fields.Date.context_today(self)
-        cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(DAYS_TABLE)))
-        cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(ROWS_TABLE)))
+        for table in (STALE_TABLE, DAYS_TABLE, ROWS_TABLE):
+            cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
         cr.execute(
             SQL(
                 """
@@ -198,11 +199,20 @@ class DunningWorklist(models.Model):
                 CREATE TABLE %(days)s (
                     company_id integer PRIMARY KEY
                         REFERENCES res_company (id) ON DELETE CASCADE,
-                    computed_on date
+                    computed_on date NOT NULL,
+                    run_id integer
                 );
+                CREATE TABLE %(stale)s (
+                    id serial PRIMARY KEY,
+                    company_id integer NOT NULL
+                        REFERENCES res_company (id) ON DELETE CASCADE,
+                    partner_id integer
+                );
+                CREATE INDEX ON %(stale)s (company_id);
                 """,
                 rows=SQL.identifier(ROWS_TABLE),
                 days=SQL.identifier(DAYS_TABLE),
+                stale=SQL.identifier(STALE_TABLE),
                 today=today,
                 live=self._live_sql(today),
             )
@@ -237,66 +247,80 @@ class DunningWorklist(models.Model):
             self._touch(partner_ids, [company_id] if company_id else None)
 
     @api.model
-    def _touch_company(self, company_ids):
-        """Every row of ``company_ids`` (ids) is to be computed again by its
-        next reader (a new run changes whom its skips hold back)."""
+    def _touch_company(self, company_ids, partner_ids=None):
+        """Leave the rows of ``partner_ids`` (every customer when None) in
+        ``company_ids`` to be computed again by their next reader. Only
+        inserts: it never waits for nor conflicts with another transaction."""
         self.env.cr.execute(
             SQL(
-                # an update, not a delete: a reader computing the rows from
-                # an earlier snapshot meets it (serialization error)
-                "UPDATE %s SET computed_on = NULL WHERE company_id = ANY(%s)",
-                SQL.identifier(DAYS_TABLE),
+                """INSERT INTO %s (company_id, partner_id)
+                   SELECT c, p FROM unnest(%s::int[]) c, unnest(%s::int[]) p""",
+                SQL.identifier(STALE_TABLE),
                 list(company_ids),
+                list(partner_ids) if partner_ids is not None else [None],
             )
         )
 
     @api.model
-    def _touch_runs(self, runs):
-        """A new run (not a preview) of a company is the latest one whose
-        skips its rows show."""
-        runs = runs.filtered(lambda run: run.trigger != "preview")
-        if runs:
-            self._touch_company(runs.company_id.ids)
-
-    @api.model
     def _refresh_after_run(self, company):
-        """The day's run computes its company's rows, unless a reader of the
-        day did."""
+        """The day's run computes its company's rows, unless a reader did."""
         today = fields.Date.context_today(self)
         if self._days([company.id]).get(company.id) == today:
             return
         self.env.flush_all()
+        # rows another transaction holds: left to the next reader
+        self._try_refresh(lambda: self._refresh_companies([company.id], today))
+
+    def _try_refresh(self, refresh):
+        """Whether ``refresh()`` wrote its rows: not when another transaction
+        changed them since this one's snapshot (serialization error) or holds
+        them more than a second."""
+        cr = self.env.cr
+        cr.execute("SELECT current_setting('lock_timeout')")
+        lock_timeout = cr.fetchone()[0]
         try:
-            with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
-                self._refresh_companies([company.id], today)
+            with mute_logger("odoo.sql_db"), cr.savepoint(flush=False):
+                cr.execute("SELECT set_config('lock_timeout', '1s', true)")
+                refresh()
         except (
             psycopg2.errors.SerializationFailure,
             psycopg2.errors.DeadlockDetected,
+            psycopg2.errors.LockNotAvailable,
         ):
-            # a transaction changed some rows meanwhile: the next reader
-            # computes them
-            _logger.info("Worklist rows of %s left to their next reader", company.name)
+            return False
+        finally:
+            cr.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
+        return True
 
     def _days(self, company_ids=None):
-        """{company id: day its rows are computed for, None when they are to
-        be computed again}."""
+        """{company id: day its rows are computed for}, without the companies
+        whose latest run (not a preview) is not the one the rows show."""
         where = SQL()
         if company_ids is not None:
-            where = SQL("WHERE company_id = ANY(%s)", list(company_ids))
+            where = SQL("WHERE d.company_id = ANY(%s)", list(company_ids))
         self.env.cr.execute(
             SQL(
-                "SELECT company_id, computed_on FROM %s %s",
+                """
+                SELECT d.company_id, d.computed_on FROM %s d
+                  LEFT JOIN LATERAL (
+                      SELECT MAX(r.id) AS id FROM dunning_run r
+                       WHERE r.company_id = d.company_id
+                         AND r.trigger != 'preview') last ON TRUE
+                 %s %s d.run_id IS NOT DISTINCT FROM last.id
+                """,
                 SQL.identifier(DAYS_TABLE),
                 where,
+                SQL("AND") if company_ids is not None else SQL("WHERE"),
             )
         )
         return dict(self.env.cr.fetchall())
 
     def _prepare_rows(self):
         """Compute what the rows the reader may see need before it reads them:
-        its companies' rows of another day, the customers this transaction
-        changed. Returns the reader's day, or None when its day is the one
-        before the stored one."""
+        its companies' rows of another day or of an earlier run, those left
+        to their next reader, the customers this transaction changed. Returns
+        the reader's day, or None when its day is the one before the stored
+        one."""
         today = fields.Date.context_today(self)
         if self.env.su:
             company_ids = self.env["res.company"].sudo().search([]).ids
@@ -304,33 +328,54 @@ class DunningWorklist(models.Model):
             company_ids = self.env.companies.ids
         self.env.flush_all()
         days = self._days(company_ids)
-        if any(day and (day - today).days == 1 for day in days.values()):
+        if any((day - today).days == 1 for day in days.values()):
             # a reader one time zone behind the one who computed them: not
             # worth computing every row twice a day (further apart, the clock
             # was set back: computed again)
             return None
         stale = [cid for cid in company_ids if days.get(cid) != today]
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, company_id, partner_id FROM %s WHERE company_id = ANY(%s)",
+                SQL.identifier(STALE_TABLE),
+                company_ids,
+            )
+        )
+        left = self.env.cr.fetchall()
         pending = self.env.cr.precommit.data.get(PENDING_KEY)
-        if (stale or pending) and self.env.cr.readonly:
+        if (stale or left or pending) and self.env.cr.readonly:
             # a read-only request: Odoo runs it again with a read/write cursor
             raise psycopg2.errors.ReadOnlySqlTransaction(
                 "the dunning worklist has rows to compute"
             )
+        stale += [cid for _id, cid, pid in left if pid is None and cid not in stale]
         if stale:
             self._refresh_companies(stale, today)
+        for company_id in {cid for _id, cid, _pid in left} - set(stale):
+            self._touch(
+                [pid for _id, cid, pid in left if cid == company_id], [company_id]
+            )
+        if left:
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM %s WHERE id = ANY(%s)",
+                    SQL.identifier(STALE_TABLE),
+                    [row[0] for row in left],
+                )
+            )
         # a conflict with another transaction fails the request, which Odoo
         # runs again
-        self._refresh_pending(on_conflict_recompute=False)
+        self._refresh_pending(on_conflict_leave=False)
         return today
 
-    def _refresh_pending(self, on_conflict_recompute=True):
+    def _refresh_pending(self, on_conflict_leave=True):
         """Compute the rows of the customers marked by :meth:`_touch`, for the
         day their company's rows are computed for (a company not computed yet
-        is computed whole by its next reader). Called before commit: a row
-        that a concurrent transaction changed since this one's snapshot cannot
-        be written (serialization error); rather than failing the transaction
-        (a run's batch, a payment), the company's rows are left to be computed
-        again by their next reader, who sees both transactions."""
+        is computed whole by its next reader). Called before commit: when a
+        concurrent transaction changed a row since this one's snapshot
+        (serialization error) or holds it, rather than failing or waiting,
+        the customers are left to their next reader, who sees both
+        transactions."""
         data = self.env.cr.precommit.data
         if not data.get(PENDING_KEY):
             return
@@ -339,25 +384,21 @@ class DunningWorklist(models.Model):
         everywhere = pending.pop(None, set())
         days = self._days(None if everywhere else pending)
         for company_id, day in days.items():
-            partner_ids = pending.get(company_id, set()) | everywhere
-            if not (day and partner_ids):
+            partner_ids = sorted(pending.get(company_id, set()) | everywhere)
+            if not partner_ids:
                 continue
-            if not on_conflict_recompute:
-                self._refresh(day, [company_id], sorted(partner_ids))
-                continue
-            try:
-                with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
-                    self._refresh(day, [company_id], sorted(partner_ids))
-            except (
-                psycopg2.errors.SerializationFailure,
-                psycopg2.errors.DeadlockDetected,
+            if not on_conflict_leave:
+                self._refresh(day, [company_id], partner_ids)
+            elif not self._try_refresh(
+                lambda c=company_id, d=day, p=partner_ids: self._refresh(d, [c], p)
             ):
                 _logger.info(
-                    "Worklist rows of company %s changed by another transaction: "
-                    "left to be computed again",
+                    "Worklist rows of %s customers of company %s held by another "
+                    "transaction: left to their next reader",
+                    len(partner_ids),
                     company_id,
                 )
-                self._touch_company([company_id])
+                self._touch_company([company_id], partner_ids)
 
     def _refresh_companies(self, company_ids, day):
         """Compute every row of ``company_ids`` for ``day``."""
@@ -367,16 +408,28 @@ class DunningWorklist(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                INSERT INTO %(days)s (company_id, computed_on)
-                SELECT c, %(day)s FROM unnest(%(company_ids)s) c
-                ON CONFLICT (company_id) DO UPDATE SET computed_on = %(day)s
+                INSERT INTO %(days)s (company_id, computed_on, run_id)
+                SELECT c.id, %(day)s,
+                       (SELECT MAX(r.id) FROM dunning_run r
+                         WHERE r.company_id = c.id AND r.trigger != 'preview')
+                  FROM res_company c WHERE c.id = ANY(%(company_ids)s)
+                ON CONFLICT (company_id) DO UPDATE
+                   SET computed_on = EXCLUDED.computed_on, run_id = EXCLUDED.run_id
                 """,
                 days=SQL.identifier(DAYS_TABLE),
                 day=day,
                 company_ids=list(company_ids),
             )
         )
-        # what this transaction marked is in these rows
+        # what was left to the next reader is in these rows
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM %s WHERE company_id = ANY(%s)",
+                SQL.identifier(STALE_TABLE),
+                list(company_ids),
+            )
+        )
+        # what this transaction marked too
         pending = self.env.cr.precommit.data.get(PENDING_KEY)
         if pending:
             for company_id in company_ids:

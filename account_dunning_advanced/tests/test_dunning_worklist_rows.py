@@ -237,9 +237,9 @@ class TestDunningWorklistConcurrentRows(BaseCase):
     """Two transactions change the same customer (a pause, an activity) from
     the same snapshot and compute its row before they commit. The first holds
     the row; the second waits for it, then cannot write it (its snapshot
-    misses the first's change): it leaves the company's rows to be computed
-    again by their next reader instead of failing or overwriting. No deadlock,
-    and the row shows both changes."""
+    misses the first's change): instead of failing or overwriting, it leaves
+    the customer to the next reader, who computes the row from both. No
+    deadlock, and the row shows both changes."""
 
     def setUp(self):
         super().setUp()
