@@ -49,6 +49,6 @@ class DunningRunLog(models.Model):
 
     def _dunning_touch_worklist(self):
         # a preview's skips are not the worklist's
-        super(
+        return super(
             DunningRunLog, self.filtered(lambda log: log.run_id.trigger != "preview")
         )._dunning_touch_worklist()
