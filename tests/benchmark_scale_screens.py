@@ -525,7 +525,9 @@ def main(argv=None):
     parser.add_argument("--log", default=None, help="server log (default: a tmp file)")
     parser.add_argument("--json")
     parser.add_argument(
-        "--only", help="time only the screens whose name contains this text"
+        "--only",
+        action="append",
+        help="screens whose name contains this text (repeatable; default: all)",
     )
     args = parser.parse_args(argv)
 
@@ -539,7 +541,7 @@ def main(argv=None):
         context = session["user_context"]
         client.calls.clear()
         for name, run in screens(client, context):
-            if args.only and args.only.lower() not in name.lower():
+            if args.only and not any(o.lower() in name.lower() for o in args.only):
                 continue
             client.calls.clear()
             timings = []

@@ -1,4 +1,5 @@
 from . import res_company
+from . import dunning_worklist_touch
 from . import res_config_settings
 from . import dunning_dispute_reason
 from . import dunning_typology

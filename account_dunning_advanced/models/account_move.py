@@ -30,6 +30,20 @@ def _compare(left, operator, right):
     return OPERATORS[operator](left, right)
 
 
+# what the worklist's rows read of an invoice (its lines' state, due dates,
+# amounts and customer follow it)
+WORKLIST_MOVE_FIELDS = {
+    "state",
+    "partner_id",
+    "commercial_partner_id",
+    "dunning_excluded",
+    "invoice_date_due",
+    "line_ids",
+    "invoice_line_ids",
+    "invoice_payment_term_id",
+}
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
 
@@ -293,11 +307,25 @@ class AccountMove(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._dunning_check_einvoice_vals(vals)
-        return super().create(vals_list)
+        moves = super().create(vals_list)
+        moves.filtered(lambda m: m.state == "posted")._dunning_touch_worklist()
+        return moves
 
     def write(self, vals):
         self._dunning_check_einvoice_vals(vals)
-        return super().write(vals)
+        touch = WORKLIST_MOVE_FIELDS.intersection(vals)
+        if touch:
+            # the customer before the change too
+            self._dunning_touch_worklist()
+        result = super().write(vals)
+        if touch:
+            self._dunning_touch_worklist()
+        return result
+
+    def _dunning_touch_worklist(self):
+        self.env["dunning.worklist"]._touch_records(
+            self, partner="commercial_partner_id"
+        )
 
     def _dunning_check_einvoice_vals(self, vals):
         # written only by _dunning_refresh_einvoice_status, past this check

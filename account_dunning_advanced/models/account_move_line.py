@@ -14,6 +14,20 @@ class AccountMoveLine(models.Model):
         string="Days Late", compute="_compute_dunning_days_late"
     )
 
+    def write(self, vals):
+        touch = {"date_maturity", "partner_id", "account_id"}.intersection(vals)
+        if touch:
+            self._dunning_touch_worklist()
+        result = super().write(vals)
+        if touch:
+            self._dunning_touch_worklist()
+        return result
+
+    def _dunning_touch_worklist(self):
+        self.env["dunning.worklist"]._touch_records(
+            self.filtered(lambda line: line.parent_state == "posted")
+        )
+
     @api.depends("date_maturity")
     def _compute_dunning_days_late(self):
         today = fields.Date.context_today(self)

@@ -13,11 +13,18 @@ class AccountPartialReconcile(models.Model):
     def create(self, vals_list):
         partials = super().create(vals_list)
         partials._dunning_queue_rescore()
+        partials._dunning_touch_worklist()
         return partials
 
     def unlink(self):
         self._dunning_queue_rescore()
+        self._dunning_touch_worklist()
         return super().unlink()
+
+    def _dunning_touch_worklist(self):
+        self.env["dunning.worklist"]._touch_records(
+            self.debit_move_id | self.credit_move_id
+        )
 
     def _dunning_queue_rescore(self):
         self.env["dunning.score.queue"]._enqueue(

@@ -73,7 +73,14 @@ class DunningCommunication(models.Model):
 
     _name = "dunning.communication"
     _description = "Dunning Reminder"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "dunning.worklist.touch"]
+    _dunning_worklist_fields = (
+        "partner_id",
+        "company_id",
+        "state",
+        "date",
+        "level_id",
+    )
     _order = "date desc, id desc"
     _check_company_auto = True
     # collectors note on reminders they may not change

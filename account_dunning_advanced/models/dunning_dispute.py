@@ -14,6 +14,7 @@ class DunningDispute(models.Model):
         "mail.thread",
         "mail.activity.mixin",
         "dunning.customer.reply.mixin",
+        "dunning.worklist.touch",
     ]
     _order = "open_date desc, id desc"
     _check_company_auto = True

@@ -219,6 +219,10 @@ class DunningPartnerScore(models.Model):
         )
         self.invalidate_model()
         self.env["res.partner"].invalidate_model(self._partner_score_fields())
+        if partner_ids is None:
+            self.env["dunning.worklist"]._touch_company([company.id])
+        else:
+            self.env["dunning.worklist"]._touch(partner_ids, [company.id])
 
     @api.model
     def _partner_score_fields(self):

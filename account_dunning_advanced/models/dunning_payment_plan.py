@@ -25,7 +25,8 @@ class DunningPaymentPlan(models.Model):
 
     _name = "dunning.payment.plan"
     _description = "Payment Plan"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "dunning.worklist.touch"]
+    _dunning_worklist_fields = ("partner_id", "company_id", "state", "move_ids")
     _order = "id desc"
     _check_company_auto = True
 

@@ -17,7 +17,18 @@ class DunningPromise(models.Model):
 
     _name = "dunning.promise"
     _description = "Promise to Pay"
-    _inherit = ["mail.thread", "dunning.customer.reply.mixin"]
+    _inherit = [
+        "mail.thread",
+        "dunning.customer.reply.mixin",
+        "dunning.worklist.touch",
+    ]
+    _dunning_worklist_fields = (
+        "partner_id",
+        "company_id",
+        "state",
+        "date",
+        "paused_until",
+    )
     _order = "date desc, id desc"
     _check_company_auto = True
 

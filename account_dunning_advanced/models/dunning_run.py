@@ -931,6 +931,7 @@ class DunningRun(models.Model):
         )
         if self.penalty_rate_warning:
             _logger.warning("Dunning run %s: %s", self.name, self.penalty_rate_warning)
+        self.env["dunning.worklist"]._refresh_after_run(self.company_id)
 
     @api.model
     def _counters_query(self, run_ids):

@@ -31,6 +31,8 @@ SKIP_REASONS = [
 class DunningRunLog(models.Model):
     _name = "dunning.run.log"
     _description = "Dunning Run Log"
+    _inherit = ["dunning.worklist.touch"]
+    _dunning_worklist_fields = ("partner_id", "run_id", "reason")
     _order = "id"
 
     run_id = fields.Many2one(
@@ -44,3 +46,9 @@ class DunningRunLog(models.Model):
     reason = fields.Selection(SKIP_REASONS, required=True)
     message = fields.Text()
     amount = fields.Float(string="Amount (company currency)", digits="Account")
+
+    def _dunning_touch_worklist(self):
+        # a preview's skips are not the worklist's
+        return super(
+            DunningRunLog, self.filtered(lambda log: log.run_id.trigger != "preview")
+        )._dunning_touch_worklist()

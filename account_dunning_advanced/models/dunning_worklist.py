@@ -1,20 +1,44 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
 from collections import defaultdict
 
+import psycopg2
+
 from odoo import _, api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from .dunning_run_log import SKIP_REASONS
+
+_logger = logging.getLogger(__name__)
 
 # A row is one (customer, company): its id packs both so that it stays the
 # same from one query to the next while the customer has overdue items.
 ROW_ID_FACTOR = 100000
+# customers whose rows this transaction changed: {company id or None (every
+# company): {partner ids}}, in the cursor's precommit data
+PENDING_KEY = "dunning.worklist.pending"
+ROWS_TABLE = "dunning_worklist_row"
+DAYS_TABLE = "dunning_worklist_day"
+STALE_TABLE = "dunning_worklist_stale"
 
 
 class DunningWorklist(models.Model):
     """The collector's worklist: one row per customer with overdue items in a
-    company, computed live in one query."""
+    company.
+
+    The rows are stored (table ``dunning_worklist_row``): the result of
+    :meth:`_live_sql`, the one definition of their figures, for the day in
+    ``dunning_worklist_day``. Aggregating every open item of the company per
+    request took seconds at 50,000 customers. What changes a customer's figures
+    marks it (:meth:`_touch`); its rows are computed again before the
+    transaction commits, and before this transaction reads the worklist. The
+    figures depend on the day (overdue, days late, holds "until"): the first
+    reading of a new day, or the day's run, computes every row of the company
+    again. Every refresh writes a row for each customer it computes, listed or
+    not: two transactions computing the same customer from different snapshots
+    meet on that row, and the second fails with a serialization error and is
+    retried (Odoo's transactions are REPEATABLE READ), never losing a change."""
 
     _name = "dunning.worklist"
     _description = "Dunning Worklist"
@@ -133,9 +157,365 @@ class DunningWorklist(models.Model):
 
     @property
     def _table_query(self):
-        # see dunning.planner._screen_without_jit
+        day = self._prepare_rows()
+        if day is None:
+            # the reader's day is the one before the stored one: its own
+            # figures, live (not the stored ones this transaction may have read)
+            self.invalidate_model()
+            self.env["dunning.planner"]._screen_without_jit()
+            return self._live_sql(fields.Date.context_today(self))
+        return SQL("SELECT * FROM %s WHERE listed", SQL.identifier(ROWS_TABLE))
+
+    # ------------------------------------------------------------------
+    # Stored rows
+    # ------------------------------------------------------------------
+    def init(self):
+        # the query reads tables of models initialised after this one
+        self.pool.post_init(self._create_tables)
+
+    def _create_tables(self):
+        """(Re)create the stored rows from the live query, with its columns
+        (an upgrade may change them), and compute every company's rows."""
+        cr = self.env.cr
+        today = fields.Date.context_today(self)
+        for table in (STALE_TABLE, DAYS_TABLE, ROWS_TABLE):
+            cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+        cr.execute(
+            SQL(
+                """
+                CREATE TABLE %(rows)s AS
+                SELECT w.*, TRUE AS listed, %(today)s::date AS computed_on
+                  FROM (%(live)s) w
+                  WITH NO DATA;
+                ALTER TABLE %(rows)s
+                    ADD PRIMARY KEY (id),
+                    ALTER COLUMN partner_id SET NOT NULL,
+                    ALTER COLUMN company_id SET NOT NULL,
+                    ADD FOREIGN KEY (partner_id)
+                        REFERENCES res_partner (id) ON DELETE CASCADE,
+                    ADD FOREIGN KEY (company_id)
+                        REFERENCES res_company (id) ON DELETE CASCADE;
+                CREATE INDEX ON %(rows)s (partner_id);
+                CREATE TABLE %(days)s (
+                    company_id integer PRIMARY KEY
+                        REFERENCES res_company (id) ON DELETE CASCADE,
+                    computed_on date NOT NULL,
+                    run_id integer
+                );
+                CREATE TABLE %(stale)s (
+                    id serial PRIMARY KEY,
+                    company_id integer NOT NULL
+                        REFERENCES res_company (id) ON DELETE CASCADE,
+                    partner_id integer
+                );
+                CREATE INDEX ON %(stale)s (company_id);
+                """,
+                rows=SQL.identifier(ROWS_TABLE),
+                days=SQL.identifier(DAYS_TABLE),
+                stale=SQL.identifier(STALE_TABLE),
+                today=today,
+                live=self._live_sql(today),
+            )
+        )
+        companies = self.env["res.company"].sudo().search([])
+        if companies:
+            self._refresh_companies(companies.ids, today)
+
+    @api.model
+    def _touch(self, partner_ids, company_ids=None):
+        """Mark the rows of the commercial entities ``partner_ids`` (ids) in
+        ``company_ids`` (ids; None: every company) to be computed again before
+        this transaction reads the worklist or commits."""
+        partner_ids = {pid for pid in partner_ids if pid}
+        if not partner_ids:
+            return
+        data = self.env.cr.precommit.data
+        if PENDING_KEY not in data:
+            data[PENDING_KEY] = defaultdict(set)
+            self.env.cr.precommit.add(self._refresh_pending)
+        for company_id in company_ids if company_ids is not None else [None]:
+            data[PENDING_KEY][company_id or None] |= partner_ids
+
+    @api.model
+    def _touch_records(self, records, partner="partner_id", company="company_id"):
+        """:meth:`_touch` the customers of ``records`` (a partner field and a
+        company field of theirs)."""
+        pairs = defaultdict(set)
+        for record in records:
+            pairs[record[company].id].add(record[partner].commercial_partner_id.id)
+        for company_id, partner_ids in pairs.items():
+            self._touch(partner_ids, [company_id] if company_id else None)
+
+    @api.model
+    def _touch_company(self, company_ids, partner_ids=None):
+        """Leave the rows of ``partner_ids`` (every customer when None) in
+        ``company_ids`` to be computed again by their next reader. Only
+        inserts: it never waits for nor conflicts with another transaction."""
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO %s (company_id, partner_id)
+                   SELECT c, p FROM unnest(%s::int[]) c, unnest(%s::int[]) p""",
+                SQL.identifier(STALE_TABLE),
+                list(company_ids),
+                list(partner_ids) if partner_ids is not None else [None],
+            )
+        )
+
+    @api.model
+    def _refresh_after_run(self, company):
+        """The day's run computes its company's rows, unless a reader did."""
+        today = fields.Date.context_today(self)
+        if self._days([company.id]).get(company.id) == today:
+            return
+        self.env.flush_all()
+        # rows another transaction holds: left to the next reader
+        self._try_refresh(lambda: self._refresh_companies([company.id], today))
+
+    def _try_refresh(self, refresh):
+        """Whether ``refresh()`` wrote its rows: not when another transaction
+        changed them since this one's snapshot (serialization error) or holds
+        them more than a second."""
+        cr = self.env.cr
+        cr.execute("SELECT current_setting('lock_timeout')")
+        lock_timeout = cr.fetchone()[0]
+        try:
+            with mute_logger("odoo.sql_db"), cr.savepoint(flush=False):
+                cr.execute("SELECT set_config('lock_timeout', '1s', true)")
+                refresh()
+        except (
+            psycopg2.errors.SerializationFailure,
+            psycopg2.errors.DeadlockDetected,
+            psycopg2.errors.LockNotAvailable,
+        ):
+            return False
+        finally:
+            cr.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
+        return True
+
+    def _days(self, company_ids=None):
+        """{company id: day its rows are computed for}, without the companies
+        whose latest run (not a preview) is not the one the rows show."""
+        where = SQL()
+        if company_ids is not None:
+            where = SQL("WHERE d.company_id = ANY(%s)", list(company_ids))
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT d.company_id, d.computed_on FROM %s d
+                  LEFT JOIN LATERAL (
+                      SELECT MAX(r.id) AS id FROM dunning_run r
+                       WHERE r.company_id = d.company_id
+                         AND r.trigger != 'preview') last ON TRUE
+                 %s %s d.run_id IS NOT DISTINCT FROM last.id
+                """,
+                SQL.identifier(DAYS_TABLE),
+                where,
+                SQL("AND") if company_ids is not None else SQL("WHERE"),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _prepare_rows(self):
+        """Compute what the rows the reader may see need before it reads them:
+        its companies' rows of another day or of an earlier run, those left
+        to their next reader, the customers this transaction changed. Returns
+        the reader's day, or None when its day is the one before the stored
+        one."""
+        today = fields.Date.context_today(self)
+        if self.env.su:
+            company_ids = self.env["res.company"].sudo().search([]).ids
+        else:
+            company_ids = self.env.companies.ids
+        self.env.flush_all()
+        days = self._days(company_ids)
+        if any((day - today).days == 1 for day in days.values()):
+            # a reader one time zone behind the one who computed them: not
+            # worth computing every row twice a day (further apart, the clock
+            # was set back: computed again)
+            return None
+        stale = [cid for cid in company_ids if days.get(cid) != today]
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, company_id, partner_id FROM %s WHERE company_id = ANY(%s)",
+                SQL.identifier(STALE_TABLE),
+                company_ids,
+            )
+        )
+        left = self.env.cr.fetchall()
+        pending = self.env.cr.precommit.data.get(PENDING_KEY)
+        if (stale or left or pending) and self.env.cr.readonly:
+            # a read-only request: Odoo runs it again with a read/write cursor
+            raise psycopg2.errors.ReadOnlySqlTransaction(
+                "the dunning worklist has rows to compute"
+            )
+        stale += [cid for _id, cid, pid in left if pid is None and cid not in stale]
+        if stale:
+            self._refresh_companies(stale, today)
+        for company_id in {cid for _id, cid, _pid in left} - set(stale):
+            self._touch(
+                [pid for _id, cid, pid in left if cid == company_id], [company_id]
+            )
+        if left:
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM %s WHERE id = ANY(%s)",
+                    SQL.identifier(STALE_TABLE),
+                    [row[0] for row in left],
+                )
+            )
+        # a conflict with another transaction fails the request, which Odoo
+        # runs again
+        self._refresh_pending(on_conflict_leave=False)
+        return today
+
+    def _refresh_pending(self, on_conflict_leave=True):
+        """Compute the rows of the customers marked by :meth:`_touch`, for the
+        day their company's rows are computed for (a company not computed yet
+        is computed whole by its next reader). Called before commit: when a
+        concurrent transaction changed a row since this one's snapshot
+        (serialization error) or holds it, rather than failing or waiting,
+        the customers are left to their next reader, who sees both
+        transactions."""
+        data = self.env.cr.precommit.data
+        if not data.get(PENDING_KEY):
+            return
+        self.env.flush_all()
+        pending = data.pop(PENDING_KEY)
+        everywhere = pending.pop(None, set())
+        days = self._days(None if everywhere else pending)
+        for company_id, day in days.items():
+            partner_ids = sorted(pending.get(company_id, set()) | everywhere)
+            if not partner_ids:
+                continue
+            if not on_conflict_leave:
+                self._refresh(day, [company_id], partner_ids)
+            elif not self._try_refresh(
+                lambda c=company_id, d=day, p=partner_ids: self._refresh(d, [c], p)
+            ):
+                _logger.info(
+                    "Worklist rows of %s customers of company %s held by another "
+                    "transaction: left to their next reader",
+                    len(partner_ids),
+                    company_id,
+                )
+                self._touch_company([company_id], partner_ids)
+
+    def _refresh_companies(self, company_ids, day):
+        """Compute every row of ``company_ids`` for ``day``."""
         self.env["dunning.planner"]._screen_without_jit()
+        self.env.flush_all()
+        self._refresh(day, company_ids)
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO %(days)s (company_id, computed_on, run_id)
+                SELECT c.id, %(day)s,
+                       (SELECT MAX(r.id) FROM dunning_run r
+                         WHERE r.company_id = c.id AND r.trigger != 'preview')
+                  FROM res_company c WHERE c.id = ANY(%(company_ids)s)
+                ON CONFLICT (company_id) DO UPDATE
+                   SET computed_on = EXCLUDED.computed_on, run_id = EXCLUDED.run_id
+                """,
+                days=SQL.identifier(DAYS_TABLE),
+                day=day,
+                company_ids=list(company_ids),
+            )
+        )
+        # what was left to the next reader is in these rows
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM %s WHERE company_id = ANY(%s)",
+                SQL.identifier(STALE_TABLE),
+                list(company_ids),
+            )
+        )
+        # what this transaction marked too
+        pending = self.env.cr.precommit.data.get(PENDING_KEY)
+        if pending:
+            for company_id in company_ids:
+                pending.pop(company_id, None)
+
+    def _refresh(self, day, company_ids, partner_ids=None):
+        """Upsert the rows of ``partner_ids`` (every customer when None) in
+        ``company_ids`` on ``day``: the live query's row, or a row not listed
+        for a customer that has none (nothing overdue)."""
+        live = self._live_sql(day, company_ids, partner_ids)
+        if partner_ids is None:
+            keys = SQL(
+                """SELECT partner_id, company_id FROM %s
+                    WHERE company_id = ANY(%s)
+                   UNION
+                   SELECT partner_id, company_id FROM live""",
+                SQL.identifier(ROWS_TABLE),
+                list(company_ids),
+            )
+        else:
+            keys = SQL(
+                """SELECT p.id AS partner_id, c.id AS company_id
+                     FROM res_partner p CROSS JOIN res_company c
+                    WHERE p.id = ANY(%s) AND c.id = ANY(%s)""",
+                list(partner_ids),
+                list(company_ids),
+            )
+        columns = [
+            name
+            for name in self._live_columns()
+            if name not in ("id", "partner_id", "company_id")
+        ]
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH live AS MATERIALIZED (%(live)s), keys AS (%(keys)s)
+                INSERT INTO %(rows)s
+                    (id, partner_id, company_id, %(columns)s, listed, computed_on)
+                SELECT k.partner_id::bigint * %(factor)s + k.company_id,
+                       k.partner_id, k.company_id, %(live_columns)s,
+                       live.id IS NOT NULL, %(day)s
+                  FROM keys k
+                  LEFT JOIN live ON live.partner_id = k.partner_id
+                                AND live.company_id = k.company_id
+                 ORDER BY 1
+                ON CONFLICT (id) DO UPDATE SET %(updates)s,
+                    listed = EXCLUDED.listed, computed_on = EXCLUDED.computed_on
+                """,
+                live=live,
+                keys=keys,
+                rows=SQL.identifier(ROWS_TABLE),
+                columns=SQL(", ").join(SQL.identifier(c) for c in columns),
+                live_columns=SQL(", ").join(SQL.identifier("live", c) for c in columns),
+                updates=SQL(", ").join(
+                    SQL("%s = EXCLUDED.%s", SQL.identifier(c), SQL.identifier(c))
+                    for c in columns
+                ),
+                factor=ROW_ID_FACTOR,
+                day=day,
+            )
+        )
+        self.invalidate_model()
+
+    def _live_columns(self):
+        """Column names of the stored rows that the live query fills."""
+        self.env.cr.execute(
+            """
+            SELECT attname FROM pg_attribute
+             WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped
+               AND attname NOT IN ('listed', 'computed_on')
+             ORDER BY attnum
+            """,
+            [ROWS_TABLE],
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _live_sql(self, day, company_ids=None, partner_ids=None):
+        """The worklist's rows on ``day``, computed from the open items, the
+        customers and their history: the one definition of its figures. The
+        stored rows are this query's result, limited to some customers of some
+        companies when only they changed."""
         planner = self.env["dunning.planner"]
+        run_skip_filter = SQL()
+        if partner_ids is not None:
+            run_skip_filter = SQL("AND log.partner_id = ANY(%s)", list(partner_ids))
         return SQL(
             """
             WITH items AS (
@@ -173,6 +553,7 @@ class DunningWorklist(models.Model):
                        log.partner_id, lr.company_id, lr.date, log.reason
                   FROM last_runs lr
                   JOIN dunning_run_log log ON log.run_id = lr.run_id
+                 WHERE TRUE %(run_skip_filter)s
                  ORDER BY log.partner_id, lr.company_id, log.id
             )
             SELECT items.partner_id::bigint * %(factor)s + items.company_id AS id,
@@ -244,12 +625,15 @@ class DunningWorklist(models.Model):
                                  AND run_skips.company_id = items.company_id
             """,
             factor=ROW_ID_FACTOR,
-            today=fields.Date.context_today(self),
-            open_items=planner._open_item_sql(),
-            all_items=planner._open_item_sql(invoices_only=False),
+            today=day,
+            open_items=planner._open_item_sql(company_ids, partner_ids),
+            all_items=planner._open_item_sql(
+                company_ids, partner_ids, invoices_only=False
+            ),
+            run_skip_filter=run_skip_filter,
             held_back=planner._held_back_sql("oi"),
-            overdue=planner._overdue_sql("oi", fields.Date.context_today(self)),
-            days_late=planner._days_late_sql("oi", fields.Date.context_today(self)),
+            overdue=planner._overdue_sql("oi", day),
+            days_late=planner._days_late_sql("oi", day),
             hold=planner._customer_hold_sql("p", SQL("items.company_id")),
         )
 

@@ -2,13 +2,17 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import format_amount
 
 _logger = logging.getLogger(__name__)
 
 COLLECTOR_GROUP = "account_dunning_advanced.group_dunning_collector"
+
+
+# what the worklist's rows read of an activity
+WORKLIST_ACTIVITY_FIELDS = {"res_model", "res_id", "date_deadline", "active"}
 
 
 class MailActivity(models.Model):
@@ -140,7 +144,34 @@ SELECT item.partner_id, item.company_id, item.currency_id,
 
     def unlink(self):
         self._dunning_call_feedback(done=False)
+        self._dunning_touch_worklist()
         return super().unlink()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        activities = super().create(vals_list)
+        activities._dunning_touch_worklist()
+        return activities
+
+    def write(self, vals):
+        touch = not WORKLIST_ACTIVITY_FIELDS.isdisjoint(vals)
+        if touch:
+            self._dunning_touch_worklist()
+        result = super().write(vals)
+        if touch:
+            self._dunning_touch_worklist()
+        return result
+
+    def _dunning_touch_worklist(self):
+        # a customer's activities are its rows' in every company
+        partner_ids = {
+            activity.res_id
+            for activity in self.sudo()
+            if activity.res_model == "res.partner"
+        }
+        if partner_ids:
+            partners = self.env["res.partner"].sudo().browse(partner_ids).exists()
+            self.env["dunning.worklist"]._touch(partners.commercial_partner_id.ids)
 
     def _dunning_call_feedback(self, done):
         """The reminders' call state follows their call activity. Never

@@ -26,6 +26,9 @@ CHANNEL_ORIGINS = [
 # collectors (the scores' access rules)
 SCORE_READERS = "account_dunning_advanced.group_dunning_collector"
 
+# what the worklist's rows read of a customer besides its dunning_ fields
+WORKLIST_PARTNER_FIELDS = {"user_id", "parent_id", "is_company", "active"}
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -138,7 +141,16 @@ class ResPartner(models.Model):
         if "dunning_collector_id" in vals:
             previous = {partner.id: partner.dunning_collector_id for partner in self}
         changed = self._dunning_channel_changed_by_collector(vals)
+        touch = any(
+            name.startswith("dunning_") or name in WORKLIST_PARTNER_FIELDS
+            for name in vals
+        )
+        if touch:
+            # the commercial entity before the change too
+            self.env["dunning.worklist"]._touch(self.commercial_partner_id.ids)
         res = super().write(vals)
+        if touch:
+            self.env["dunning.worklist"]._touch(self.commercial_partner_id.ids)
         if changed:
             changed.write(
                 {

@@ -14,6 +14,7 @@ from . import test_dunning_payment_plan
 from . import test_dunning_approval
 from . import test_dunning_workspace_access
 from . import test_dunning_worklist_tour
+from . import test_dunning_worklist_rows
 from . import test_dunning_levels
 from . import test_dunning_invoice_history
 from . import test_dunning_consolidation
