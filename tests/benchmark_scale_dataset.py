@@ -5,7 +5,7 @@ databases the scale benchmarks run on. Two phases, each on a SCRATCH database:
 
     # 1. history, on a copy of the shared generator's 1k database where the addon
     #    is installed (/work/shared/bench/gen_dataset.py, seed 42, as of AS_OF):
-    #    a year of use replayed in date order -- 8,000 older invoices (due over
+    #    a year of use replayed in date order -- 4,000 older invoices (due over
     #    the 280 days before the generator's), their payments (on time, after
     #    one to three reminders, in two parts, some never), e-invoicing
     #    lifecycle statuses, 27 runs of the addon's own engine (every two weeks
@@ -13,7 +13,7 @@ databases the scale benchmarks run on. Two phases, each on a SCRATCH database:
     #    broken, cancelled, open), disputes (open, resolved, rejected, opened by
     #    the platform) -- deterministic (--seed); then the checks below
     python3 tests/benchmark_scale_dataset.py -c CONF -d SEED_DB history \\
-        --as-of 2026-11-18 --seed 42 [--old-invoices 8000]
+        --as-of 2026-11-18 --seed 42 [--old-invoices 4000]
 
     # 2. multiply, on a copy of that database: every BENCH customer with all its
     #    rows (invoices, payments and their moves, move lines, partial and full
@@ -66,9 +66,9 @@ from benchmark_side_by_side import (  # noqa: E402
 YEAR_DAYS = 364
 HISTORY_DAYS = (*range(YEAR_DAYS, 0, -14), 7)
 # the shared generator's invoices fall due from AS_OF - 120 days on: the older
-# ones (--old-invoices, 8,000 per 1,000 customers) fall due over the 280 days
+# ones (--old-invoices, 4,000 per 1,000 customers) fall due over the 280 days
 # before
-OLD_INVOICES = 8000
+OLD_INVOICES = 4000
 OLD_DUE = (-400, -121)
 TERM_DAYS = 30  # invoice date = due date - 30 days, as the shared generator's
 BATCH = 500
@@ -85,9 +85,9 @@ PROMISE_SHARE, PROMISE_CANCEL = 0.06, 0.1  # of the customers a run reminded
 DISPUTE_SHARE = 0.01  # of the invoices a run reminded
 DISPUTE_DAYS, DISPUTE_RESOLVE = 14, 0.4  # then 0.1 rejected, the rest left open
 # e-invoicing lifecycle statuses (source platform) of a share of the invoices:
-# deposited and made available at issue, then mostly approved, a few disputed
-# (a dispute opens) or refused (a to-do); cashed when paid
-EINVOICE_SHARE = 0.4
+# deposited at issue, then mostly approved, a few disputed (a dispute opens) or
+# refused (a to-do); cashed when paid
+EINVOICE_SHARE = 0.25
 EINVOICE_FATE = ((0.03, "disputed"), (0.05, "refused"), (0.75, "approved"))
 
 
@@ -221,17 +221,14 @@ def payment_events(rng, as_of, invoices):
 
 def einvoice_events(rng, as_of, invoices, paid_on):
     """(date, "status", move id, status) of a share of the invoices: deposited
-    and made available at issue, then approved, disputed or refused, cashed
-    the day they are paid; none after AS_OF - 1."""
+    at issue, then approved, disputed or refused, cashed the day they are
+    paid; none after AS_OF - 1."""
     last = day(as_of, -1)
     events = []
     for move_id, invoice_date, _due in invoices:
         if rng.random() >= EINVOICE_SHARE:
             continue
-        statuses = [
-            (invoice_date, "deposited"),
-            (day(invoice_date, 1), "made_available"),
-        ]
+        statuses = [(invoice_date, "deposited")]
         draw = rng.random()
         fate = next((st for share, st in EINVOICE_FATE if draw < share), None)
         if fate:
@@ -275,6 +272,7 @@ def register_payments(env, company, rows):
                     "payment_method_line_id": method_line.id,
                     "date": date,
                     "memo": invoice.name,
+                    "invoice_ids": [Command.set(invoice.ids)],
                 }
                 for invoice, date, amount in todo
             ]
@@ -288,7 +286,6 @@ def register_payments(env, company, rows):
                     and not line.reconciled
                 )
             )
-            invoice.matched_payment_ids = [Command.link(payment.id)]
         env["account.move.line"]._reconcile_plan(plan)
         count += len(todo)
         commit(env)
@@ -907,7 +904,7 @@ def parse_args(argv):
         "--old-invoices",
         type=int,
         default=OLD_INVOICES,
-        help="invoices falling due before the generator's (8,000 for 1k customers)",
+        help="invoices falling due before the generator's (4,000 for 1k customers)",
     )
     m = sub.add_parser("multiply", help="copy every BENCH customer's rows")
     m.add_argument("--factor", type=int, required=True, help="50: 1k -> 50k")
