@@ -2,6 +2,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo.tools import SQL
 
+from .models.dunning_worklist import WORKLIST_TABLES
+
 # Records of the dunning history reference invoices, customers and levels and
 # would keep the uninstallation from removing those (demo data included); their
 # tables are dropped with the module anyway. Children before parents.
@@ -78,3 +80,6 @@ def uninstall_hook(env):
         env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
     for index in _foreign_indexes(env.cr):
         env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(index)))
+    # the worklist's stored rows: tables of no model, Odoo's uninstall leaves them
+    for table in WORKLIST_TABLES:
+        env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))

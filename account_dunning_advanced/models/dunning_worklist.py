@@ -6,7 +6,7 @@ from collections import defaultdict
 import psycopg2
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL, mute_logger
+from odoo.tools import SQL, mute_logger, sql
 
 from .dunning_run_log import SKIP_REASONS
 
@@ -21,6 +21,8 @@ PENDING_KEY = "dunning.worklist.pending"
 ROWS_TABLE = "dunning_worklist_row"
 DAYS_TABLE = "dunning_worklist_day"
 STALE_TABLE = "dunning_worklist_stale"
+# dropped in this order (the stored rows last)
+WORKLIST_TABLES = (STALE_TABLE, DAYS_TABLE, ROWS_TABLE)
 
 
 class DunningWorklist(models.Model):
@@ -178,7 +180,7 @@ class DunningWorklist(models.Model):
         (an upgrade may change them), and compute every company's rows."""
         cr = self.env.cr
         today = fields.Date.context_today(self)
-        for table in (STALE_TABLE, DAYS_TABLE, ROWS_TABLE):
+        for table in WORKLIST_TABLES:
             cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
         cr.execute(
             SQL(
@@ -378,6 +380,11 @@ class DunningWorklist(models.Model):
         transactions."""
         data = self.env.cr.precommit.data
         if not data.get(PENDING_KEY):
+            return
+        if not sql.table_exists(self.env.cr, ROWS_TABLE):
+            # the addon is being uninstalled: its uninstall hook dropped the
+            # rows, the records whose deletion marked customers are gone
+            data.pop(PENDING_KEY)
             return
         self.env.flush_all()
         pending = data.pop(PENDING_KEY)

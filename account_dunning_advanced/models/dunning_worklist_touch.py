@@ -31,7 +31,9 @@ class DunningWorklistTouch(models.AbstractModel):
         return result
 
     def unlink(self):
-        self._dunning_touch_worklist()
+        # records already deleted in SQL are no customer's (the uninstall hook
+        # empties the history tables before Odoo unlinks the demo records)
+        self.exists()._dunning_touch_worklist()
         return super().unlink()
 
     def _dunning_touch_worklist(self):
