@@ -148,8 +148,8 @@ class DunningChannelCall(models.AbstractModel):
             for currency, amount in reminder._amounts_by_currency()
         )
 
-    def _activity_values(self, reminder, history, today, default_type):
-        user = reminder._dunning_responsible()
+    def _activity_values(self, reminder, history, today, default_type, user=None):
+        user = user or reminder._dunning_responsible()
         service = self._in_user_lang(user)
         env = service.env
         return {
@@ -209,13 +209,25 @@ class DunningChannelCall(models.AbstractModel):
         )
         if not comms:
             return self.env["mail.activity"]
+        activities = self._schedule(comms, fields.Date.context_today(reminders))
+        comms.filtered(
+            lambda c: not (c.channel_email or c.channel_letter or c.channel_sms)
+        )._dunning_mark_sent()
+        return activities
+
+    def _schedule(self, comms, deadline, user=None, note=None, closing=None):
+        """The call of each customer and company of ``comms``, due on
+        ``deadline``, linked to them: its open call updated (one open call per
+        customer and company, ``closing`` not counted: the call being closed),
+        else a new one. ``user``: who calls, else each reminder's responsible;
+        ``note``: the caller's words, above the reminder's note."""
         default_type = self.env.ref(CALL_ACTIVITY_TYPE, raise_if_not_found=False)
-        today = fields.Date.context_today(reminders)
         histories = self._histories(comms)
         groups = comms.grouped(lambda c: (c.partner_id.id, c.company_id.id))
         open_calls = self._open_calls(
             {key[0] for key in groups}, {key[1] for key in groups}
         )
+        closing_ids = set(closing.ids) if closing else set()
         Activity = self.env["mail.activity"]
         activities = Activity
         new = []
@@ -223,11 +235,16 @@ class DunningChannelCall(models.AbstractModel):
             # the highest level, the newest reminder: its note replaces the
             # older ones', whose items it reminds again
             lead = group.sorted(lambda c: (c.level_id.offset_days, c.id))[-1]
-            values = self._activity_values(lead, histories[lead], today, default_type)
-            if key in open_calls:
-                activity = Activity.browse(open_calls[key][0])
+            values = self._activity_values(
+                lead, histories[lead], deadline, default_type, user=user
+            )
+            if note:
+                values["note"] = note + values["note"]
+            open_ids = [i for i in open_calls.get(key, []) if i not in closing_ids]
+            if open_ids:
+                activity = Activity.browse(open_ids[0])
                 del values["res_model_id"], values["res_id"]
-                values["date_deadline"] = min(activity.date_deadline, today)
+                values["date_deadline"] = min(activity.date_deadline, deadline)
                 activity.write(values)
                 activities |= activity
                 group.write({"activity_id": activity.id, "call_state": "pending"})
@@ -236,9 +253,6 @@ class DunningChannelCall(models.AbstractModel):
         created = Activity.create([values for _group, values in new])
         for (group, _values), activity in zip(new, created, strict=True):
             group.write({"activity_id": activity.id, "call_state": "pending"})
-        comms.filtered(
-            lambda c: not (c.channel_email or c.channel_letter or c.channel_sms)
-        )._dunning_mark_sent()
         return activities | created
 
     def _ask_for_phone(self, reminders):
