@@ -72,7 +72,13 @@ class DunningChannelCall(models.AbstractModel):
     def _phone_number(self, reminder):
         """The number to call: the billing contact's, else the customer's
         (mobile first); False when neither has one."""
-        for partner in (reminder._dunning_contact(), reminder.partner_id):
+        return self._number_of(reminder._dunning_contact(), reminder.partner_id)
+
+    def _number_of(self, contact, customer):
+        """The number to call of a customer and its billing contact: the
+        contact's, else the customer's (mobile first); False when neither
+        has one."""
+        for partner in (contact, customer):
             if partner.mobile or partner.phone:
                 return partner.mobile or partner.phone
         return False
@@ -305,6 +311,39 @@ class DunningChannelCall(models.AbstractModel):
                 }
             )
         return Activity.create(values)
+
+    def _close_phone_found(self, customers):
+        """Close the "Find a phone number" to-dos of ``customers`` that can now
+        be called (``_number_of`` their billing contact or themselves), as
+        done, saying a number was added; one search for the whole batch."""
+        # boundary: whoever adds a number closes the collector's to-do
+        Activity = self.env["mail.activity"].sudo()
+        todos = Activity.search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", customers.ids),
+                ("dunning_find_phone", "=", True),
+            ]
+        )
+        if not todos:
+            return Activity
+        asked = customers.browse(todos.mapped("res_id"))
+        contacts = self.env["dunning.planner"]._contact_of(asked)
+        callable_ids = {
+            customer.id
+            for customer in asked
+            if self._number_of(
+                customer.browse(contacts.get(customer.id, customer.id)), customer
+            )
+        }
+        found = todos.filtered(lambda todo: todo.res_id in callable_ids)
+        for user, user_todos in found.grouped("user_id").items():
+            user_todos.action_feedback(
+                feedback=self._in_user_lang(user).env._(
+                    "A phone number was added to the customer."
+                )
+            )
+        return found
 
     def _close_settled(self, companies, partner_ids=None):
         """``_close_calls_settled``, which never raises: it runs inside the

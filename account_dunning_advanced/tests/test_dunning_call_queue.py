@@ -272,6 +272,30 @@ class TestDunningCallQueue(DunningDispatchCommon):
         # the earlier deadline of the two
         self.assertEqual(other.date_deadline, TODAY)
 
+    def test_a_number_added_closes_the_find_a_number_todo(self):
+        self.customer_en.write({"mobile": False, "phone": False})
+        self._call_reminder(self.customer_en, "friendly")
+        todo = self.customer_en.activity_ids
+        self.assertEqual(todo.summary, "Find a phone number for Smith Ltd")
+        # numbers of contacts the customer's calls are not made to
+        delivery = self.env["res.partner"].create(
+            {"name": "Warehouse", "parent_id": self.customer_en.id, "type": "delivery"}
+        )
+        (delivery | self.customer_fr).write({"phone": "+44 20 7946 0001"})
+        self.assertTrue(todo.exists(), "still no number to call Smith Ltd on")
+        billing = self.env["res.partner"].create(
+            {"name": "Accounts", "parent_id": self.customer_en.id, "type": "invoice"}
+        )
+        self.assertTrue(todo.exists())
+        billing.write({"mobile": "+44 7700 900999"})
+        self.assertFalse(todo.exists())
+        self.assertTrue(
+            self.customer_en.message_ids.filtered(
+                lambda m: "A phone number was added to the customer."
+                in str(m.body or "")
+            )
+        )
+
     def test_summary_in_the_collectors_language_not_the_customers(self):
         self.collector.lang = "en_US"
         comm_fr = self._call_reminder(self.customer_fr, "formal")
