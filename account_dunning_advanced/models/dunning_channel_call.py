@@ -72,7 +72,13 @@ class DunningChannelCall(models.AbstractModel):
     def _phone_number(self, reminder):
         """The number to call: the billing contact's, else the customer's
         (mobile first); False when neither has one."""
-        for partner in (reminder._dunning_contact(), reminder.partner_id):
+        return self._number_of(reminder._dunning_contact(), reminder.partner_id)
+
+    def _number_of(self, contact, customer):
+        """The number to call of a customer and its billing contact: the
+        contact's, else the customer's (mobile first); False when neither
+        has one."""
+        for partner in (contact, customer):
             if partner.mobile or partner.phone:
                 return partner.mobile or partner.phone
         return False
@@ -148,8 +154,8 @@ class DunningChannelCall(models.AbstractModel):
             for currency, amount in reminder._amounts_by_currency()
         )
 
-    def _activity_values(self, reminder, history, today, default_type):
-        user = reminder._dunning_responsible()
+    def _activity_values(self, reminder, history, today, default_type, user=None):
+        user = user or reminder._dunning_responsible()
         service = self._in_user_lang(user)
         env = service.env
         return {
@@ -209,13 +215,25 @@ class DunningChannelCall(models.AbstractModel):
         )
         if not comms:
             return self.env["mail.activity"]
+        activities = self._schedule(comms, fields.Date.context_today(reminders))
+        comms.filtered(
+            lambda c: not (c.channel_email or c.channel_letter or c.channel_sms)
+        )._dunning_mark_sent()
+        return activities
+
+    def _schedule(self, comms, deadline, user=None, note=None, closing=None):
+        """The call of each customer and company of ``comms``, due on
+        ``deadline``, linked to them: its open call updated (one open call per
+        customer and company, ``closing`` not counted: the call being closed),
+        else a new one. ``user``: who calls, else each reminder's responsible;
+        ``note``: the caller's words, above the reminder's note."""
         default_type = self.env.ref(CALL_ACTIVITY_TYPE, raise_if_not_found=False)
-        today = fields.Date.context_today(reminders)
         histories = self._histories(comms)
         groups = comms.grouped(lambda c: (c.partner_id.id, c.company_id.id))
         open_calls = self._open_calls(
             {key[0] for key in groups}, {key[1] for key in groups}
         )
+        closing_ids = set(closing.ids) if closing else set()
         Activity = self.env["mail.activity"]
         activities = Activity
         new = []
@@ -223,11 +241,16 @@ class DunningChannelCall(models.AbstractModel):
             # the highest level, the newest reminder: its note replaces the
             # older ones', whose items it reminds again
             lead = group.sorted(lambda c: (c.level_id.offset_days, c.id))[-1]
-            values = self._activity_values(lead, histories[lead], today, default_type)
-            if key in open_calls:
-                activity = Activity.browse(open_calls[key][0])
+            values = self._activity_values(
+                lead, histories[lead], deadline, default_type, user=user
+            )
+            if note:
+                values["note"] = note + values["note"]
+            open_ids = [i for i in open_calls.get(key, []) if i not in closing_ids]
+            if open_ids:
+                activity = Activity.browse(open_ids[0])
                 del values["res_model_id"], values["res_id"]
-                values["date_deadline"] = min(activity.date_deadline, today)
+                values["date_deadline"] = min(activity.date_deadline, deadline)
                 activity.write(values)
                 activities |= activity
                 group.write({"activity_id": activity.id, "call_state": "pending"})
@@ -236,9 +259,6 @@ class DunningChannelCall(models.AbstractModel):
         created = Activity.create([values for _group, values in new])
         for (group, _values), activity in zip(new, created, strict=True):
             group.write({"activity_id": activity.id, "call_state": "pending"})
-        comms.filtered(
-            lambda c: not (c.channel_email or c.channel_letter or c.channel_sms)
-        )._dunning_mark_sent()
         return activities | created
 
     def _ask_for_phone(self, reminders):
@@ -291,6 +311,39 @@ class DunningChannelCall(models.AbstractModel):
                 }
             )
         return Activity.create(values)
+
+    def _close_phone_found(self, customers):
+        """Close the "Find a phone number" to-dos of ``customers`` that can now
+        be called (``_number_of`` their billing contact or themselves), as
+        done, saying a number was added; one search for the whole batch."""
+        # boundary: whoever adds a number closes the collector's to-do
+        Activity = self.env["mail.activity"].sudo()
+        todos = Activity.search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", customers.ids),
+                ("dunning_find_phone", "=", True),
+            ]
+        )
+        if not todos:
+            return Activity
+        asked = customers.browse(todos.mapped("res_id"))
+        contacts = self.env["dunning.planner"]._contact_of(asked)
+        callable_ids = {
+            customer.id
+            for customer in asked
+            if self._number_of(
+                customer.browse(contacts.get(customer.id, customer.id)), customer
+            )
+        }
+        found = todos.filtered(lambda todo: todo.res_id in callable_ids)
+        for user, user_todos in found.grouped("user_id").items():
+            user_todos.action_feedback(
+                feedback=self._in_user_lang(user).env._(
+                    "A phone number was added to the customer."
+                )
+            )
+        return found
 
     def _close_settled(self, companies, partner_ids=None):
         """``_close_calls_settled``, which never raises: it runs inside the

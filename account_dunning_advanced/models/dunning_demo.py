@@ -103,6 +103,33 @@ class DunningDemo(models.AbstractModel):
         return True
 
     @api.model
+    def _demo_variant_template_body(self):
+        """The A/B variant's template says what the friendly reminder says,
+        in every installed language: the shipped friendly template's body and
+        its translations, copied (not a second copy of the text), so that it
+        is edited in Odoo's template editor like the others."""
+        direct = self.env.ref(
+            "account_dunning_advanced.demo_mail_template_friendly_direct",
+            raise_if_not_found=False,
+        )
+        if not direct:
+            return True
+        friendly = self.env.ref(
+            "account_dunning_advanced.mail_template_dunning_friendly"
+        )
+        bodies = {
+            code: friendly.with_context(lang=code).body_html
+            for code, _name in self.env["res.lang"].get_installed()
+        }
+        direct.with_context(lang="en_US").write(
+            {"body_html": friendly.with_context(lang="en_US").body_html}
+        )
+        bodies.pop("en_US", None)
+        if bodies:
+            direct.update_field_translations("body_html", bodies)
+        return True
+
+    @api.model
     def _demo_french_company(self):
         """The demo's main company, in France and in euros: a chart of
         accounts (the French one when l10n_fr_account is installed, else the

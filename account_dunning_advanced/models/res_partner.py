@@ -163,6 +163,10 @@ class ResPartner(models.Model):
             )
         if previous is not None:
             self._dunning_move_activities(previous)
+        if "phone" in vals or "mobile" in vals:
+            self.env["dunning.channel.call"]._close_phone_found(
+                self.commercial_partner_id
+            )
         return res
 
     def _dunning_channel_changed_by_collector(self, vals):

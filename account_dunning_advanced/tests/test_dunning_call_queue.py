@@ -204,6 +204,98 @@ class TestDunningCallQueue(DunningDispatchCommon):
         third = self._call_reminder(self.customer_en, "final")
         self.assertEqual(self._calls(self.customer_en), third.activity_id)
 
+    def _log_outcome(self, call, outcome, **values):
+        action = call.with_user(self.collector).action_dunning_log_outcome()
+        wizard = Form(
+            self.env[action["res_model"]]
+            .with_user(self.collector)
+            .with_context(**action["context"])
+        )
+        wizard.outcome = outcome
+        for name, value in values.items():
+            setattr(wizard, name, value)
+        wizard.save().action_confirm()
+
+    def test_not_reached_call_again_is_the_reminders_call(self):
+        comm = self._call_reminder(self.customer_en, "formal")
+        call = comm.activity_id
+        call_type = call.activity_type_id
+        self._log_outcome(
+            call,
+            "not_reached",
+            reschedule_date=TODAY + timedelta(days=2),
+            note="Voicemail <b>full</b>",
+        )
+        self.assertFalse(call.exists(), "the call made is done")
+        again = self._calls(self.customer_en)
+        self.assertEqual(len(again), 1)
+        self.assertEqual(comm.activity_id, again, "linked to its reminder")
+        self.assertEqual(comm.call_state, "pending")
+        self.assertRecordValues(
+            again.with_user(self.collector),
+            [
+                {
+                    "activity_type_id": call_type.id,
+                    "user_id": self.collector.id,
+                    "date_deadline": TODAY + timedelta(days=2),
+                    "dunning_level_id": self.levels["formal"].id,
+                }
+            ],
+        )
+        self.assertIn(comm.name, again.summary)
+        self.assertIn("Voicemail &lt;b&gt;full&lt;/b&gt;", str(again.note))
+        # paid before the call: closed by the next run, not needed
+        self._pay(self.invoices[self.customer_en])
+        as_job(self.env["dunning.run"])._cron_run()
+        self.assertFalse(self._calls(self.customer_en))
+        self.assertEqual(comm.call_state, "not_needed")
+        self.assertIn(
+            "Closed without calling: paid.",
+            self._closing_messages(self.customer_en).body,
+        )
+
+    def test_not_reached_updates_the_other_open_call(self):
+        first = self._call_reminder(
+            self.customer_en, "friendly", date=TODAY - timedelta(days=20)
+        )
+        second = self._legacy_call(self.customer_en, "formal")
+        other = second.activity_id
+        self._log_outcome(
+            first.activity_id,
+            "not_reached",
+            reschedule_date=TODAY + timedelta(days=2),
+        )
+        calls = self._calls(self.customer_en)
+        self.assertEqual(calls, other, "one open call per customer and company")
+        self.assertEqual(first.activity_id, other)
+        self.assertEqual((first | second).mapped("call_state"), ["pending"] * 2)
+        # the earlier deadline of the two
+        self.assertEqual(other.date_deadline, TODAY)
+
+    def test_a_number_added_closes_the_find_a_number_todo(self):
+        self.customer_en.write({"mobile": False, "phone": False})
+        self._call_reminder(self.customer_en, "friendly")
+        todo = self.customer_en.activity_ids
+        self.assertEqual(todo.summary, "Find a phone number for Smith Ltd")
+        # numbers of contacts the customer's calls are not made to
+        delivery = self.env["res.partner"].create(
+            {"name": "Warehouse", "parent_id": self.customer_en.id, "type": "delivery"}
+        )
+        (delivery | self.customer_fr).write({"phone": "+44 20 7946 0001"})
+        self.assertTrue(todo.exists(), "still no number to call Smith Ltd on")
+        billing = self.env["res.partner"].create(
+            {"name": "Accounts", "parent_id": self.customer_en.id, "type": "invoice"}
+        )
+        self.assertTrue(todo.exists())
+        billing.write({"mobile": "+44 7700 900999"})
+        self.assertFalse(todo.exists())
+        self.assertTrue(
+            self.customer_en.message_ids.filtered(
+                lambda m: "A phone number was added to the customer."
+                in str(m.body or "")
+            )
+        )
+
     def test_summary_in_the_collectors_language_not_the_customers(self):
         self.collector.lang = "en_US"
         comm_fr = self._call_reminder(self.customer_fr, "formal")

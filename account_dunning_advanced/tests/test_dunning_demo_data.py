@@ -153,6 +153,42 @@ class TestDunningDemoData(TransactionCase):
         for comm in english:
             self.assertNotIn("Cordialement", str(comm.mail_id.body_html))
 
+    def test_variant_template_says_the_friendly_text_in_every_language(self):
+        friendly = self.env.ref(
+            "account_dunning_advanced.mail_template_dunning_friendly"
+        )
+        direct = self.env.ref(
+            "account_dunning_advanced.demo_mail_template_friendly_direct"
+        )
+        self.assertEqual(
+            self.env.ref(
+                "account_dunning_advanced.demo_variant_friendly_direct"
+            ).mail_template_id,
+            direct,
+        )
+        # the friendly template's body, its text editable in the editor
+        for lang in ("en_US", "fr_FR"):
+            body = direct.with_context(lang=lang).body_html
+            self.assertEqual(body, friendly.with_context(lang=lang).body_html, lang)
+            self.assertEqual(
+                "Unless we are mistaken" in body, lang == "en_US", f"{lang}: {body}"
+            )
+        # what variant B's customers read, in their language
+        for lang, words, foreign in (
+            ("fr_FR", "Cordialement", "Kind regards"),
+            ("en_US", "Kind regards", "Cordialement"),
+        ):
+            comm = self.history.filtered(
+                lambda c, lang=lang: c.partner_id.lang == lang
+                and c.level_id.tone == "friendly"
+            )[:1]
+            self.assertTrue(comm, lang)
+            body = str(
+                direct._render_field("body_html", comm.ids, compute_lang=True)[comm.id]
+            )
+            self.assertIn(words, body, lang)
+            self.assertNotIn(foreign, body, lang)
+
     def test_no_link_to_a_port_not_served_after_a_port_change(self):
         old = self.env["ir.config_parameter"].get_param("web.base.url").rstrip("/")
         new = "http://localhost:18071"

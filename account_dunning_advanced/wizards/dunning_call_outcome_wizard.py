@@ -219,24 +219,33 @@ class DunningCallOutcomeWizard(models.TransientModel):
         if not self.reschedule_date:
             raise UserError(_("Choose when to call again."))
         partner = self._commercial_partner()
-        activity_type = (
-            self.activity_id.activity_type_id
-            or self.env.ref(
-                "account_dunning_advanced.mail_activity_type_dunning_call",
-                raise_if_not_found=False,
+        user = self.activity_id.user_id or partner._dunning_collector()
+        # boundary: collectors neither write reminders nor schedule activities
+        # on customers (Odoo's mail_post_access): the call they were given is
+        # scheduled again as the run schedules it
+        reminders = self.communication_id.sudo()
+        if self.activity_id:
+            reminders |= reminders.search([("activity_id", "=", self.activity_id.id)])
+        if reminders:
+            # the reminders' call again: in Calls to Make, closed when settled
+            self.env["dunning.channel.call"].sudo()._schedule(
+                reminders,
+                self.reschedule_date,
+                user=user,
+                note=Markup("<p>%s</p>") % self.note if self.note else None,
+                closing=self.activity_id,
             )
-            or self.env.ref("mail.mail_activity_data_call")
-        )
-        # an activity on a customer needs the right to edit it (Odoo's
-        # mail_post_access), which collectors lack: the call they were given
-        # is rescheduled, in their company (phase 2: res.partner's own method)
-        partner.sudo().activity_schedule(
-            activity_type_id=activity_type.id,
-            date_deadline=self.reschedule_date,
-            summary=_("Call again about overdue invoices"),
-            note=self.note,
-            user_id=self.activity_id.user_id.id or partner._dunning_collector().id,
-        )
+        else:
+            activity_type = self.activity_id.activity_type_id or self.env.ref(
+                "account_dunning_advanced.mail_activity_type_dunning_call"
+            )
+            partner.sudo().activity_schedule(
+                activity_type_id=activity_type.id,
+                date_deadline=self.reschedule_date,
+                summary=_("Call again about overdue invoices"),
+                note=self.note,
+                user_id=user.id,
+            )
         return _("Not reached; call again on %(date)s.", date=self.reschedule_date)
 
     def _apply_wrong_contact(self):
