@@ -40,7 +40,9 @@ LOADER = textwrap.dedent(
 )
 
 
-def test_addon_tests_import_without_test_only_packages(project):
+def loaded_test_modules(project):
+    """The words Odoo's test loader prints for the addon, test-only packages hidden:
+    the names of the test modules it would run, and the SMTP tests' skip reason."""
     result = subprocess.run(
         [
             sys.executable,
@@ -55,7 +57,11 @@ def test_addon_tests_import_without_test_only_packages(project):
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    loaded = set(result.stdout.split())
+    return set(result.stdout.split())
+
+
+def test_addon_tests_import_without_test_only_packages(project):
+    loaded = loaded_test_modules(project)
     # the test modules that use an SMTP server are loaded, not only the others
     assert {
         "test_dunning_smtp_delivery",
@@ -63,30 +69,13 @@ def test_addon_tests_import_without_test_only_packages(project):
         "test_dunning_bounce_figures",
         "test_dunning_payment_qr",
     } <= loaded
-    assert any(
-        word.startswith("aiosmtpd_is_not_installed") for word in loaded
-    ), result.stdout
+    assert any(word.startswith("aiosmtpd_is_not_installed") for word in loaded), loaded
 
 
 def test_odoo_runs_every_test_module(project):
     """Odoo's own test runner (``odoo --test-enable``, ``--test-tags``) runs the
     test modules the addon's ``tests/__init__.py`` imports, not the files it finds:
     a test file left out of it runs under pytest only, never in an Odoo CI."""
-    # as the test above: the test-only packages hidden, their tests skip
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            LOADER,
-            str(project.conf),
-            ADDON,
-            ",".join(TEST_ONLY_PACKAGES),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    loaded = {word for word in result.stdout.split() if word.startswith("test_")}
+    loaded = {word for word in loaded_test_modules(project) if word.startswith("test_")}
     files = {path.stem for path in (REPO / ADDON / "tests").glob("test_*.py")}
     assert files - loaded == set()

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, Query
 
 from .dunning_einvoice_status import EINVOICE_STATUSES
+from .dunning_worklist_touch import write_touching
 
 OPERATORS = {
     "=": py_operator.eq,
@@ -313,14 +314,7 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         self._dunning_check_einvoice_vals(vals)
-        touch = WORKLIST_MOVE_FIELDS.intersection(vals)
-        if touch:
-            # the customer before the change too
-            self._dunning_touch_worklist()
-        result = super().write(vals)
-        if touch:
-            self._dunning_touch_worklist()
-        return result
+        return write_touching(self, vals, WORKLIST_MOVE_FIELDS, super().write)
 
     def _dunning_touch_worklist(self):
         self.env["dunning.worklist"]._touch_records(

@@ -2,6 +2,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
 
+from .dunning_worklist_touch import write_touching
+
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
@@ -15,13 +17,9 @@ class AccountMoveLine(models.Model):
     )
 
     def write(self, vals):
-        touch = {"date_maturity", "partner_id", "account_id"}.intersection(vals)
-        if touch:
-            self._dunning_touch_worklist()
-        result = super().write(vals)
-        if touch:
-            self._dunning_touch_worklist()
-        return result
+        return write_touching(
+            self, vals, ("date_maturity", "partner_id", "account_id"), super().write
+        )
 
     def _dunning_touch_worklist(self):
         self.env["dunning.worklist"]._touch_records(

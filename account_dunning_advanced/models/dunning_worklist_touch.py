@@ -3,6 +3,20 @@
 from odoo import api, models
 
 
+def write_touching(records, vals, fields, write):
+    """``write(vals)`` (the model's ``super().write``) of ``records``; when
+    ``vals`` writes one of ``fields``, their customers' worklist rows are
+    marked (``_dunning_touch_worklist``) before the write, for the customer
+    before the change, and after it."""
+    touch = not set(fields).isdisjoint(vals)
+    if touch:
+        records._dunning_touch_worklist()
+    result = write(vals)
+    if touch:
+        records._dunning_touch_worklist()
+    return result
+
+
 class DunningWorklistTouch(models.AbstractModel):
     """Records the worklist's rows read: creating, deleting them or writing
     one of ``_dunning_worklist_fields`` marks their customers' rows to be
@@ -21,14 +35,7 @@ class DunningWorklistTouch(models.AbstractModel):
         return records
 
     def write(self, vals):
-        touch = not set(self._dunning_worklist_fields).isdisjoint(vals)
-        if touch:
-            # the customer before the change too
-            self._dunning_touch_worklist()
-        result = super().write(vals)
-        if touch:
-            self._dunning_touch_worklist()
-        return result
+        return write_touching(self, vals, self._dunning_worklist_fields, super().write)
 
     def unlink(self):
         # records already deleted in SQL are no customer's (the uninstall hook

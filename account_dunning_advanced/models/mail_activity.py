@@ -6,6 +6,8 @@ from odoo import _, api, fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import format_amount
 
+from .dunning_worklist_touch import write_touching
+
 _logger = logging.getLogger(__name__)
 
 COLLECTOR_GROUP = "account_dunning_advanced.group_dunning_collector"
@@ -154,13 +156,7 @@ SELECT item.partner_id, item.company_id, item.currency_id,
         return activities
 
     def write(self, vals):
-        touch = not WORKLIST_ACTIVITY_FIELDS.isdisjoint(vals)
-        if touch:
-            self._dunning_touch_worklist()
-        result = super().write(vals)
-        if touch:
-            self._dunning_touch_worklist()
-        return result
+        return write_touching(self, vals, WORKLIST_ACTIVITY_FIELDS, super().write)
 
     def _dunning_touch_worklist(self):
         # a customer's activities are its rows' in every company
