@@ -43,18 +43,21 @@ class DunningKpiReport(models.Model):
     undefined: blank in the pivot, not 0.
 
     The events are summed per customer, company and month in
-    :meth:`_store_sql`, the one definition of what each figure counts; the
-    view adds them up per company and month and computes what depends on the
-    day (the current month's days) or on other months (balances, the
-    rolling quarter) when it is read.
+    :meth:`_store_sql`, the one definition of what each figure counts, and
+    kept in a table (``dunning.report.store``: recomputed for the customers a
+    transaction changes); the view adds them up per company and month and
+    computes what depends on the day (the current month's days) or on other
+    months (balances, the rolling quarter) when it is read. Recomputing every
+    event of the company per request took 1.4 s at 50,000 customers.
     """
 
     _name = "dunning.kpi.report"
-    _inherit = ["dunning.ratio.report.mixin"]
+    _inherit = ["dunning.ratio.report.mixin", "dunning.report.store"]
     _description = "Dunning KPIs"
     _auto = False
     _rec_name = "month"
     _order = "month desc, company_id"
+    _store_table = "dunning_kpi_row"
     # flushed before the view is read, so it sees this transaction's changes
     _depends = {
         "res.partner": ["commercial_partner_id"],
@@ -220,8 +223,8 @@ class DunningKpiReport(models.Model):
 
     def _with(self):
         """The events per company and month, read once for the month series
-        and the figures: the customers' rows, and the events no customer's
-        change can reach, read live."""
+        and the figures: the customers' stored rows, and the events no
+        customer's change can reach, read live."""
         sums = SQL(", ").join(
             SQL("SUM(r.%s) AS %s", SQL.identifier(name), SQL.identifier(name))
             for name in self._event_columns()
@@ -233,7 +236,7 @@ class DunningKpiReport(models.Model):
                  GROUP BY r.company_id, r.month
             )""",
             sums,
-            self._store_sql(),
+            self._store_rows(),
             self._unstored_sql(),
         )
 
