@@ -225,19 +225,32 @@ class DunningKpiReport(models.Model):
         """The events per company and month, read once for the month series
         and the figures: the customers' stored rows, and the events no
         customer's change can reach, read live."""
-        sums = SQL(", ").join(
-            SQL("SUM(r.%s) AS %s", SQL.identifier(name), SQL.identifier(name))
-            for name in self._event_columns()
-        )
         return SQL(
             """WITH events AS (
                 SELECT r.company_id, r.month, %s
-                  FROM (SELECT * FROM (%s) stored UNION ALL %s) r
+                  FROM (%s UNION ALL %s) r
                  GROUP BY r.company_id, r.month
             )""",
-            sums,
-            self._store_rows(),
-            self._unstored_sql(),
+            self._sums("r"),
+            self._monthly(self._store_rows()),
+            self._monthly(self._unstored_sql()),
+        )
+
+    def _sums(self, alias):
+        return SQL(", ").join(
+            SQL("SUM(%s) AS %s", SQL.identifier(alias, name), SQL.identifier(name))
+            for name in self._event_columns()
+        )
+
+    def _monthly(self, rows):
+        """``rows`` (of the stored rows' columns) summed per company and
+        month: a few rows per month to add up, hashed (PostgreSQL does not
+        see how few groups the stored rows' union makes, and sorts them)."""
+        return SQL(
+            "SELECT s.company_id, s.month, %s FROM (%s) s"
+            " GROUP BY s.company_id, s.month",
+            self._sums("s"),
+            rows,
         )
 
     def _this_month(self):
@@ -385,8 +398,17 @@ class DunningKpiReport(models.Model):
         and month: what the view's month series adds up. Nothing here depends
         on the day (the current month's days, the rolling quarter and the
         month-end balances are computed when the rows are read)."""
-        return self._rows_sql(
-            self._event_queries(self._customer_scope(company_ids, partner_ids))
+        # the customers' contacts, read once for every source (a few index
+        # look-ups for a few customers)
+        contacts = SQL("SELECT id, commercial_partner_id FROM res_partner")
+        if partner_ids is not None:
+            contacts = SQL(
+                "%s WHERE commercial_partner_id = ANY(%s)", contacts, list(partner_ids)
+            )
+        return SQL(
+            "WITH customers AS MATERIALIZED (%s) %s",
+            contacts,
+            self._rows_sql(self._event_queries(self._customer_scope(company_ids))),
         )
 
     def _unstored_sql(self):
@@ -430,13 +452,15 @@ class DunningKpiReport(models.Model):
             SQL(" UNION ALL ").join(queries),
         )
 
-    def _customer_scope(self, company_ids=None, partner_ids=None, unstored=False):
+    def _customer_scope(self, company_ids=None, unstored=False):
         """``scope(partner, company)``: for an event source whose rows name
         their customer in the column ``partner`` and their company in
         ``company`` (SQL), (the JOIN to the customer, the customer's
-        commercial entity, the conditions of the rows in scope). The filters
-        are in every source, so that computing a few customers reads only
-        their rows (by the indexes on the customer)."""
+        commercial entity, the conditions of the rows in scope): the rows of
+        the contacts of the ``customers`` of :meth:`_store_sql`, or with
+        ``unstored`` those without customer. The filters are in every
+        source, so that computing a few customers reads only their rows (by
+        the indexes on the customer)."""
 
         def scope(partner, company):
             conditions = []
@@ -445,12 +469,8 @@ class DunningKpiReport(models.Model):
             if unstored:
                 conditions.append(SQL("%s IS NULL", partner))
                 return SQL(), SQL("NULL::int"), conditions
-            if partner_ids is not None:
-                conditions.append(
-                    SQL("cust.commercial_partner_id = ANY(%s)", list(partner_ids))
-                )
             return (
-                SQL("JOIN res_partner cust ON cust.id = %s", partner),
+                SQL("JOIN customers cust ON cust.id = %s", partner),
                 SQL("cust.commercial_partner_id"),
                 conditions,
             )
