@@ -408,7 +408,11 @@ class DunningKpiReport(models.Model):
         return SQL(
             "WITH customers AS MATERIALIZED (%s) %s",
             contacts,
-            self._rows_sql(self._event_queries(self._customer_scope(company_ids))),
+            self._rows_sql(
+                self._event_queries(
+                    self._customer_scope(company_ids, few=partner_ids is not None)
+                )
+            ),
         )
 
     def _unstored_sql(self):
@@ -452,41 +456,61 @@ class DunningKpiReport(models.Model):
             SQL(" UNION ALL ").join(queries),
         )
 
-    def _customer_scope(self, company_ids=None, unstored=False):
-        """``scope(partner, company)``: for an event source whose rows name
-        their customer in the column ``partner`` and their company in
-        ``company`` (SQL), (the JOIN to the customer, the customer's
+    def _customer_scope(self, company_ids=None, unstored=False, few=False):
+        """``scope(table, alias, company)``: for an event source whose first
+        table is ``table`` (SQL) named ``alias`` (its customer in
+        ``partner_id``) and whose rows' company is ``company`` (SQL), (its
+        rows in scope, as the start of a FROM clause, the customer's
         commercial entity, the conditions of the rows in scope): the rows of
-        the contacts of the ``customers`` of :meth:`_store_sql`, or with
-        ``unstored`` those without customer. The filters are in every
-        source, so that computing a few customers reads only their rows (by
-        the indexes on the customer)."""
+        the contacts of the
+        ``customers`` of :meth:`_store_sql`, or with ``unstored`` those
+        without customer. With ``few`` customers, each one's rows are read
+        by the index on the customer (a nested loop PostgreSQL would trade
+        for a scan of the whole table from a few thousand customers on: the
+        same cost per customer at any size)."""
 
-        def scope(partner, company):
+        def scope(table, alias, company):
             conditions = []
             if company_ids is not None:
                 conditions.append(SQL("%s = ANY(%s)", company, list(company_ids)))
+            partner = SQL.identifier(alias, "partner_id")
             if unstored:
                 conditions.append(SQL("%s IS NULL", partner))
-                return SQL(), SQL("NULL::int"), conditions
-            return (
-                SQL("JOIN customers cust ON cust.id = %s", partner),
-                SQL("cust.commercial_partner_id"),
-                conditions,
-            )
+                return (
+                    SQL("%s %s", table, SQL.identifier(alias)),
+                    SQL("NULL::int"),
+                    conditions,
+                )
+            if few:
+                rows = SQL(
+                    "customers cust CROSS JOIN LATERAL ("
+                    "SELECT * FROM %s %s WHERE %s = cust.id OFFSET 0) %s",
+                    table,
+                    SQL.identifier(alias),
+                    partner,
+                    SQL.identifier(alias),
+                )
+            else:
+                rows = SQL(
+                    "%s %s JOIN customers cust ON cust.id = %s",
+                    table,
+                    SQL.identifier(alias),
+                    partner,
+                )
+            return rows, SQL("cust.commercial_partner_id"), conditions
 
         return scope
 
-    def _events(self, scope, partner, company, source, conditions, events):
-        """The events of the rows of ``source`` (a FROM clause) meeting
-        ``conditions`` (SQL list), whose customer is in the column
-        ``partner`` and company in ``company``, for the customers of
-        ``scope``: each row gives one event per item of ``events``, a list
+    def _events(self, scope, table, company, joins, conditions, events):
+        """The events of the rows of ``table`` (a pair: table name, alias;
+        its customer in ``partner_id``) and its ``joins`` (SQL) meeting
+        ``conditions`` (SQL list), whose company is ``company``, for the
+        customers of ``scope``: each row gives one event per item of ``events``, a list
         of (its day, {measure of _event_columns: SQL expression; 0 when not
         given}); an event whose day is NULL counts nowhere. Columns:
         ``partner_id`` (the commercial entity), ``company_id``, ``month``,
         then every measure. Several events from one row read it once."""
-        join, customer, in_scope = scope(partner, company)
+        rows, customer, in_scope = scope(SQL.identifier(table[0]), table[1], company)
         names = self._event_columns()
         for _day, measures in events:
             unknown = set(measures) - set(names)
@@ -503,15 +527,15 @@ class DunningKpiReport(models.Model):
             """
             SELECT %(customer)s AS partner_id, %(company)s AS company_id,
                    date_trunc('month', ev.day)::date AS month, %(columns)s
-              FROM %(source)s %(join)s
+              FROM %(rows)s %(joins)s
              CROSS JOIN LATERAL (VALUES %(values)s) ev (day, %(columns)s)
              WHERE %(conditions)s
             """,
             customer=customer,
             company=company,
             columns=SQL(", ").join(SQL.identifier(name) for name in names),
-            source=source,
-            join=join,
+            rows=rows,
+            joins=joins,
             values=values,
             conditions=SQL(" AND ").join([*conditions, *in_scope] or [SQL("TRUE")]),
         )
@@ -527,9 +551,9 @@ class DunningKpiReport(models.Model):
             queries.append(
                 self._events(
                     scope,
-                    SQL("am.partner_id"),
+                    ("account_move", "am"),
                     SQL("am.company_id"),
-                    SQL("account_move am"),
+                    SQL(),
                     [
                         SQL("am.state = 'posted'"),
                         SQL("am.move_type IN ('out_invoice', 'out_refund')"),
@@ -557,9 +581,9 @@ class DunningKpiReport(models.Model):
             queries.append(
                 self._events(
                     scope,
-                    SQL("pr.partner_id"),
+                    ("dunning_promise", "pr"),
                     SQL("pr.company_id"),
-                    SQL("dunning_promise pr"),
+                    SQL(),
                     [SQL("pr.state NOT IN ('cancelled', 'rejected')")],
                     [
                         (
@@ -578,9 +602,9 @@ class DunningKpiReport(models.Model):
         queries.append(
             self._events(
                 scope,
-                SQL("d.partner_id"),
+                ("dunning_dispute", "d"),
                 SQL("d.company_id"),
-                SQL("dunning_dispute d"),
+                SQL(),
                 [],
                 [
                     (SQL("d.open_date"), {"dispute_opened": SQL("1")}),
@@ -605,9 +629,8 @@ class DunningKpiReport(models.Model):
             " AND aml.balance > 0)"
         )
         receivable = SQL("aa.account_type = 'asset_receivable'")
-        source = SQL(
+        joins = SQL(
             """
-            account_move_line aml
             JOIN account_account aa ON aa.id = aml.account_id
             LEFT JOIN account_move am ON am.id = aml.move_id
             -- the instalment's own reconciliations (an index look-up), when
@@ -658,9 +681,9 @@ class DunningKpiReport(models.Model):
             return [
                 self._events(
                     scope,
-                    SQL("aml.partner_id"),
+                    ("account_move_line", "aml"),
                     SQL("aml.company_id"),
-                    source,
+                    joins,
                     [
                         posted,
                         SQL("(%s OR aml.display_type = 'payment_term')", receivable),
@@ -673,9 +696,9 @@ class DunningKpiReport(models.Model):
         return [
             self._events(
                 scope,
-                SQL("aml.partner_id"),
+                ("account_move_line", "aml"),
                 SQL("aml.company_id"),
-                source,
+                joins,
                 [posted, condition],
                 events,
             )
