@@ -146,14 +146,38 @@ class DunningChannelEmail(models.AbstractModel):
                         invoices=", ".join(missing[comm].mapped("name")),
                     ),
                 )
-        # the chatter messages are created with them, in the same batch
-        mails = self.env["mail.mail"].create(mail_values)
+        mails = self._create_mail_records(mail_values)
         for comm, mail in zip(mail_comms, mails, strict=True):
             errors.setdefault(comm, {}).update(
                 mail_id=mail.id, mail_message_id=mail.mail_message_id.id
             )
         reminders._dunning_write_values(errors)
         return mails
+
+    def _create_mail_records(self, mail_values):
+        """The ``mail.mail`` of ``mail_values``, in batch: their chatter
+        messages first, then the mails pointing at them, as Odoo's own
+        notification path creates them. Created together (the mail's
+        ``_inherits``), the ORM sanitizes each message's body a third time
+        for the mail's cache and looks up the message's defaults again."""
+        Mail = self.env["mail.mail"]
+        message_values, own_values = [], []
+        for vals in mail_values:
+            message_values.append(
+                {k: v for k, v in vals.items() if Mail._fields[k].inherited}
+            )
+            own_values.append(
+                {k: v for k, v in vals.items() if not Mail._fields[k].inherited}
+            )
+        messages = self.env["mail.message"].create(message_values)
+        return Mail.create(
+            [
+                # a mail of its own, not a notification of an existing
+                # message: as ``create`` makes it with the message
+                dict(own, mail_message_id=message.id, is_notification=False)
+                for own, message in zip(own_values, messages, strict=True)
+            ]
+        )
 
     def _render_mail(self, reminders, template):
         """({reminder id: rendered values}, {reminder: error}): the batch in
@@ -308,11 +332,21 @@ class DunningChannelEmail(models.AbstractModel):
             comm_id: Markup(part[len(start) :])
             for comm_id, part in zip(ids, parts[:-1], strict=True)
         }
-        if options.get("post_process"):
+        if options.get("post_process") and self._may_have_local_links(result):
             rendered = template._render_template_postprocess(
                 template.render_model, rendered
             )
         return rendered
+
+    @api.model
+    def _may_have_local_links(self, html):
+        """Whether Odoo's post-processing of a rendered body
+        (``mail.render.mixin._replace_local_links``) may change ``html``: each
+        of its patterns needs a ``="/`` (``src``, ``href``, ``background``) or
+        a ``url(`` (a style's URL). Without either it returns the body as it
+        is, after four regular expressions over it and a base URL looked up
+        for each reminder; the addon's bodies write absolute URLs."""
+        return '="/' in html or "url(" in html
 
     def _chatter_summary(self, reminders, contact):
         """One line for the customer's chatter: reminder, level, recipient,
