@@ -309,3 +309,43 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         body = Email._render_body(template, comm.ids, "en_US")[comm.id]
         self.assertIn("Hello from the accounts team.", body)
         self.assertIn(comm.line_ids.move_id[:1].name, body)
+
+    def test_batch_subject_sender_and_reply_to_are_the_template_fields(self):
+        """The subject, sender and reply-to rendered with the batch's body are
+        what the mail template renders for each reminder alone, characters
+        HTML would escape included; placeholders the batch does not evaluate
+        itself (a default value, arguments) are left to the template."""
+        self.company.name = "Dupont & Fils <\"L'Atelier\">"
+        self.company.dunning_email = "relances@dupont.example.com"
+        comms = self._communication(self.customer_en, "friendly") | (
+            self._communication(self.customer_fr, "friendly")
+        )
+        comms[1].penalty_rate = 0.0
+        Email = self.env["dunning.channel.email"]
+        template = Email._template(comms[0])
+        subjects = [
+            template.subject,
+            "{{ object.company_id.name }} & co <{{ object.name }}> 'x' \"y\"",
+            "{{ object.partner_id }} {{ object.penalty_rate }} {{ object.amount_due }}",
+            "{{ object.name ||| (none) }} {{ object.name.upper() }}",
+            "{{ object.name.replace('/', '-') }}",
+            "No placeholder at all & <b>",
+            False,
+        ]
+        for subject in subjects:
+            template.subject = subject
+            for lang in ("en_US", "fr_FR"):
+                with self.subTest(subject=subject, lang=lang):
+                    rendered = Email._render_email(template, comms.ids, lang)
+                    for field in ("subject", "email_from", "reply_to"):
+                        self.assertEqual(
+                            rendered[field],
+                            template._render_field(field, comms.ids, set_lang=lang),
+                        )
+        template.subject = "{{ object.company_id.name }}: {{ object.name }}"
+        rendered = Email._render_email(template, comms.ids, "en_US")
+        self.assertEqual(
+            rendered["subject"][comms[0].id],
+            f"Dupont & Fils <\"L'Atelier\">: {comms[0].name}",
+        )
+        self.assertIn('"Dupont & Fils', rendered["email_from"][comms[0].id])
