@@ -228,7 +228,7 @@ class DunningChannelEmail(models.AbstractModel):
         ``template``, each reminder in the template's language for it: the
         mail template's ``_render_field``, the rendering entry point Odoo's
         apps share (SMS, mass mailing, events), unchanged since 14.0."""
-        langs = template._render_field("lang", reminders.ids) if template.lang else {}
+        langs = self._render_lang(template, reminders.ids) if template.lang else {}
         by_lang = defaultdict(list)
         for comm_id in reminders.ids:
             by_lang[langs.get(comm_id) or False].append(comm_id)
@@ -239,6 +239,19 @@ class DunningChannelEmail(models.AbstractModel):
                 for comm_id, value in by_id.items():
                     rendered[comm_id][field] = value
         return rendered
+
+    @api.model
+    def _render_lang(self, template, ids):
+        """{reminder id: language} of ``template`` (its ``lang`` field), as
+        its ``_render_field`` renders it; for a batch, in one QWeb render
+        when its placeholders read a field or call a method of the reminder
+        (``_render_email``)."""
+        parts = self._inline_parts(template.lang)
+        if len(ids) > 1 and parts is not None and self._renders_unrestricted(template):
+            rendered = self._render_body_batch(template, ids, None, {"lang": parts})
+            if rendered is not None:
+                return rendered["lang"]
+        return template._render_field("lang", ids)
 
     @api.model
     def _render_body(self, template, ids, lang):
@@ -324,12 +337,7 @@ class DunningChannelEmail(models.AbstractModel):
         user whose rendering Odoo does not restrict, whose ``t-set`` are
         unconditional (one reminder's value never lingers in the next
         one's). Other bodies are rendered by Odoo, one reminder at a time."""
-        env = template.env
-        if not (
-            env.su
-            or env.is_admin()
-            or env.user.has_group("mail.group_mail_template_editor")
-        ):
+        if not self._renders_unrestricted(template):
             return False
         try:
             root = html.fragment_fromstring(str(body), create_parent="div")
@@ -349,9 +357,21 @@ class DunningChannelEmail(models.AbstractModel):
         return True
 
     @api.model
+    def _renders_unrestricted(self, template):
+        """Whether Odoo renders ``template`` for this user without the
+        restrictions of QWeb's safe mode (a superuser, an administrator, an
+        editor of mail templates), as the batch render does."""
+        env = template.env
+        return (
+            env.su
+            or env.is_admin()
+            or env.user.has_group("mail.group_mail_template_editor")
+        )
+
+    @api.model
     def _render_body_batch(self, template, ids, body, inline=None):
         """{"body_html": {reminder id: body}, field: {reminder id: value}} of
-        ``body`` (a QWeb mail template body) and of the inline templates
+        ``body`` (a QWeb mail template body, or None) and of the inline templates
         ``inline`` ({field: ``_inline_parts``}) for the records ``ids``,
         rendered in one QWeb render in a loop over them, each record's parts
         between marks of their own; None when the result cannot be split
@@ -363,14 +383,15 @@ class DunningChannelEmail(models.AbstractModel):
         after the split)."""
         inline = inline or {}
         mark = f"dunning-body-{uuid.uuid4().hex}"
-        root = html.fragment_fromstring(str(body), create_parent="div")
         document = etree.Element("div")
         loop = etree.SubElement(
             document, "t", {"t-foreach": "dunning_batch_records", "t-as": "object"}
         )
-        item = etree.SubElement(loop, mark)
-        item.text = root.text
-        item.extend(list(root))
+        if body is not None:
+            root = html.fragment_fromstring(str(body), create_parent="div")
+            item = etree.SubElement(loop, mark)
+            item.text = root.text
+            item.extend(list(root))
         for parts in inline.values():
             slot = etree.SubElement(loop, mark)
             for literal, expression in parts:
@@ -388,7 +409,8 @@ class DunningChannelEmail(models.AbstractModel):
         result = template.env["ir.qweb"]._render(document, variables, **options)
         parts = str(result)[len("<div>") : -len("</div>")].split(f"</{mark}>")
         start = f"<{mark}>"
-        slots = 1 + len(inline)
+        first = int(body is not None)
+        slots = first + len(inline)
         if (
             len(parts) != len(ids) * slots + 1
             or parts[-1]
@@ -400,15 +422,17 @@ class DunningChannelEmail(models.AbstractModel):
             )
             return None
         parts = [part[len(start) :] for part in parts[:-1]]
-        bodies = {
-            comm_id: Markup(part) for comm_id, part in zip(ids, parts[::slots])
-        }
-        if options.get("post_process") and self._may_have_local_links(result):
-            bodies = template._render_template_postprocess(
-                template.render_model, bodies
-            )
-        rendered = {"body_html": bodies}
-        for number, field in enumerate(inline, start=1):
+        rendered = {}
+        if body is not None:
+            bodies = {
+                comm_id: Markup(part) for comm_id, part in zip(ids, parts[::slots])
+            }
+            if options.get("post_process") and self._may_have_local_links(result):
+                bodies = template._render_template_postprocess(
+                    template.render_model, bodies
+                )
+            rendered["body_html"] = bodies
+        for number, field in enumerate(inline, start=first):
             rendered[field] = {
                 comm_id: unescape(part)
                 for comm_id, part in zip(ids, parts[number::slots])

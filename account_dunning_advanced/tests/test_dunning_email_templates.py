@@ -342,6 +342,18 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
                             rendered[field],
                             template._render_field(field, comms.ids, set_lang=lang),
                         )
+        for lang in (
+            template.lang,
+            "{{ object.partner_id.lang }}",
+            "{{ object.lang ||| en_US }}",
+            "fr_FR",
+        ):
+            template.lang = lang
+            with self.subTest(lang=lang):
+                self.assertEqual(
+                    Email._render_lang(template, comms.ids),
+                    template._render_field("lang", comms.ids),
+                )
         template.subject = "{{ object.company_id.name }}: {{ object.name }}"
         rendered = Email._render_email(template, comms.ids, "en_US")
         self.assertEqual(
