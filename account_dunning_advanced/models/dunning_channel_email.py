@@ -398,9 +398,7 @@ class DunningChannelEmail(models.AbstractModel):
                 if literal:
                     etree.SubElement(slot, "t", {"t-out": repr(literal)})
                 if expression:
-                    etree.SubElement(
-                        slot, "t", {"t-out": f"str(({expression}) or '')"}
-                    )
+                    etree.SubElement(slot, "t", {"t-out": f"str(({expression}) or '')"})
         variables = template._render_eval_context()
         variables["dunning_batch_records"] = template.env[template.render_model].browse(
             ids
@@ -425,7 +423,8 @@ class DunningChannelEmail(models.AbstractModel):
         rendered = {}
         if body is not None:
             bodies = {
-                comm_id: Markup(part) for comm_id, part in zip(ids, parts[::slots])
+                comm_id: Markup(part)
+                for comm_id, part in zip(ids, parts[::slots], strict=True)
             }
             if options.get("post_process") and self._may_have_local_links(result):
                 bodies = template._render_template_postprocess(
@@ -435,7 +434,7 @@ class DunningChannelEmail(models.AbstractModel):
         for number, field in enumerate(inline, start=first):
             rendered[field] = {
                 comm_id: unescape(part)
-                for comm_id, part in zip(ids, parts[number::slots])
+                for comm_id, part in zip(ids, parts[number::slots], strict=True)
             }
         return rendered
 

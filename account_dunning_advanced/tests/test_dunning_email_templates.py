@@ -315,7 +315,7 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         what the mail template renders for each reminder alone, characters
         HTML would escape included; placeholders the batch does not evaluate
         itself (a default value, arguments) are left to the template."""
-        self.company.name = "Dupont & Fils <\"L'Atelier\">"
+        self.company.name = 'Dupont & Fils <"L\'Atelier">'
         self.company.dunning_email = "relances@dupont.example.com"
         comms = self._communication(self.customer_en, "friendly") | (
             self._communication(self.customer_fr, "friendly")
@@ -358,6 +358,6 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         rendered = Email._render_email(template, comms.ids, "en_US")
         self.assertEqual(
             rendered["subject"][comms[0].id],
-            f"Dupont & Fils <\"L'Atelier\">: {comms[0].name}",
+            f'Dupont & Fils <"L\'Atelier">: {comms[0].name}',
         )
         self.assertIn('"Dupont & Fils', rendered["email_from"][comms[0].id])
