@@ -361,3 +361,38 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
             f'Dupont & Fils <"L\'Atelier">: {comms[0].name}',
         )
         self.assertIn('"Dupont & Fils', rendered["email_from"][comms[0].id])
+
+    def test_batch_body_local_links_made_absolute(self):
+        """A body with a link relative to the site gets it absolute in each
+        email of a batch, as Odoo's rendering gives it; the addon's bodies,
+        whose links are absolute, come out unchanged."""
+        comms = self._communication(self.customer_en, "friendly") | (
+            self._communication(self.customer_fr, "friendly")
+        )
+        Email = self.env["dunning.channel.email"]
+        template = Email._template(comms[0])
+        plain = Email._render_body(template, comms.ids, "en_US")
+        self.assertNotIn('="/', "".join(plain.values()))
+        template.body_html = (
+            '<p><a href="/my/invoices">Your invoices</a>'
+            '<img src="/web/image/res.company/1/logo"/></p>' + str(template.body_html)
+        )
+        bodies = Email._render_body(template, comms.ids, "en_US")
+        self.assertEqual(
+            bodies, template._render_field("body_html", comms.ids, set_lang="en_US")
+        )
+        base_url = comms[0].get_base_url()
+        for body in bodies.values():
+            self.assertIn(f'href="{base_url}/my/invoices"', body)
+            self.assertIn(f'src="{base_url}/web/image/res.company/1/logo"', body)
+
+    def test_email_and_its_chatter_message_go_together(self):
+        """The queued email is the email of its chatter message, not a
+        notification of it: deleting the email deletes the message."""
+        comm, mail = self._email(self.customer_en, "friendly")
+        message = mail.mail_message_id
+        self.assertFalse(mail.is_notification)
+        self.assertEqual(message.model, "res.partner")
+        self.assertIn(comm.name, str(message.body))
+        mail.unlink()
+        self.assertFalse(message.exists())
