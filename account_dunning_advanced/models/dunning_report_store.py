@@ -30,6 +30,10 @@ class DunningReportStore(models.AbstractModel):
 
     # the table of the stored rows (set by the report)
     _store_table = None
+    # the marks (``dunning.worklist._touch``'s sources: models, or finer names)
+    # of changes the rows do not read: a customer marked only by them keeps
+    # its rows. Marks whose source is unknown always count.
+    _store_ignored_sources = ()
 
     @api.model
     def _store_sql(self, company_ids=None, partner_ids=None):

@@ -186,7 +186,9 @@ class ResPartner(models.Model):
     def _dunning_touch_worklist(self):
         """Mark the worklist rows of the commercial entities (see
         ``write_touching``)."""
-        self.env["dunning.worklist"]._touch(self.commercial_partner_id.ids)
+        self.env["dunning.worklist"]._touch(
+            self.commercial_partner_id.ids, source=self._name
+        )
 
     def _dunning_channel_changed_by_collector(self, vals):
         """Partners whose reminder channel this back-office write changes.

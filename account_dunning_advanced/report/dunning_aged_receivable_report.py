@@ -39,6 +39,17 @@ class DunningAgedReceivableReport(models.Model):
     _rec_name = "move_id"
     _order = "date_maturity, id"
     _store_table = "dunning_aged_receivable_row"
+    # the open items and the customer's typology and collector only
+    _store_ignored_sources = (
+        "dunning.communication",
+        "dunning.communication.open",
+        "dunning.run.log",
+        "dunning.promise",
+        "dunning.dispute",
+        "dunning.payment.plan",
+        "dunning.partner.score",
+        "mail.activity",
+    )
     # flushed before the view is read, so it sees this transaction's changes
     _depends = {
         "account.move": [

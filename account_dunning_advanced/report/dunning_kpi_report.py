@@ -58,6 +58,15 @@ class DunningKpiReport(models.Model):
     _rec_name = "month"
     _order = "month desc, company_id"
     _store_table = "dunning_kpi_row"
+    # reminders count once their items are paid (the payment marks the
+    # customer); run logs, activities, plans and scores are no KPI
+    _store_ignored_sources = (
+        "dunning.communication.open",
+        "dunning.run.log",
+        "dunning.payment.plan",
+        "dunning.partner.score",
+        "mail.activity",
+    )
     # flushed before the view is read, so it sees this transaction's changes
     _depends = {
         "res.partner": ["commercial_partner_id"],
