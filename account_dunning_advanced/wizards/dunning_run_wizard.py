@@ -125,14 +125,26 @@ class DunningRunWizard(models.TransientModel):
         return max(limit, 1)
 
     def _action_preview(self):
-        plan = self.env["dunning.run"]._run_company(
-            self.company_id, self.date, "preview", dry_run=True
+        Run = self.env["dunning.run"]
+        # the totals count reminders and amounts due: the penalties are
+        # figures of the lines shown, planned again for their customers alone
+        # (a customer's plan depends on its own items only; same transaction,
+        # same snapshot)
+        plan = Run._run_company(
+            self.company_id, self.date, "preview", dry_run=True, penalties=False
         )
         Line = self.env["dunning.preview.line"]
         totals = Line._totals_from_plan(plan)
         shown = Line._largest_customers(plan, self._preview_limit())
         self.line_ids.unlink()
-        lines = Line._values_from_plan(self.company_id, plan, shown)
+        shown_plan = (
+            Run._run_company(
+                self.company_id, self.date, "preview", dry_run=True, partner_ids=shown
+            )
+            if shown
+            else plan
+        )
+        lines = Line._values_from_plan(self.company_id, shown_plan, shown)
         self.write(
             {
                 "previewed": True,
