@@ -1000,6 +1000,8 @@ SELECT DISTINCT item.partner_id
         # scenarios, levels and held-back items do not change from one
         # simulated day to the next: read them once
         base = planner._plan_context(company, date, items)
+        # when and at which level only: no penalty figures
+        base["penalties"] = False
         by_partner = defaultdict(list)
         for item in items["items"]:
             by_partner[item["partner_id"]].append(item)
