@@ -45,9 +45,8 @@ class DunningCommunicationLine(models.Model):
         help="The payment plan's instalment reminded; the invoice is the "
         "plan's oldest one still open, which the instalment pays first.",
     )
-    move_id = fields.Many2one(
-        "account.move", string="Invoice", required=True, index=True
-    )
+    # indexed with what the planner reads of an invoice's lines (``init``)
+    move_id = fields.Many2one("account.move", string="Invoice", required=True)
     level_id = fields.Many2one(
         "dunning.level",
         string="Stage",
@@ -210,5 +209,17 @@ class DunningCommunicationLine(models.Model):
             CREATE UNIQUE INDEX IF NOT EXISTS dunning_communication_line_plan_level_sent
             ON dunning_communication_line (plan_line_id, level_id)
             WHERE state NOT IN ('cancelled', 'rejected') AND plan_line_id IS NOT NULL
+            """
+        )
+        # The planner reads the lines of each open item's invoice (the levels
+        # reached, the indemnity charged): from the index alone, without
+        # visiting the table (about 1 s of the 50,000 customers' plan), in
+        # place of the ORM's index on the invoice.
+        self.env.cr.execute(
+            """
+            DROP INDEX IF EXISTS dunning_communication_line__move_id_index;
+            CREATE INDEX IF NOT EXISTS dunning_communication_line_move_cover_idx
+            ON dunning_communication_line (move_id)
+            INCLUDE (move_line_id, level_id, state, penalty_indemnity)
             """
         )
