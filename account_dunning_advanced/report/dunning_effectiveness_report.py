@@ -117,10 +117,19 @@ class DunningEffectivenessReport(models.Model):
     response rate and of the share of reminders followed by a payment within
     30 days, recomputed from the group's counts.
 
-    The query is built from :meth:`_with` (named sub-queries),
-    :meth:`_select`, :meth:`_from` and :meth:`_where`, so an extension adds
-    a sub-query, columns and joins without rewriting it (``dc`` is the
-    reminder, ``s`` its sending).
+    The rows are computed per customer (:meth:`_store_sql`, built from
+    :meth:`_with` (named sub-queries), :meth:`_select`, :meth:`_from` and
+    :meth:`_where`, so an extension adds a sub-query, columns and joins
+    without rewriting it; ``dc`` is the reminder, ``s`` its sending) and
+    read by :meth:`_view_sql`, which adds what users configure. What a row
+    reads marks its customer when it changes: the reminder and its lines,
+    reconciliations of the reminded items, responses, incoming emails of the
+    customer's contacts, e-invoicing statuses of the reminded invoices.
+    Nothing in a row depends on the day. Limit: the reminders of an item
+    whose journal item was moved to another customer after being reminded
+    are those of two customers; what happens to the item afterwards marks
+    its new customer only, and the former one's rows show it once something
+    marks that customer.
     """
 
     _name = "dunning.effectiveness.report"
