@@ -80,6 +80,10 @@ def uninstall_hook(env):
         env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
     for index in _foreign_indexes(env.cr):
         env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(index)))
-    # the worklist's stored rows: tables of no model, Odoo's uninstall leaves them
-    for table in WORKLIST_TABLES:
+    # the worklist's and the reports' stored rows: tables of no model, Odoo's
+    # uninstall leaves them
+    tables = list(WORKLIST_TABLES) + [
+        store._store_table for store in env["dunning.report.store"]._store_models()
+    ]
+    for table in tables:
         env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))

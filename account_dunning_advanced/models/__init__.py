@@ -29,6 +29,7 @@ from . import dunning_dispute
 from . import dunning_response
 from . import dunning_payment_plan
 from . import dunning_payment_plan_line
+from . import dunning_report_store
 from . import dunning_worklist
 from . import dunning_planner
 from . import dunning_payment_plan_residual

@@ -351,12 +351,15 @@ class DunningWorklist(models.Model):
                 "the dunning worklist has rows to compute"
             )
         stale += [cid for _id, cid, pid in left if pid is None and cid not in stale]
-        if stale:
-            self._refresh_companies(stale, today)
-        for company_id in {cid for _id, cid, _pid in left} - set(stale):
+        # customers left to their next reader: computed with this
+        # transaction's (their worklist rows by a whole company's computation
+        # when there is one, their stored report rows in any case)
+        for company_id in {cid for _id, cid, _pid in left}:
             self._touch(
                 [pid for _id, cid, pid in left if cid == company_id], [company_id]
             )
+        if stale:
+            self._refresh_companies(stale, today)
         if left:
             self.env.cr.execute(
                 SQL(
@@ -372,8 +375,9 @@ class DunningWorklist(models.Model):
 
     def _refresh_pending(self, on_conflict_leave=True):
         """Compute the rows of the customers marked by :meth:`_touch`, for the
-        day their company's rows are computed for (a company not computed yet
-        is computed whole by its next reader). Called before commit: when a
+        day their company's rows are computed for (today for a company whose
+        rows its next reader computes whole), and their reports' stored rows.
+        Called before commit: when a
         concurrent transaction changed a row since this one's snapshot
         (serialization error) or holds it, rather than failing or waiting,
         the customers are left to their next reader, who sees both
@@ -389,8 +393,18 @@ class DunningWorklist(models.Model):
         self.env.flush_all()
         pending = data.pop(PENDING_KEY)
         everywhere = pending.pop(None, set())
-        days = self._days(None if everywhere else pending)
-        for company_id, day in days.items():
+        if everywhere:
+            self.env.cr.execute("SELECT id FROM res_company ORDER BY id")
+            company_ids = [row[0] for row in self.env.cr.fetchall()]
+        else:
+            company_ids = sorted(pending)
+        days = self._days(company_ids)
+        today = fields.Date.context_today(self)
+        for company_id in company_ids:
+            # a company whose rows are of no day or of an earlier run is
+            # computed whole by its next reader; its marked customers now
+            # all the same, for their reports' stored rows
+            day = days.get(company_id, today)
             partner_ids = sorted(pending.get(company_id, set()) | everywhere)
             if not partner_ids:
                 continue
@@ -436,16 +450,22 @@ class DunningWorklist(models.Model):
                 list(company_ids),
             )
         )
-        # what this transaction marked too
+        # what this transaction marked too, but for the reports' stored rows,
+        # which a whole company's computation leaves as they are
         pending = self.env.cr.precommit.data.get(PENDING_KEY)
         if pending:
+            everywhere = pending.get(None, set())
             for company_id in company_ids:
-                pending.pop(company_id, None)
+                partner_ids = pending.pop(company_id, set()) | everywhere
+                if partner_ids:
+                    self._refresh_stores([company_id], sorted(partner_ids))
 
     def _refresh(self, day, company_ids, partner_ids=None):
         """Upsert the rows of ``partner_ids`` (every customer when None) in
         ``company_ids`` on ``day``: the live query's row, or a row not listed
-        for a customer that has none (nothing overdue)."""
+        for a customer that has none (nothing overdue). For given customers,
+        the reports' stored rows too (``dunning.report.store``): they do not
+        depend on the day."""
         live = self._live_sql(day, company_ids, partner_ids)
         if partner_ids is None:
             keys = SQL(
@@ -499,6 +519,16 @@ class DunningWorklist(models.Model):
             )
         )
         self.invalidate_model()
+        if partner_ids is not None:
+            self._refresh_stores(company_ids, partner_ids)
+
+    def _refresh_stores(self, company_ids, partner_ids):
+        """The reports' stored rows of ``partner_ids`` in ``company_ids``,
+        computed behind their worklist rows: a transaction computing them
+        after another one changed them fails on those rows, as for the
+        worklist."""
+        for store in self.env["dunning.report.store"]._store_models():
+            store._store_refresh(company_ids, partner_ids)
 
     def _live_columns(self):
         """Column names of the stored rows that the live query fills."""

@@ -22,19 +22,23 @@ ITEM_TYPES = [
 
 
 class DunningAgedReceivableReport(models.Model):
-    """Open receivable items today (Odoo's own index on unreconciled posted
-    items by account serves this view), aged by due date (the accounting date
-    when an item has none). Each item in its own currency and in company
-    currency; the age columns in company currency, so that they add up.
+    """Open receivable items today, aged by due date (the accounting date
+    when an item has none). The items are stored per customer
+    (``dunning.report.store``: the planner's open items, kept exact by the
+    worklist's marks); their age is computed when they are read. Each item
+    in its own currency and in company currency; the age columns in company
+    currency, so that they add up.
     Credit notes and unapplied payments (negative open amounts) are in their
     own "Credits" bucket, whatever their date: they are not receivables
     falling due but money the customer may apply."""
 
     _name = "dunning.aged.receivable.report"
+    _inherit = ["dunning.report.store"]
     _description = "Aged Receivables Analysis"
     _auto = False
     _rec_name = "move_id"
     _order = "date_maturity, id"
+    _store_table = "dunning_aged_receivable_row"
     # flushed before the view is read, so it sees this transaction's changes
     _depends = {
         "account.move": [
@@ -119,9 +123,31 @@ class DunningAgedReceivableReport(models.Model):
 
     @property
     def _table_query(self):
-        # see dunning.planner._screen_without_jit
-        self.env["dunning.planner"]._screen_without_jit()
-        return SQL("%s %s %s", self._select(), self._from(), self._where())
+        return SQL("%s %s", self._select(), self._from())
+
+    def _store_sql(self, company_ids=None, partner_ids=None):
+        """The planner's open receivable items, payments and credit notes
+        included, with their type: what does not depend on the day."""
+        open_items = self.env["dunning.planner"]._open_item_sql(
+            company_ids, partner_ids, invoices_only=False
+        )
+        return SQL(
+            """
+            SELECT item.id, item.move_id, item.company_id, item.partner_id,
+                   item.date, item.date_maturity, item.currency_id,
+                   item.amount_residual, item.amount_residual_currency,
+                   CASE WHEN item.move_type IN ('out_invoice', 'out_receipt')
+                            THEN 'invoice'
+                        WHEN item.move_type = 'out_refund' THEN 'credit_note'
+                        WHEN move.origin_payment_id IS NOT NULL
+                          OR move.statement_line_id IS NOT NULL THEN 'payment'
+                        ELSE 'other' END AS item_type
+              FROM (%s) item
+              JOIN account_move move ON move.id = item.move_id
+             WHERE item.amount_residual != 0
+            """,
+            open_items,
+        )
 
     def _select(self):
         return SQL(
@@ -130,13 +156,7 @@ class DunningAgedReceivableReport(models.Model):
                    a.currency_id, company.currency_id AS company_currency_id,
                    a.partner_id, a.move_id, a.date,
                    a.date_maturity, GREATEST(a.days_late, 0) AS days_late,
-                   a.bucket,
-                   CASE WHEN a.move_type IN ('out_invoice', 'out_receipt')
-                            THEN 'invoice'
-                        WHEN a.move_type = 'out_refund' THEN 'credit_note'
-                        WHEN move.origin_payment_id IS NOT NULL
-                          OR move.statement_line_id IS NOT NULL THEN 'payment'
-                        ELSE 'other' END AS item_type,
+                   a.bucket, a.item_type,
                    (cp.dunning_typology_id ->> a.company_id::text)::int
                        AS typology_id,
                    (cp.dunning_collector_id ->> a.company_id::text)::int
@@ -160,8 +180,7 @@ class DunningAgedReceivableReport(models.Model):
         )
 
     def _from(self):
-        """The planner's open receivable items, payments and credit notes
-        included, aged."""
+        """The stored open items, aged today."""
         today = fields.Date.context_today(self)
         return SQL(
             """
@@ -178,19 +197,14 @@ class DunningAgedReceivableReport(models.Model):
                     SELECT item.*,
                            %(today)s - COALESCE(item.date_maturity, item.date)
                                AS days_late
-                      FROM (%(open_items)s) item
+                      FROM (%(items)s) item
                   ) oi
               ) a
               -- LEFT JOINs on keys that always match: PostgreSQL leaves out
-              -- those whose columns a grouping does not read (403,700 index
-              -- look-ups each at 50,000 customers)
-              LEFT JOIN account_move move ON move.id = a.move_id
+              -- those whose columns a grouping does not read
               LEFT JOIN res_partner cp ON cp.id = a.partner_id
               LEFT JOIN res_company company ON company.id = a.company_id
             """,
             today=today,
-            open_items=self.env["dunning.planner"]._open_item_sql(invoices_only=False),
+            items=self._store_rows(),
         )
-
-    def _where(self):
-        return SQL("WHERE a.amount_residual != 0")

@@ -8,6 +8,7 @@ from . import test_dunning_fallbacks
 from . import test_dunning_channel_preference
 from . import test_dunning_typology_rules
 from . import test_dunning_reports
+from . import test_dunning_report_store
 from . import test_dunning_promise
 from . import test_dunning_dispute
 from . import test_dunning_payment_plan
