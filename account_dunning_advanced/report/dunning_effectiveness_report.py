@@ -133,8 +133,9 @@ class DunningEffectivenessReport(models.Model):
     """
 
     _name = "dunning.effectiveness.report"
-    _inherit = ["dunning.ratio.report.mixin"]
+    _inherit = ["dunning.ratio.report.mixin", "dunning.report.store"]
     _description = "Reminder Effectiveness Analysis"
+    _store_table = "dunning_effectiveness_row"
     _auto = False
     _rec_name = "communication_id"
     _order = "date desc, id desc"
@@ -304,6 +305,7 @@ class DunningEffectivenessReport(models.Model):
         return super()._ratio_value(group, ratio, numerator, denominator, factor)
 
     def init(self):
+        res = super().init()
         # Payments are looked up by the reminded item; incoming emails by
         # type and author, then among the recorded responses.
         self.env.cr.execute(
@@ -319,12 +321,13 @@ class DunningEffectivenessReport(models.Model):
             ON dunning_response (res_id) WHERE res_model = 'mail.message'
             """
         )
+        return res
 
     @property
     def _table_query(self):
         # see dunning.planner._screen_without_jit
         self.env["dunning.planner"]._screen_without_jit()
-        return self._view_sql(SQL("(%s)", self._store_sql()))
+        return self._view_sql(SQL("(%s)", self._store_rows()))
 
     @api.model
     def _view_sql(self, rows):
@@ -363,6 +366,11 @@ class DunningEffectivenessReport(models.Model):
             ),
             rows=rows,
         )
+
+    @api.model
+    def _store_indexes(self):
+        # the variant comparison's reminders
+        return [("variant_id",)]
 
     @api.model
     def _store_filter(self, alias, company_ids=None, partner_ids=None):
