@@ -3,7 +3,7 @@
 import math
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, sql
 
 from ..models.dunning_einvoice_status import EINVOICE_STATUSES
 from ..models.dunning_level import TONES
@@ -371,6 +371,24 @@ class DunningEffectivenessReport(models.Model):
     def _store_indexes(self):
         # the variant comparison's reminders
         return [("variant_id",)]
+
+    @api.model
+    def _store_refresh(self, company_ids, partner_ids):
+        if not sql.table_exists(self.env.cr, self._store_table):
+            return super()._store_refresh(company_ids, partner_ids)
+        # a reminder moved to another company keeps its id: its row of the
+        # former company, which may be computed after this one, goes first
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM %s
+                 WHERE id IN (SELECT dc.id FROM dunning_communication dc WHERE %s)
+                """,
+                SQL.identifier(self._store_table),
+                self._store_filter("dc", company_ids, partner_ids),
+            )
+        )
+        return super()._store_refresh(company_ids, partner_ids)
 
     @api.model
     def _store_filter(self, alias, company_ids=None, partner_ids=None):

@@ -192,3 +192,15 @@ class TestDunningEffectivenessRows(DunningReportingCommon):
         row = Report.search([("communication_id", "=", self.reminder.id)])
         self.assertEqual(row.mail_template_id, template)
         self.assertEqual(Report._store_diff(), [])
+
+    def test_reminder_moved_to_another_company(self):
+        other_company = self.env["res.company"].create({"name": "Other Company"})
+        Report = self.env["dunning.effectiveness.report"].sudo()
+        self.reminder.sudo().company_id = other_company
+        self.assertEqual(Report._store_diff(), [])
+        self.reminder.sudo().company_id = self.company
+        self.assertEqual(Report._store_diff(), [])
+        self.assertEqual(
+            Report.search([("communication_id", "=", self.reminder.id)]).company_id,
+            self.company,
+        )
