@@ -382,7 +382,8 @@ class DunningEffectivenessReport(models.Model):
             SQL(
                 """
                 DELETE FROM %s
-                 WHERE id IN (SELECT dc.id FROM dunning_communication dc WHERE %s)
+                 WHERE id = ANY(ARRAY(
+                           SELECT dc.id FROM dunning_communication dc WHERE %s))
                 """,
                 SQL.identifier(self._store_table),
                 self._store_filter("dc", company_ids, partner_ids),
