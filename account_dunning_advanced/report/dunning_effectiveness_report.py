@@ -415,7 +415,9 @@ class DunningEffectivenessReport(models.Model):
         return SQL(
             "WITH %s %s %s %s",
             SQL(", ").join(
-                SQL("%s AS (%s)", SQL.identifier(name), query)
+                # computed once: the planner, expecting a row or two, would
+                # compute them again for every reminder
+                SQL("%s AS MATERIALIZED (%s)", SQL.identifier(name), query)
                 for name, query in self._with(company_ids, partner_ids).items()
             ),
             self._select(),
