@@ -31,10 +31,12 @@ def _compare(left, operator, right):
     return OPERATORS[operator](left, right)
 
 
-# what the worklist's rows read of an invoice (its lines' state, due dates,
-# amounts and customer follow it)
+# what the worklist's rows and the reports' stored rows read of an invoice
+# (its lines' state, dates, due dates, amounts and customer follow it)
 WORKLIST_MOVE_FIELDS = {
     "state",
+    "date",
+    "invoice_date",
     "partner_id",
     "commercial_partner_id",
     "dunning_excluded",

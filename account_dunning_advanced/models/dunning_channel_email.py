@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import ast
 import logging
+import re
 import uuid
 from collections import defaultdict
 
@@ -10,10 +11,20 @@ from markupsafe import Markup, escape
 
 from odoo import _, api, models
 from odoo.tools import html2plaintext
+from odoo.tools.rendering_tools import parse_inline_template
 
 from .res_partner import DUNNING_NOTE_SUBTYPE
 
 _logger = logging.getLogger(__name__)
+
+# the email fields rendered with the body (``_render_email``)
+INLINE_FIELDS = ("subject", "email_from", "reply_to")
+# a placeholder reading a field of ``object`` or calling one of its methods
+# without arguments, which QWeb and ``safe_eval`` evaluate alike
+# (``safe_eval`` refuses any name with a double underscore)
+SIMPLE_PLACEHOLDER = re.compile(r"object(?:\.(?!\w*__)[A-Za-z_]\w*)+(?:\(\))?")
+# what ``markupsafe.escape`` (QWeb's ``t-out``) writes for each character
+ESCAPED = (("&#39;", "'"), ("&#34;", '"'), ("&gt;", ">"), ("&lt;", "<"), ("&amp;", "&"))
 
 DEFAULT_TEMPLATES = {
     tone: f"account_dunning_advanced.mail_template_dunning_{tone}"
@@ -53,6 +64,14 @@ def body_view_call(body):
         except (ValueError, SyntaxError):
             return None
     return call.get("t-call"), values, (root.text or "", call.tail or "")
+
+
+def unescape(text):
+    """``text`` before ``markupsafe.escape``: its exact inverse (``&amp;``
+    last: every ``&`` of an escaped text starts one of these entities)."""
+    for entity, char in ESCAPED:
+        text = text.replace(entity, char)
+    return text
 
 
 class DunningChannelEmail(models.AbstractModel):
@@ -146,14 +165,38 @@ class DunningChannelEmail(models.AbstractModel):
                         invoices=", ".join(missing[comm].mapped("name")),
                     ),
                 )
-        # the chatter messages are created with them, in the same batch
-        mails = self.env["mail.mail"].create(mail_values)
+        mails = self._create_mail_records(mail_values)
         for comm, mail in zip(mail_comms, mails, strict=True):
             errors.setdefault(comm, {}).update(
                 mail_id=mail.id, mail_message_id=mail.mail_message_id.id
             )
         reminders._dunning_write_values(errors)
         return mails
+
+    def _create_mail_records(self, mail_values):
+        """The ``mail.mail`` of ``mail_values``, in batch: their chatter
+        messages first, then the mails pointing at them, as Odoo's own
+        notification path creates them. Created together (the mail's
+        ``_inherits``), the ORM sanitizes each message's body a third time
+        for the mail's cache and looks up the message's defaults again."""
+        Mail = self.env["mail.mail"]
+        message_values, own_values = [], []
+        for vals in mail_values:
+            message_values.append(
+                {k: v for k, v in vals.items() if Mail._fields[k].inherited}
+            )
+            own_values.append(
+                {k: v for k, v in vals.items() if not Mail._fields[k].inherited}
+            )
+        messages = self.env["mail.message"].create(message_values)
+        return Mail.create(
+            [
+                # a mail of its own, not a notification of an existing
+                # message: as ``create`` makes it with the message
+                dict(own, mail_message_id=message.id, is_notification=False)
+                for own, message in zip(own_values, messages, strict=True)
+            ]
+        )
 
     def _render_mail(self, reminders, template):
         """({reminder id: rendered values}, {reminder: error}): the batch in
@@ -185,24 +228,42 @@ class DunningChannelEmail(models.AbstractModel):
         ``template``, each reminder in the template's language for it: the
         mail template's ``_render_field``, the rendering entry point Odoo's
         apps share (SMS, mass mailing, events), unchanged since 14.0."""
-        langs = template._render_field("lang", reminders.ids) if template.lang else {}
+        langs = self._render_lang(template, reminders.ids) if template.lang else {}
         by_lang = defaultdict(list)
         for comm_id in reminders.ids:
             by_lang[langs.get(comm_id) or False].append(comm_id)
         rendered = {comm_id: {} for comm_id in reminders.ids}
         for lang, ids in by_lang.items():
-            values = {"body_html": self._render_body(template, ids, lang)}
-            for field in ("subject", "email_from", "reply_to"):
-                values[field] = template._render_field(field, ids, set_lang=lang)
+            values = self._render_email(template, ids, lang)
             for field, by_id in values.items():
                 for comm_id, value in by_id.items():
                     rendered[comm_id][field] = value
         return rendered
 
     @api.model
+    def _render_lang(self, template, ids):
+        """{reminder id: language} of ``template`` (its ``lang`` field), as
+        its ``_render_field`` renders it; for a batch, in one QWeb render
+        when its placeholders read a field or call a method of the reminder
+        (``_render_email``)."""
+        parts = self._inline_parts(template.lang)
+        if len(ids) > 1 and parts is not None and self._renders_unrestricted(template):
+            rendered = self._render_body_batch(template, ids, None, {"lang": parts})
+            if rendered is not None:
+                return rendered["lang"]
+        return template._render_field("lang", ids)
+
+    @api.model
     def _render_body(self, template, ids, lang):
-        """{reminder id: body} of ``template`` in ``lang``, exactly as the mail
-        template renders it one reminder at a time (``_render_field``, what
+        """{reminder id: body} of ``template`` in ``lang``
+        (``_render_email``)."""
+        return self._render_email(template, ids, lang, fields=())["body_html"]
+
+    @api.model
+    def _render_email(self, template, ids, lang, fields=INLINE_FIELDS):
+        """{field: {reminder id: value}} of the body and ``fields`` (subject,
+        sender, reply-to) of ``template`` in ``lang``, exactly as the mail
+        template renders each one reminder at a time (``_render_field``, what
         its preview and Odoo's template preview show), in fewer steps:
 
         - a body that only calls a view with constant values (templates made
@@ -212,14 +273,20 @@ class DunningChannelEmail(models.AbstractModel):
         - a QWeb body (the addon's templates: their text and ``t-call`` of
           the views of the invoices, payment and links) renders the batch in
           one QWeb render: Odoo's renderer compiles an inline body again for
-          every record, which cost more than the rest of the email.
+          every record, which cost more than the rest of the email. The
+          placeholders of the subject, sender and reply-to that only read a
+          field or call a method of the reminder (the addon's, ``{{
+          object._dunning_email_from() }}``) are rendered in that render too
+          (``_inline_parts``): Odoo evaluates each one with ``safe_eval``,
+          which parses and checks the expression again for every reminder.
         """
         template = template.with_context(lang=lang) if lang else template
         body = template.body_html
         call = body_view_call(body)
+        rendered = None
         if call and self.env.ref(call[0], raise_if_not_found=False):
             view, values, (leading, trailing) = call
-            rendered = template._render_template(
+            bodies = template._render_template(
                 view,
                 template.render_model,
                 ids,
@@ -227,15 +294,40 @@ class DunningChannelEmail(models.AbstractModel):
                 add_context=values,
                 options=dict(template._fields["body_html"].render_options),
             )
-            return {
-                comm_id: Markup(leading) + body + Markup(trailing)
-                for comm_id, body in rendered.items()
+            rendered = {
+                "body_html": {
+                    comm_id: Markup(leading) + body + Markup(trailing)
+                    for comm_id, body in bodies.items()
+                }
             }
-        if len(ids) > 1 and self._body_renders_in_batch(template, body):
-            rendered = self._render_body_batch(template, ids, body)
-            if rendered is not None:
-                return rendered
-        return template._render_field("body_html", ids, set_lang=lang)
+        elif len(ids) > 1 and self._body_renders_in_batch(template, body):
+            inline = {}
+            for field in fields:
+                parts = self._inline_parts(template[field])
+                if parts is not None:
+                    inline[field] = parts
+            rendered = self._render_body_batch(template, ids, body, inline)
+        if rendered is None:
+            rendered = {
+                "body_html": template._render_field("body_html", ids, set_lang=lang)
+            }
+        for field in fields:
+            if field not in rendered:
+                rendered[field] = template._render_field(field, ids, set_lang=lang)
+        return rendered
+
+    @api.model
+    def _inline_parts(self, text):
+        """[(text, expression)] of an inline template (``{{ ... }}``) whose
+        placeholders all read a field or call a method without arguments of
+        ``object`` (``object.company_id.name``, ``object._dunning_reply_to()``),
+        which QWeb evaluates as ``safe_eval`` does; None for any other."""
+        parts = []
+        for literal, expression, default in parse_inline_template(str(text or "")):
+            if expression and (default or not SIMPLE_PLACEHOLDER.fullmatch(expression)):
+                return None
+            parts.append((literal, expression))
+        return parts
 
     @api.model
     def _body_renders_in_batch(self, template, body):
@@ -245,12 +337,7 @@ class DunningChannelEmail(models.AbstractModel):
         user whose rendering Odoo does not restrict, whose ``t-set`` are
         unconditional (one reminder's value never lingers in the next
         one's). Other bodies are rendered by Odoo, one reminder at a time."""
-        env = template.env
-        if not (
-            env.su
-            or env.is_admin()
-            or env.user.has_group("mail.group_mail_template_editor")
-        ):
+        if not self._renders_unrestricted(template):
             return False
         try:
             root = html.fragment_fromstring(str(body), create_parent="div")
@@ -270,22 +357,48 @@ class DunningChannelEmail(models.AbstractModel):
         return True
 
     @api.model
-    def _render_body_batch(self, template, ids, body):
-        """{reminder id: body} of ``body`` (a QWeb mail template body) for
-        the records ``ids``, rendered in one QWeb render of the body in a loop
-        over them, each record's render between marks of its own; None when
-        the result cannot be split (Odoo's renderer then renders them one by
-        one). Same values, options and post-processing as the mail template's
-        ``_render_template_qweb`` and ``_render_template``."""
+    def _renders_unrestricted(self, template):
+        """Whether Odoo renders ``template`` for this user without the
+        restrictions of QWeb's safe mode (a superuser, an administrator, an
+        editor of mail templates), as the batch render does."""
+        env = template.env
+        return (
+            env.su
+            or env.is_admin()
+            or env.user.has_group("mail.group_mail_template_editor")
+        )
+
+    @api.model
+    def _render_body_batch(self, template, ids, body, inline=None):
+        """{"body_html": {reminder id: body}, field: {reminder id: value}} of
+        ``body`` (a QWeb mail template body, or None) and of the inline templates
+        ``inline`` ({field: ``_inline_parts``}) for the records ``ids``,
+        rendered in one QWeb render in a loop over them, each record's parts
+        between marks of their own; None when the result cannot be split
+        (Odoo's renderer then renders them one by one). Same values, options
+        and post-processing as the mail template's ``_render_template_qweb``
+        and ``_render_template``; an inline part is what
+        ``_render_template_inline_template`` writes: each placeholder's value
+        as ``str``, nothing when it is falsy (QWeb escapes it, unescaped
+        after the split)."""
+        inline = inline or {}
         mark = f"dunning-body-{uuid.uuid4().hex}"
-        root = html.fragment_fromstring(str(body), create_parent="div")
         document = etree.Element("div")
         loop = etree.SubElement(
             document, "t", {"t-foreach": "dunning_batch_records", "t-as": "object"}
         )
-        item = etree.SubElement(loop, mark)
-        item.text = root.text
-        item.extend(list(root))
+        if body is not None:
+            root = html.fragment_fromstring(str(body), create_parent="div")
+            item = etree.SubElement(loop, mark)
+            item.text = root.text
+            item.extend(list(root))
+        for parts in inline.values():
+            slot = etree.SubElement(loop, mark)
+            for literal, expression in parts:
+                if literal:
+                    etree.SubElement(slot, "t", {"t-out": repr(literal)})
+                if expression:
+                    etree.SubElement(slot, "t", {"t-out": f"str(({expression}) or '')"})
         variables = template._render_eval_context()
         variables["dunning_batch_records"] = template.env[template.render_model].browse(
             ids
@@ -294,8 +407,10 @@ class DunningChannelEmail(models.AbstractModel):
         result = template.env["ir.qweb"]._render(document, variables, **options)
         parts = str(result)[len("<div>") : -len("</div>")].split(f"</{mark}>")
         start = f"<{mark}>"
+        first = int(body is not None)
+        slots = first + len(inline)
         if (
-            len(parts) != len(ids) + 1
+            len(parts) != len(ids) * slots + 1
             or parts[-1]
             or not all(part.startswith(start) for part in parts[:-1])
         ):
@@ -304,15 +419,34 @@ class DunningChannelEmail(models.AbstractModel):
                 template.display_name,
             )
             return None
-        rendered = {
-            comm_id: Markup(part[len(start) :])
-            for comm_id, part in zip(ids, parts[:-1], strict=True)
-        }
-        if options.get("post_process"):
-            rendered = template._render_template_postprocess(
-                template.render_model, rendered
-            )
+        parts = [part[len(start) :] for part in parts[:-1]]
+        rendered = {}
+        if body is not None:
+            bodies = {
+                comm_id: Markup(part)
+                for comm_id, part in zip(ids, parts[::slots], strict=True)
+            }
+            if options.get("post_process") and self._may_have_local_links(result):
+                bodies = template._render_template_postprocess(
+                    template.render_model, bodies
+                )
+            rendered["body_html"] = bodies
+        for number, field in enumerate(inline, start=first):
+            rendered[field] = {
+                comm_id: unescape(part)
+                for comm_id, part in zip(ids, parts[number::slots], strict=True)
+            }
         return rendered
+
+    @api.model
+    def _may_have_local_links(self, html):
+        """Whether Odoo's post-processing of a rendered body
+        (``mail.render.mixin._replace_local_links``) may change ``html``: each
+        of its patterns needs a ``="/`` (``src``, ``href``, ``background``) or
+        a ``url(`` (a style's URL). Without either it returns the body as it
+        is, after four regular expressions over it and a base URL looked up
+        for each reminder; the addon's bodies write absolute URLs."""
+        return '="/' in html or "url(" in html
 
     def _chatter_summary(self, reminders, contact):
         """One line for the customer's chatter: reminder, level, recipient,

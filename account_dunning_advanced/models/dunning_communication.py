@@ -259,6 +259,18 @@ class DunningCommunication(models.Model):
     promise_ids = fields.One2many("dunning.promise", "communication_id")
     dispute_ids = fields.One2many("dunning.dispute", "communication_id")
 
+    def _dunning_touch_worklist(self):
+        """Mark the reminders' customers; a reminder none of whose items is
+        paid marks them as ``dunning.communication.open``: the KPIs count the
+        reminders of paid items only, and the run's reminders are of open
+        items."""
+        paid = self.filtered(
+            lambda comm: any(comm.line_ids.move_line_id.mapped("reconciled"))
+        )
+        worklist = self.env["dunning.worklist"]
+        worklist._touch_records(paid)
+        worklist._touch_records(self - paid, source="dunning.communication.open")
+
     @api.depends("tone", "channel_letter")
     def _compute_letter_instructions(self):
         for comm in self:

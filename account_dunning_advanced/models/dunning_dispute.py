@@ -16,6 +16,14 @@ class DunningDispute(models.Model):
         "dunning.customer.reply.mixin",
         "dunning.worklist.touch",
     ]
+    # the KPIs count disputes opened and resolved per month
+    _dunning_worklist_fields = (
+        "partner_id",
+        "company_id",
+        "state",
+        "open_date",
+        "resolution_date",
+    )
     _order = "open_date desc, id desc"
     _check_company_auto = True
 

@@ -222,7 +222,7 @@ class DunningPartnerScore(models.Model):
         if partner_ids is None:
             self.env["dunning.worklist"]._touch_company([company.id])
         else:
-            self.env["dunning.worklist"]._touch(partner_ids, [company.id])
+            self.env["dunning.worklist"]._touch(partner_ids, [company.id], self._name)
 
     @api.model
     def _partner_score_fields(self):

@@ -1,7 +1,7 @@
 # Copyright 2026 Account Dunning Advanced Authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, models
-from odoo.tools import SQL, sql
+from odoo.tools import SQL
 
 
 class DunningReportStore(models.AbstractModel):
@@ -30,6 +30,10 @@ class DunningReportStore(models.AbstractModel):
 
     # the table of the stored rows (set by the report)
     _store_table = None
+    # the marks (``dunning.worklist._touch``'s sources: models, or finer names)
+    # of changes the rows do not read: a customer marked only by them keeps
+    # its rows. Marks whose source is unknown always count.
+    _store_ignored_sources = ()
 
     @api.model
     def _store_sql(self, company_ids=None, partner_ids=None):
@@ -99,10 +103,11 @@ class DunningReportStore(models.AbstractModel):
         cr.execute(SQL("ANALYZE %s", table))
 
     def _store_columns(self):
+        """The table's columns; none when it does not exist."""
         self.env.cr.execute(
             """
             SELECT attname FROM pg_attribute
-             WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped
+             WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped
              ORDER BY attnum
             """,
             [self._store_table],
@@ -113,10 +118,11 @@ class DunningReportStore(models.AbstractModel):
     def _store_refresh(self, company_ids, partner_ids):
         """Replace the rows of ``partner_ids`` in ``company_ids`` with the
         query's (called by ``dunning.worklist._refresh``)."""
-        if not sql.table_exists(self.env.cr, self._store_table):
+        names = self._store_columns()
+        if not names:
             # being installed (created after the worklist) or uninstalled
             return
-        columns = SQL(", ").join(SQL.identifier(c) for c in self._store_columns())
+        columns = SQL(", ").join(SQL.identifier(c) for c in names)
         self.env.cr.execute(
             SQL(
                 """

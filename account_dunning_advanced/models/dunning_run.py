@@ -440,13 +440,22 @@ class DunningRun(models.Model):
         dry_run,
         partner_ids=None,
         bypass_interval=False,
+        penalties=True,
     ):
         """One cycle for ``company`` at ``date``. A dry run returns the plan and
-        creates nothing; a real run returns its ``dunning.run``."""
+        creates nothing (without its penalty figures when ``penalties`` is
+        False: ``dunning.planner._plan``); a real run returns its
+        ``dunning.run``."""
         planner = self.env["dunning.planner"].with_context(dunning_holidays={})
         if dry_run:
             items = planner._select_open_items(company, date, partner_ids)
-            return planner._plan(company, date, items, bypass_interval=bypass_interval)
+            return planner._plan(
+                company,
+                date,
+                items,
+                bypass_interval=bypass_interval,
+                penalties=penalties,
+            )
         if trigger == "scheduled":
             run = self._scheduled_run(company, date)
             if run.state != "running":
@@ -504,8 +513,14 @@ class DunningRun(models.Model):
         self.env["dunning.communication"]._dunning_clean_queues(self.company_id)
         self._dispatch_approved_pending()
         items = planner._select_open_items(self.company_id, self.date, partner_ids)
+        # who has something to send: the figures come when each batch plans
+        # its locked customers again
         plan = planner._plan(
-            self.company_id, self.date, items, bypass_interval=bypass_interval
+            self.company_id,
+            self.date,
+            items,
+            bypass_interval=bypass_interval,
+            penalties=False,
         )
         todo = {comm["partner_id"] for comm in plan["communications"]}
         self._log_skips([s for s in plan["skips"] if s["partner_id"] not in todo])

@@ -18,6 +18,9 @@ ROW_ID_FACTOR = 100000
 # customers whose rows this transaction changed: {company id or None (every
 # company): {partner ids}}, in the cursor's precommit data
 PENDING_KEY = "dunning.worklist.pending"
+# what marked them: {(company id or None, partner id): {source}}, a source
+# being the model of the records marking them (see ``_touch``)
+SOURCES_KEY = "dunning.worklist.sources"
 ROWS_TABLE = "dunning_worklist_row"
 DAYS_TABLE = "dunning_worklist_day"
 STALE_TABLE = "dunning_worklist_stale"
@@ -224,29 +227,51 @@ class DunningWorklist(models.Model):
             self._refresh_companies(companies.ids, today)
 
     @api.model
-    def _touch(self, partner_ids, company_ids=None):
+    def _touch(self, partner_ids, company_ids=None, source=None):
         """Mark the rows of the commercial entities ``partner_ids`` (ids) in
         ``company_ids`` (ids; None: every company) to be computed again before
-        this transaction reads the worklist or commits."""
+        this transaction reads the worklist or commits. ``source`` says what
+        changed (the model of the records, or a finer name such as
+        ``dunning.communication.open``), for the reports' stored rows that do
+        not read it (``dunning.report.store._store_ignored_sources``); None:
+        anything."""
         partner_ids = {pid for pid in partner_ids if pid}
         if not partner_ids:
             return
         data = self.env.cr.precommit.data
         if PENDING_KEY not in data:
             data[PENDING_KEY] = defaultdict(set)
+            data[SOURCES_KEY] = defaultdict(set)
             self.env.cr.precommit.add(self._refresh_pending)
         for company_id in company_ids if company_ids is not None else [None]:
             data[PENDING_KEY][company_id or None] |= partner_ids
+            for partner_id in partner_ids:
+                data[SOURCES_KEY][company_id or None, partner_id].add(source)
+
+    def _sources(self, company_id, partner_id):
+        """What marked the customer in the company in this transaction
+        ({None} when unknown: left by another one, or any change)."""
+        sources = self.env.cr.precommit.data.get(SOURCES_KEY) or {}
+        marked = sources.get((company_id, partner_id), set()) | sources.get(
+            (None, partner_id), set()
+        )
+        return marked or {None}
 
     @api.model
-    def _touch_records(self, records, partner="partner_id", company="company_id"):
+    def _touch_records(
+        self, records, partner="partner_id", company="company_id", source=None
+    ):
         """:meth:`_touch` the customers of ``records`` (a partner field and a
-        company field of theirs)."""
+        company field of theirs); ``source``: their model unless said."""
         pairs = defaultdict(set)
         for record in records:
             pairs[record[company].id].add(record[partner].commercial_partner_id.id)
         for company_id, partner_ids in pairs.items():
-            self._touch(partner_ids, [company_id] if company_id else None)
+            self._touch(
+                partner_ids,
+                [company_id] if company_id else None,
+                source or records._name,
+            )
 
     @api.model
     def _touch_company(self, company_ids, partner_ids=None):
@@ -523,12 +548,21 @@ class DunningWorklist(models.Model):
             self._refresh_stores(company_ids, partner_ids)
 
     def _refresh_stores(self, company_ids, partner_ids):
-        """The reports' stored rows of ``partner_ids`` in ``company_ids``,
-        computed behind their worklist rows: a transaction computing them
+        """The reports' stored rows of ``partner_ids`` in ``company_ids``
+        (of the customers marked by a change the report reads), computed
+        behind their worklist rows: a transaction computing them
         after another one changed them fails on those rows, as for the
         worklist."""
         for store in self.env["dunning.report.store"]._store_models():
-            store._store_refresh(company_ids, partner_ids)
+            ignored = set(store._store_ignored_sources)
+            for company_id in company_ids:
+                changed = [
+                    partner_id
+                    for partner_id in partner_ids
+                    if self._sources(company_id, partner_id) - ignored
+                ]
+                if changed:
+                    store._store_refresh([company_id], changed)
 
     def _live_columns(self):
         """Column names of the stored rows that the live query fills."""

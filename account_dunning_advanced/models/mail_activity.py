@@ -167,7 +167,9 @@ SELECT item.partner_id, item.company_id, item.currency_id,
         }
         if partner_ids:
             partners = self.env["res.partner"].sudo().browse(partner_ids).exists()
-            self.env["dunning.worklist"]._touch(partners.commercial_partner_id.ids)
+            self.env["dunning.worklist"]._touch(
+                partners.commercial_partner_id.ids, source=self._name
+            )
 
     def _dunning_call_feedback(self, done):
         """The reminders' call state follows their call activity. Never

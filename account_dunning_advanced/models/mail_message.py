@@ -29,4 +29,6 @@ class MailMessage(models.Model):
         # sudo: only marks the authors' customers, whoever may read them
         authors = self.sudo().filtered(lambda m: m.message_type == "email").author_id
         if authors:
-            self.env["dunning.worklist"]._touch(authors.commercial_partner_id.ids)
+            self.env["dunning.worklist"]._touch(
+                authors.commercial_partner_id.ids, source=self._name
+            )

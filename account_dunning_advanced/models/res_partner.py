@@ -8,6 +8,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .dunning_customer_reply import plain_text_html
+from .dunning_worklist_touch import write_touching
 from .res_company import is_assignable
 
 DUNNING_NOTE_SUBTYPE = "account_dunning_advanced.mt_dunning_note"
@@ -141,16 +142,16 @@ class ResPartner(models.Model):
         if "dunning_collector_id" in vals:
             previous = {partner.id: partner.dunning_collector_id for partner in self}
         changed = self._dunning_channel_changed_by_collector(vals)
-        touch = any(
-            name.startswith("dunning_") or name in WORKLIST_PARTNER_FIELDS
-            for name in vals
+        res = write_touching(
+            self,
+            vals,
+            [
+                name
+                for name in vals
+                if name.startswith("dunning_") or name in WORKLIST_PARTNER_FIELDS
+            ],
+            super().write,
         )
-        if touch:
-            # the commercial entity before the change too
-            self.env["dunning.worklist"]._touch(self.commercial_partner_id.ids)
-        res = super().write(vals)
-        if touch:
-            self.env["dunning.worklist"]._touch(self.commercial_partner_id.ids)
         if changed:
             changed.write(
                 {
@@ -168,6 +169,26 @@ class ResPartner(models.Model):
                 self.commercial_partner_id
             )
         return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        # a billing contact created with a number: its customer can be called
+        with_number = partners.filtered(
+            lambda partner: partner.parent_id and (partner.phone or partner.mobile)
+        )
+        if with_number:
+            self.env["dunning.channel.call"]._close_phone_found(
+                with_number.commercial_partner_id
+            )
+        return partners
+
+    def _dunning_touch_worklist(self):
+        """Mark the worklist rows of the commercial entities (see
+        ``write_touching``)."""
+        self.env["dunning.worklist"]._touch(
+            self.commercial_partner_id.ids, source=self._name
+        )
 
     def _dunning_channel_changed_by_collector(self, vals):
         """Partners whose reminder channel this back-office write changes.

@@ -39,6 +39,17 @@ class DunningAgedReceivableReport(models.Model):
     _rec_name = "move_id"
     _order = "date_maturity, id"
     _store_table = "dunning_aged_receivable_row"
+    # the open items and the customer's typology and collector only
+    _store_ignored_sources = (
+        "dunning.communication",
+        "dunning.communication.open",
+        "dunning.run.log",
+        "dunning.promise",
+        "dunning.dispute",
+        "dunning.payment.plan",
+        "dunning.partner.score",
+        "mail.activity",
+    )
     # flushed before the view is read, so it sees this transaction's changes
     _depends = {
         "account.move": [
@@ -127,7 +138,9 @@ class DunningAgedReceivableReport(models.Model):
 
     def _store_sql(self, company_ids=None, partner_ids=None):
         """The planner's open receivable items, payments and credit notes
-        included, with their type: what does not depend on the day."""
+        included, with their type and their customer's typology and collector
+        in the company (a change of either marks the customer): what does not
+        depend on the day."""
         open_items = self.env["dunning.planner"]._open_item_sql(
             company_ids, partner_ids, invoices_only=False
         )
@@ -141,13 +154,22 @@ class DunningAgedReceivableReport(models.Model):
                         WHEN item.move_type = 'out_refund' THEN 'credit_note'
                         WHEN move.origin_payment_id IS NOT NULL
                           OR move.statement_line_id IS NOT NULL THEN 'payment'
-                        ELSE 'other' END AS item_type
+                        ELSE 'other' END AS item_type,
+                   (cp.dunning_typology_id ->> item.company_id::text)::int
+                       AS typology_id,
+                   (cp.dunning_collector_id ->> item.company_id::text)::int
+                       AS collector_id
               FROM (%s) item
               JOIN account_move move ON move.id = item.move_id
+              JOIN res_partner cp ON cp.id = item.partner_id
              WHERE item.amount_residual != 0
             """,
             open_items,
         )
+
+    def _store_indexes(self):
+        # the list's order
+        return [("date_maturity", "id")]
 
     def _select(self):
         return SQL(
@@ -156,11 +178,7 @@ class DunningAgedReceivableReport(models.Model):
                    a.currency_id, company.currency_id AS company_currency_id,
                    a.partner_id, a.move_id, a.date,
                    a.date_maturity, GREATEST(a.days_late, 0) AS days_late,
-                   a.bucket, a.item_type,
-                   (cp.dunning_typology_id ->> a.company_id::text)::int
-                       AS typology_id,
-                   (cp.dunning_collector_id ->> a.company_id::text)::int
-                       AS collector_id,
+                   a.bucket, a.item_type, a.typology_id, a.collector_id,
                    a.amount_residual, a.amount_residual_currency,
                    CASE WHEN a.bucket = '0_not_due' THEN a.amount_residual
                         ELSE 0 END AS amount_not_due,
@@ -200,9 +218,8 @@ class DunningAgedReceivableReport(models.Model):
                       FROM (%(items)s) item
                   ) oi
               ) a
-              -- LEFT JOINs on keys that always match: PostgreSQL leaves out
-              -- those whose columns a grouping does not read
-              LEFT JOIN res_partner cp ON cp.id = a.partner_id
+              -- a LEFT JOIN on a key that always matches: PostgreSQL leaves
+              -- it out of the groupings that do not read the currency
               LEFT JOIN res_company company ON company.id = a.company_id
             """,
             today=today,

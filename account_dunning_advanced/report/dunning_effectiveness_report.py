@@ -136,6 +136,12 @@ class DunningEffectivenessReport(models.Model):
     _inherit = ["dunning.ratio.report.mixin", "dunning.report.store"]
     _description = "Reminder Effectiveness Analysis"
     _store_table = "dunning_effectiveness_row"
+    # run logs, activities and scores are no reminder's outcome
+    _store_ignored_sources = (
+        "dunning.run.log",
+        "dunning.partner.score",
+        "mail.activity",
+    )
     _auto = False
     _rec_name = "communication_id"
     _order = "date desc, id desc"

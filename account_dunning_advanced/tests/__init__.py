@@ -60,6 +60,7 @@ from . import test_einvoice_message_parser
 from . import test_dunning_einvoice_import
 from . import test_dunning_einvoice_review_tour
 from . import test_dunning_kpi_companies
+from . import test_dunning_kpi_store
 from . import test_dunning_amount_formats
 from . import test_dunning_amounts_currency
 from . import test_dunning_approval_queue

@@ -296,6 +296,30 @@ class TestDunningCallQueue(DunningDispatchCommon):
             )
         )
 
+    def test_a_billing_contact_created_with_a_number_closes_the_todo(self):
+        self.customer_en.write({"mobile": False, "phone": False})
+        self._call_reminder(self.customer_en, "friendly")
+        todo = self.customer_en.activity_ids
+        self.assertEqual(todo.summary, "Find a phone number for Smith Ltd")
+        self.env["res.partner"].create(
+            {
+                "name": "Warehouse",
+                "parent_id": self.customer_en.id,
+                "type": "delivery",
+                "phone": "+44 20 7946 0001",
+            }
+        )
+        self.assertTrue(todo.exists(), "calls are not made to a delivery address")
+        self.env["res.partner"].create(
+            {
+                "name": "Accounts",
+                "parent_id": self.customer_en.id,
+                "type": "invoice",
+                "mobile": "+44 7700 900999",
+            }
+        )
+        self.assertFalse(todo.exists())
+
     def test_summary_in_the_collectors_language_not_the_customers(self):
         self.collector.lang = "en_US"
         comm_fr = self._call_reminder(self.customer_fr, "formal")

@@ -309,3 +309,90 @@ class TestDunningEmailTemplates(DunningDispatchCommon):
         body = Email._render_body(template, comm.ids, "en_US")[comm.id]
         self.assertIn("Hello from the accounts team.", body)
         self.assertIn(comm.line_ids.move_id[:1].name, body)
+
+    def test_batch_subject_sender_and_reply_to_are_the_template_fields(self):
+        """The subject, sender and reply-to rendered with the batch's body are
+        what the mail template renders for each reminder alone, characters
+        HTML would escape included; placeholders the batch does not evaluate
+        itself (a default value, arguments) are left to the template."""
+        self.company.name = 'Dupont & Fils <"L\'Atelier">'
+        self.company.dunning_email = "relances@dupont.example.com"
+        comms = self._communication(self.customer_en, "friendly") | (
+            self._communication(self.customer_fr, "friendly")
+        )
+        comms[1].penalty_rate = 0.0
+        Email = self.env["dunning.channel.email"]
+        template = Email._template(comms[0])
+        subjects = [
+            template.subject,
+            "{{ object.company_id.name }} & co <{{ object.name }}> 'x' \"y\"",
+            "{{ object.partner_id }} {{ object.penalty_rate }} {{ object.amount_due }}",
+            "{{ object.name ||| (none) }} {{ object.name.upper() }}",
+            "{{ object.name.replace('/', '-') }}",
+            "No placeholder at all & <b>",
+            False,
+        ]
+        for subject in subjects:
+            template.subject = subject
+            for lang in ("en_US", "fr_FR"):
+                with self.subTest(subject=subject, lang=lang):
+                    rendered = Email._render_email(template, comms.ids, lang)
+                    for field in ("subject", "email_from", "reply_to"):
+                        self.assertEqual(
+                            rendered[field],
+                            template._render_field(field, comms.ids, set_lang=lang),
+                        )
+        for lang in (
+            template.lang,
+            "{{ object.partner_id.lang }}",
+            "{{ object.lang ||| en_US }}",
+            "fr_FR",
+        ):
+            template.lang = lang
+            with self.subTest(lang=lang):
+                self.assertEqual(
+                    Email._render_lang(template, comms.ids),
+                    template._render_field("lang", comms.ids),
+                )
+        template.subject = "{{ object.company_id.name }}: {{ object.name }}"
+        rendered = Email._render_email(template, comms.ids, "en_US")
+        self.assertEqual(
+            rendered["subject"][comms[0].id],
+            f'Dupont & Fils <"L\'Atelier">: {comms[0].name}',
+        )
+        self.assertIn('"Dupont & Fils', rendered["email_from"][comms[0].id])
+
+    def test_batch_body_local_links_made_absolute(self):
+        """A body with a link relative to the site gets it absolute in each
+        email of a batch, as Odoo's rendering gives it; the addon's bodies,
+        whose links are absolute, come out unchanged."""
+        comms = self._communication(self.customer_en, "friendly") | (
+            self._communication(self.customer_fr, "friendly")
+        )
+        Email = self.env["dunning.channel.email"]
+        template = Email._template(comms[0])
+        plain = Email._render_body(template, comms.ids, "en_US")
+        self.assertNotIn('="/', "".join(plain.values()))
+        template.body_html = (
+            '<p><a href="/my/invoices">Your invoices</a>'
+            '<img src="/web/image/res.company/1/logo"/></p>' + str(template.body_html)
+        )
+        bodies = Email._render_body(template, comms.ids, "en_US")
+        self.assertEqual(
+            bodies, template._render_field("body_html", comms.ids, set_lang="en_US")
+        )
+        base_url = comms[0].get_base_url()
+        for body in bodies.values():
+            self.assertIn(f'href="{base_url}/my/invoices"', body)
+            self.assertIn(f'src="{base_url}/web/image/res.company/1/logo"', body)
+
+    def test_email_and_its_chatter_message_go_together(self):
+        """The queued email is the email of its chatter message, not a
+        notification of it: deleting the email deletes the message."""
+        comm, mail = self._email(self.customer_en, "friendly")
+        message = mail.mail_message_id
+        self.assertFalse(mail.is_notification)
+        self.assertEqual(message.model, "res.partner")
+        self.assertIn(comm.name, str(message.body))
+        mail.unlink()
+        self.assertFalse(message.exists())

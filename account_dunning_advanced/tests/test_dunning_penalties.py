@@ -88,6 +88,34 @@ class TestDunningPenalties(DunningEngineCommon):
             final, [{"penalty_interest": 9.99, "penalty_indemnity": 0.0}]
         )
 
+    def test_preview_lists_the_penalties_the_run_claims(self):
+        """The dry run sums up its whole plan without penalties, then lists
+        each reminder it shows with the penalties the run claims."""
+        self._invoice(self.customer, DUE - timedelta(days=20), 1000.0)
+        self._run(DUE - timedelta(days=10))  # friendly, no penalties
+        wizard = self.env["dunning.run.wizard"].create(
+            {"date": DUE, "company_id": self.company.id}
+        )
+        wizard.action_run()
+        # 6.66 of interest (20 days at 12.15 %) and the 40.00 indemnity
+        self.assertRecordValues(
+            wizard.line_ids,
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "level_id": self.level["formal"].id,
+                    "amount_due": 1000.0,
+                    "penalty_amount": 46.66,
+                    "skip_reason": False,
+                }
+            ],
+        )
+        self.assertRecordValues(
+            wizard, [{"reminder_count": 1, "amount_to_send": 1000.0}]
+        )
+        comm = self._run(DUE).communication_ids
+        self.assertEqual(comm.penalty_interest + comm.penalty_indemnity, 46.66)
+
     def test_no_penalties_for_individuals(self):
         person = self._customer("Claire Petit", is_company=False)
         _invoice, comm = self._walk_to_formal(person)

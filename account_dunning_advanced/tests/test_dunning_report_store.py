@@ -97,3 +97,20 @@ class TestDunningAgedStore(DunningWorkspaceCommon):
         # shown under the commercial entity
         self.assertEqual(self._aged(customer=other), {"2_30": 500.0})
         self.assertInSync()
+
+    @freeze_time(TODAY)
+    def test_typology_and_collector_of_the_customer(self):
+        typology = self.env["dunning.typology"].create(
+            {"name": "Key account", "code": "T_STORE", "company_id": self.company.id}
+        )
+        self.assertEqual(self._aged("typology_id"), {False: 1500.0})
+        self.customer.with_company(self.company).dunning_typology_id = typology
+        self.assertEqual(
+            self._aged("typology_id"), {(typology.id, typology.display_name): 1500.0}
+        )
+        self.customer.with_company(self.company).dunning_collector_id = self.manager
+        self.assertEqual(
+            self._aged("collector_id"),
+            {(self.manager.id, self.manager.display_name): 1500.0},
+        )
+        self.assertInSync()

@@ -125,14 +125,27 @@ class DunningRunWizard(models.TransientModel):
         return max(limit, 1)
 
     def _action_preview(self):
-        plan = self.env["dunning.run"]._run_company(
-            self.company_id, self.date, "preview", dry_run=True
-        )
+        Run = self.env["dunning.run"]
         Line = self.env["dunning.preview.line"]
-        totals = Line._totals_from_plan(plan)
-        shown = Line._largest_customers(plan, self._preview_limit())
+        # the whole plan's objects are summed up with the collector paused
+        # too: with them alive, each of its full collections walked them all
+        # (2 s of the totals at 50,000 customers)
+        with self.env["dunning.planner"]._without_gc():
+            # the totals count reminders and amounts due: the penalties are
+            # figures of the lines shown, planned again for their customers
+            # alone (a customer's plan depends on its own items only; same
+            # transaction, same snapshot)
+            plan = Run._run_company(
+                self.company_id, self.date, "preview", dry_run=True, penalties=False
+            )
+            totals = Line._totals_from_plan(plan)
+            shown = Line._largest_customers(plan, self._preview_limit())
+            del plan
         self.line_ids.unlink()
-        lines = Line._values_from_plan(self.company_id, plan, shown)
+        shown_plan = Run._run_company(
+            self.company_id, self.date, "preview", dry_run=True, partner_ids=shown
+        )
+        lines = Line._values_from_plan(self.company_id, shown_plan, shown)
         self.write(
             {
                 "previewed": True,
