@@ -35,6 +35,7 @@ from . import dunning_planner
 from . import dunning_payment_plan_residual
 from . import mail_activity
 from . import mail_mail
+from . import mail_message
 from . import mail_thread
 from . import sms_sms
 from . import sms_tracker

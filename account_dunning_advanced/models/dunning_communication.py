@@ -80,6 +80,20 @@ class DunningCommunication(models.Model):
         "state",
         "date",
         "level_id",
+        # the effectiveness report's rows
+        "sent_datetime",
+        "email_state",
+        "email_bounced",
+        "mail_id",
+        "collector_id",
+        "scenario_id",
+        "typology_id",
+        "tone",
+        "variant_id",
+        "channel_email",
+        "channel_letter",
+        "channel_sms",
+        "channel_call",
     )
     _order = "date desc, id desc"
     _check_company_auto = True

@@ -111,6 +111,8 @@ class DunningEinvoiceStatus(models.Model):
                 )
         before = dict(moves.mapped(lambda m: (m.id, m.dunning_einvoice_status)))
         statuses = super().create(vals_list)
+        # the effectiveness report's rows read them
+        self.env["dunning.worklist"]._touch_records(statuses)
         statuses.move_id._dunning_refresh_einvoice_status()
         statuses._dunning_apply_effects(before)
         return statuses
@@ -127,6 +129,7 @@ class DunningEinvoiceStatus(models.Model):
 
     def unlink(self):
         moves = self.move_id
+        self.env["dunning.worklist"]._touch_records(self)
         result = super().unlink()
         moves.exists()._dunning_refresh_einvoice_status()
         return result

@@ -273,20 +273,25 @@ class DunningPlanner(models.AbstractModel):
         )
 
     @api.model
-    def _reminded_item_sql(self):
+    def _reminded_item_sql(self, communications=None):
         """SELECT of the receivable items each reminder asked to pay, one row
         per reminder and item: the reminded invoice instalment itself, or for
         a payment plan's instalment the payment-term lines of the plan's
         invoices, which its payments settle. Payments are credited to the
         reminders through it alike (effectiveness report, scoring).
+        ``communications``: SQL selecting the ids of the reminders wanted
+        (None: every one).
 
         Columns: communication_id, move_line_id.
         """
+        wanted = SQL("TRUE")
+        if communications is not None:
+            wanted = SQL("dcl.communication_id IN (%s)", communications)
         return SQL(
             """
             SELECT dcl.communication_id, dcl.move_line_id
               FROM dunning_communication_line dcl
-             WHERE dcl.move_line_id IS NOT NULL
+             WHERE dcl.move_line_id IS NOT NULL AND %(wanted)s
              UNION
             SELECT dcl.communication_id, aml.id
               FROM dunning_communication_line dcl
@@ -295,8 +300,9 @@ class DunningPlanner(models.AbstractModel):
               JOIN account_move_line aml
                 ON aml.move_id = rel.move_id
                AND aml.display_type = 'payment_term'
-             WHERE dcl.move_line_id IS NULL
-            """
+             WHERE dcl.move_line_id IS NULL AND %(wanted)s
+            """,
+            wanted=wanted,
         )
 
     # Read in Python by the models that show these rules

@@ -32,6 +32,17 @@ class DunningResponse(models.Model):
     """
 
     _name = "dunning.response"
+    _inherit = ["dunning.worklist.touch"]
+    # the effectiveness report's rows read them
+    _dunning_worklist_fields = (
+        "partner_id",
+        "company_id",
+        "communication_id",
+        "date",
+        "kind",
+        "res_model",
+        "res_id",
+    )
     _description = "Customer Response to a Reminder"
     _order = "date desc, id desc"
     _rec_name = "kind"

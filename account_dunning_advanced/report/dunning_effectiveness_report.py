@@ -3,7 +3,7 @@
 import math
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, sql
 
 from ..models.dunning_einvoice_status import EINVOICE_STATUSES
 from ..models.dunning_level import TONES
@@ -17,6 +17,38 @@ CHANNELS = [
 
 # days after a reminder during which what the customer does is its response
 RESPONSE_DAYS = 30
+
+# the columns of the stored rows (:meth:`_store_sql`) after the reminder's own
+STORED_FIGURES = (
+    "reminder_count",
+    "amount_reminded",
+    "amount_paid_7",
+    "amount_paid_15",
+    "amount_paid_30",
+    "amount_paid",
+    "payment_rate_7",
+    "payment_rate_15",
+    "payment_rate",
+    "paid_count",
+    "paid_30_count",
+    "paid_30_rate",
+    "paid_30_rate_low",
+    "paid_30_rate_high",
+    "days_to_payment",
+    "reply_count",
+    "replied_count",
+    "response_count",
+    "responded",
+    "responded_count",
+    "response_rate",
+    "response_rate_low",
+    "response_rate_high",
+    "response_delay",
+    "einvoice_status",
+    "emailed_count",
+    "bounced_count",
+    "bounce_rate",
+)
 
 # 95 % two-sided normal quantile of the Wilson score interval
 WILSON_Z = 1.96
@@ -85,15 +117,31 @@ class DunningEffectivenessReport(models.Model):
     response rate and of the share of reminders followed by a payment within
     30 days, recomputed from the group's counts.
 
-    The query is built from :meth:`_with` (named sub-queries),
-    :meth:`_select`, :meth:`_from` and :meth:`_where`, so an extension adds
-    a sub-query, columns and joins without rewriting it (``dc`` is the
-    reminder, ``s`` its sending).
+    The rows are computed per customer (:meth:`_store_sql`, built from
+    :meth:`_with` (named sub-queries), :meth:`_select`, :meth:`_from` and
+    :meth:`_where`, so an extension adds a sub-query, columns and joins
+    without rewriting it; ``dc`` is the reminder, ``s`` its sending) and
+    read by :meth:`_view_sql`, which adds what users configure. What a row
+    reads marks its customer when it changes: the reminder and its lines,
+    reconciliations of the reminded items, responses, incoming emails of the
+    customer's contacts, e-invoicing statuses of the reminded invoices.
+    Nothing in a row depends on the day. Limit: the reminders of an item
+    whose journal item was moved to another customer after being reminded
+    are those of two customers; what happens to the item afterwards marks
+    its new customer only, and the former one's rows show it once something
+    marks that customer.
     """
 
     _name = "dunning.effectiveness.report"
-    _inherit = ["dunning.ratio.report.mixin"]
+    _inherit = ["dunning.ratio.report.mixin", "dunning.report.store"]
     _description = "Reminder Effectiveness Analysis"
+    _store_table = "dunning_effectiveness_row"
+    # run logs, activities and scores are no reminder's outcome
+    _store_ignored_sources = (
+        "dunning.run.log",
+        "dunning.partner.score",
+        "mail.activity",
+    )
     _auto = False
     _rec_name = "communication_id"
     _order = "date desc, id desc"
@@ -263,6 +311,7 @@ class DunningEffectivenessReport(models.Model):
         return super()._ratio_value(group, ratio, numerator, denominator, factor)
 
     def init(self):
+        res = super().init()
         # Payments are looked up by the reminded item; incoming emails by
         # type and author, then among the recorded responses.
         self.env.cr.execute(
@@ -278,20 +327,108 @@ class DunningEffectivenessReport(models.Model):
             ON dunning_response (res_id) WHERE res_model = 'mail.message'
             """
         )
+        return res
 
     @property
     def _table_query(self):
         # see dunning.planner._screen_without_jit
         self.env["dunning.planner"]._screen_without_jit()
+        return self._view_sql(SQL("(%s)", self._store_rows()))
+
+    @api.model
+    def _view_sql(self, rows):
+        """The report over ``rows`` (SQL of a FROM item, the stored rows): what
+        users edit without marking any customer (templates of the levels,
+        variants and tones, the company's currency) and the email's recipient
+        domain (its ``mail.mail`` is deleted once sent) are read here. No
+        WITH and only LEFT JOINs on unique keys: PostgreSQL leaves out the
+        joins whose columns a grouping does not read."""
+        return SQL(
+            """
+            SELECT row.id, row.communication_id, row.date, row.company_id,
+                   company.currency_id, row.partner_id, row.collector_id,
+                   row.level_id, row.scenario_id, row.typology_id, row.tone,
+                   row.variant_id,
+                   CASE WHEN row.channel_email THEN COALESCE(
+                            variant.mail_template_id, level.mail_template_id,
+                            default_template.res_id)
+                        END AS mail_template_id,
+                   row.channel, row.channel_email, row.channel_letter,
+                   row.channel_sms, row.channel_call,
+                   mm.dunning_recipient_domain AS email_domain,
+                   %(figures)s
+              FROM %(rows)s row
+              LEFT JOIN res_company company ON company.id = row.company_id
+              LEFT JOIN dunning_level level ON level.id = row.level_id
+              LEFT JOIN mail_mail mm ON mm.id = row.mail_id
+              LEFT JOIN dunning_level_variant variant ON variant.id = row.variant_id
+              LEFT JOIN ir_model_data default_template
+                ON default_template.module = 'account_dunning_advanced'
+               AND default_template.name = 'mail_template_dunning_' || row.tone
+               AND default_template.model = 'mail.template'
+            """,
+            figures=SQL(", ").join(
+                SQL("row.%s", SQL.identifier(name)) for name in STORED_FIGURES
+            ),
+            rows=rows,
+        )
+
+    @api.model
+    def _store_indexes(self):
+        # the variant comparison's reminders
+        return [("variant_id",)]
+
+    @api.model
+    def _store_refresh(self, company_ids, partner_ids):
+        if not sql.table_exists(self.env.cr, self._store_table):
+            return super()._store_refresh(company_ids, partner_ids)
+        # a reminder moved to another company keeps its id: its row of the
+        # former company, which may be computed after this one, goes first
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM %s
+                 WHERE id = ANY(ARRAY(
+                           SELECT dc.id FROM dunning_communication dc WHERE %s))
+                """,
+                SQL.identifier(self._store_table),
+                self._store_filter("dc", company_ids, partner_ids),
+            )
+        )
+        return super()._store_refresh(company_ids, partner_ids)
+
+    @api.model
+    def _store_filter(self, alias, company_ids=None, partner_ids=None):
+        """Condition on the ``company_id`` and ``partner_id`` columns of
+        ``alias`` (TRUE when both are None)."""
+        conditions = []
+        if company_ids is not None:
+            conditions.append(
+                SQL("%s.company_id = ANY(%s)", SQL.identifier(alias), list(company_ids))
+            )
+        if partner_ids is not None:
+            conditions.append(
+                SQL("%s.partner_id = ANY(%s)", SQL.identifier(alias), list(partner_ids))
+            )
+        return SQL(" AND ").join(conditions) if conditions else SQL("TRUE")
+
+    @api.model
+    def _store_sql(self, company_ids=None, partner_ids=None):
+        """One row per reported reminder of the customers ``partner_ids``
+        (commercial entities, ids) in ``company_ids`` (ids); None: every
+        one. Nothing in it depends on the day: what is paid or answered
+        after a reminder is dated."""
         return SQL(
             "WITH %s %s %s %s",
             SQL(", ").join(
-                SQL("%s AS (%s)", SQL.identifier(name), query)
-                for name, query in self._with().items()
+                # computed once: the planner, expecting a row or two, would
+                # compute them again for every reminder
+                SQL("%s AS MATERIALIZED (%s)", SQL.identifier(name), query)
+                for name, query in self._with(company_ids, partner_ids).items()
             ),
             self._select(),
             self._from(),
-            self._where(),
+            self._where(company_ids, partner_ids),
         )
 
     @api.model
@@ -314,16 +451,19 @@ class DunningEffectivenessReport(models.Model):
         )
 
     @api.model
-    def _with(self):
-        """{name: query} of the sub-queries, in dependency order."""
+    def _with(self, company_ids=None, partner_ids=None):
+        """{name: query} of the sub-queries, in dependency order, of the
+        reminders of ``partner_ids`` in ``company_ids`` (see
+        :meth:`_store_sql`): each reads only their rows."""
         return {
             "sent": SQL(
                 """
                 SELECT dc.id, dc.date, dc.partner_id, dc.company_id,
                        COALESCE(dc.sent_datetime, dc.date::timestamp) AS sent_at
                   FROM dunning_communication dc
-                 WHERE dc.state = 'sent'
-                """
+                 WHERE dc.state = 'sent' AND %s
+                """,
+                self._store_filter("dc", company_ids, partner_ids),
             ),
             # the reminders of the report: the sent ones, and those whose
             # email bounced, whatever they became after (letter, failure...)
@@ -333,8 +473,9 @@ class DunningEffectivenessReport(models.Model):
                  UNION ALL
                 SELECT dc.id, FALSE
                   FROM dunning_communication dc
-                 WHERE dc.email_bounced AND dc.state != 'sent'
-                """
+                 WHERE dc.email_bounced AND dc.state != 'sent' AND %s
+                """,
+                self._store_filter("dc", company_ids, partner_ids),
             ),
             # the reminded items that received a payment: the others have
             # none to credit (a whole item's rows kept or left, so the next
@@ -347,10 +488,13 @@ class DunningEffectivenessReport(models.Model):
                        ) AS next_date
                   FROM (%s) ri
                   JOIN sent s ON s.id = ri.communication_id
-                 WHERE ri.move_line_id IN (
-                           SELECT debit_move_id FROM account_partial_reconcile)
+                 WHERE EXISTS (
+                           SELECT 1 FROM account_partial_reconcile apr
+                            WHERE apr.debit_move_id = ri.move_line_id)
                 """,
-                self.env["dunning.planner"]._reminded_item_sql(),
+                self.env["dunning.planner"]._reminded_item_sql(
+                    SQL("SELECT id FROM sent")
+                ),
             ),
             "reminded": SQL(
                 """
@@ -479,20 +623,14 @@ class DunningEffectivenessReport(models.Model):
         return SQL(
             """
             SELECT dc.id, dc.id AS communication_id, dc.date, dc.company_id,
-                   company.currency_id, dc.partner_id, dc.collector_id,
-                   dc.level_id, dc.scenario_id, dc.typology_id, dc.tone,
-                   dc.variant_id,
-                   CASE WHEN dc.channel_email THEN COALESCE(
-                            variant.mail_template_id, level.mail_template_id,
-                            default_template.res_id)
-                        END AS mail_template_id,
+                   dc.partner_id, dc.collector_id, dc.level_id, dc.scenario_id,
+                   dc.typology_id, dc.tone, dc.variant_id, dc.mail_id,
                    CASE WHEN dc.channel_call THEN 'call'
                         WHEN dc.channel_letter THEN 'letter'
                         WHEN dc.channel_sms THEN 'sms'
                         ELSE 'email' END AS channel,
                    dc.channel_email, dc.channel_letter, dc.channel_sms,
                    dc.channel_call,
-                   mm.dunning_recipient_domain AS email_domain,
                    CASE WHEN rep.is_sent THEN 1 ELSE 0 END AS reminder_count,
                    COALESCE(r.amount, 0) AS amount_reminded,
                    COALESCE(p.paid_7, 0) AS amount_paid_7,
@@ -546,20 +684,15 @@ class DunningEffectivenessReport(models.Model):
             """
               FROM dunning_communication dc
               JOIN reported rep ON rep.id = dc.id
-              JOIN res_company company ON company.id = dc.company_id
-              JOIN dunning_level level ON level.id = dc.level_id
               LEFT JOIN answered a ON a.communication_id = dc.id
-              LEFT JOIN mail_mail mm ON mm.id = dc.mail_id
-              LEFT JOIN dunning_level_variant variant ON variant.id = dc.variant_id
-              LEFT JOIN ir_model_data default_template
-                ON default_template.module = 'account_dunning_advanced'
-               AND default_template.model = 'mail.template'
-               AND default_template.name = 'mail_template_dunning_' || dc.tone
               LEFT JOIN reminded r ON r.communication_id = dc.id
               LEFT JOIN payments p ON p.communication_id = dc.id
             """
         )
 
     @api.model
-    def _where(self):
-        return SQL("WHERE dc.state = 'sent' OR dc.email_bounced")
+    def _where(self, company_ids=None, partner_ids=None):
+        return SQL(
+            "WHERE (dc.state = 'sent' OR dc.email_bounced) AND %s",
+            self._store_filter("dc", company_ids, partner_ids),
+        )
