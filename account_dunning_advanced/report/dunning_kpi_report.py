@@ -687,21 +687,14 @@ class DunningKpiReport(models.Model):
         ]
         posted = SQL("aml.parent_state = 'posted'")
         if not unstored:
-            return [
-                self._events(
-                    scope,
-                    ("account_move_line", "aml"),
-                    SQL("aml.company_id"),
-                    joins,
-                    [
-                        posted,
-                        SQL("(%s OR aml.display_type = 'payment_term')", receivable),
-                    ],
-                    events,
-                )
+            conditions = [SQL("(%s OR aml.display_type = 'payment_term')", receivable)]
+        else:
+            # without a customer: the receivable items, then the instalments
+            # on another account, each through its index (see init)
+            conditions = [
+                receivable,
+                SQL("aml.display_type = 'payment_term' AND NOT %s", receivable),
             ]
-        # without a customer: the receivable items, then the instalments on
-        # another account, each through its index (see init)
         return [
             self._events(
                 scope,
@@ -711,8 +704,5 @@ class DunningKpiReport(models.Model):
                 [posted, condition],
                 events,
             )
-            for condition in (
-                receivable,
-                SQL("aml.display_type = 'payment_term' AND NOT %s", receivable),
-            )
+            for condition in conditions
         ]
