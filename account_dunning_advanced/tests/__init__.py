@@ -61,6 +61,7 @@ from . import test_dunning_einvoice_import
 from . import test_dunning_einvoice_review_tour
 from . import test_dunning_kpi_companies
 from . import test_dunning_kpi_store
+from . import test_dunning_effectiveness_rows
 from . import test_dunning_amount_formats
 from . import test_dunning_amounts_currency
 from . import test_dunning_approval_queue
