@@ -41,9 +41,10 @@ class DunningPlanner(models.AbstractModel):
         notes too (negative amounts), as an aged balance shows them.
 
         Columns: id, move_id, move_name, move_type, payment_state,
-        move_excluded, company_id, partner_id (the commercial entity), date,
-        date_maturity, currency_id, amount_residual (company currency),
-        amount_residual_currency.
+        move_excluded, einvoice_status, einvoice_status_date (the entry's
+        latest e-invoicing lifecycle status), company_id, partner_id (the
+        commercial entity), date, date_maturity, currency_id,
+        amount_residual (company currency), amount_residual_currency.
 
         ``item_ids`` limits it to those items (journal item ids): a re-check
         of reminded items reads them by their keys instead of every open
@@ -75,6 +76,8 @@ class DunningPlanner(models.AbstractModel):
             """
             SELECT aml.id, aml.move_id, am.name AS move_name, am.move_type,
                    am.payment_state, am.dunning_excluded AS move_excluded,
+                   am.dunning_einvoice_status AS einvoice_status,
+                   am.dunning_einvoice_status_date AS einvoice_status_date,
                    aml.company_id, lp.commercial_partner_id AS partner_id,
                    aml.date, aml.date_maturity, aml.currency_id,
                    aml.amount_residual, aml.amount_residual_currency
@@ -229,26 +232,27 @@ class DunningPlanner(models.AbstractModel):
     @api.model
     def _einvoice_hold_sql(self, item, date=None):
         """What the latest e-invoicing lifecycle status of the invoice of the
-        row ``item`` holds it back for, or NULL: refused or rejected (never
-        reminded), suspended, or a payment transmitted fewer than the
-        company's "payment announced" days before ``date`` (an SQL value,
-        default today). A dispute opens a dunning.dispute instead."""
+        row ``item`` (of :meth:`_open_item_sql`) holds it back for, or NULL:
+        refused or rejected (never reminded), suspended, or a payment
+        transmitted fewer than the company's "payment announced" days before
+        ``date`` (an SQL value, default today). A dispute opens a
+        dunning.dispute instead. Read from the row's own columns: once every
+        invoice has a status, a look-up of its entry per item (twice) cost as
+        much as the rest of the selection."""
         return SQL(
-            """(SELECT CASE
-                    WHEN em.dunning_einvoice_status IN ('refused', 'rejected')
-                        THEN 'einvoice_refused'
-                    WHEN em.dunning_einvoice_status = 'suspended'
-                        THEN 'einvoice_suspended'
-                    WHEN em.dunning_einvoice_status = 'payment_transmitted'
-                     AND em.dunning_einvoice_status_date
-                         + COALESCE(ec.dunning_payment_announced_days, 0)
-                         > %(date)s
-                        THEN 'payment_announced'
-                   END
-                  FROM account_move em
-                  JOIN res_company ec ON ec.id = em.company_id
-                 WHERE em.id = %(i)s.move_id
-                   AND em.dunning_einvoice_status IS NOT NULL)""",
+            """CASE
+                WHEN %(i)s.einvoice_status IN ('refused', 'rejected')
+                    THEN 'einvoice_refused'
+                WHEN %(i)s.einvoice_status = 'suspended'
+                    THEN 'einvoice_suspended'
+                WHEN %(i)s.einvoice_status = 'payment_transmitted'
+                 AND %(i)s.einvoice_status_date
+                     + COALESCE((SELECT ec.dunning_payment_announced_days
+                                   FROM res_company ec
+                                  WHERE ec.id = %(i)s.company_id), 0)
+                     > %(date)s
+                    THEN 'payment_announced'
+               END""",
             i=SQL.identifier(item),
             date=SQL("CURRENT_DATE") if date is None else SQL("%s::date", date),
         )
@@ -555,9 +559,10 @@ SELECT DISTINCT item.partner_id
         :param items: the result of :meth:`_select_open_items`
         :param penalties: False for a plan that only counts its reminders
             (who, which level and channels, amounts due): the penalty
-            figures of its communications and lines are None, not computed
-            (interest and indemnity of every reminded item were 40 % of a
-            whole company's plan). Who is reminded does not depend on them.
+            figures of its communications are None, not computed (interest
+            and indemnity of every reminded item were 40 % of a whole
+            company's plan), and their ``lines`` None. Who is reminded does
+            not depend on them.
         :return: {"communications": [...], "skips": [...]} where each
             communication is a dict (partner_id, level, items with their own
             level and penalties, totals) and each skip a dict (partner_id,
@@ -596,13 +601,12 @@ SELECT DISTINCT item.partner_id
             levels[scenario.id] = scenario.level_ids.sorted(
                 lambda lv: (lv.offset_days, lv.sequence, lv.id)
             )
-        all_levels = self.env["dunning.level"].union(*levels.values())
-        offsets = {lv.id: lv.offset_days for lv in all_levels}
-        sent_ids = {lid for it in items["items"] for lid in it["sent_level_ids"]}
-        missing = sent_ids - set(offsets)
-        if missing:
-            for level in self.env["dunning.level"].browse(missing).exists():
-                offsets[level.id] = level.offset_days
+        # the offsets of every level, the items having reached levels since
+        # archived or moved to another scenario too: a small table, read once
+        # instead of looking through every item's levels for them
+        self.env["dunning.level"].flush_model(["offset_days"])
+        self.env.cr.execute("SELECT id, offset_days FROM dunning_level")
+        offsets = dict(self.env.cr.fetchall())
         return {
             "company": company,
             "date": date,
@@ -663,12 +667,25 @@ SELECT DISTINCT item.partner_id
     def _item_level(self, context, facts, item):
         """:meth:`_target_level` from the scenario's facts
         (:meth:`_scenario_facts`): asked for every open item of every
-        customer (403,700 at 50,000 customers), it reads no record."""
+        customer (403,700 at 50,000 customers), it reads no record. The
+        answer depends on the days late and the levels already reached
+        only: it is kept per scenario for each pair met (a few thousand
+        at 50,000 customers), the plan's levels being the same for all."""
+        days_late = self._days_late(item, context["date"])
+        key = (days_late, tuple(item["sent_level_ids"]))
+        memo = facts["item_levels"]
+        if key not in memo:
+            memo[key] = self._level_reached(context, facts, days_late, key[1])
+        return memo[key]
+
+    @api.model
+    def _level_reached(self, context, facts, days_late, sent):
+        """The level an item ``days_late`` days late (negative before its
+        due date) reaches when it already reached the levels ``sent``: the
+        rule of :meth:`_target_level`."""
         steps = facts["steps"]
         if not steps:
             return None
-        days_late = self._days_late(item, context["date"])
-        sent = item["sent_level_ids"]
         last_offset = None
         if sent:
             offsets = context["offsets"]
@@ -723,6 +740,8 @@ SELECT DISTINCT item.partner_id
                 "max_per_30_days": scenario.max_per_30_days,
                 "business_days_only": scenario.business_days_only,
                 "lang": scenario.language_id.code,
+                # {(days late, levels reached): level}: see _item_level
+                "item_levels": {},
             }
         return facts
 
@@ -866,13 +885,17 @@ SELECT DISTINCT item.partner_id
         if terms["business_only"] and not sample["is_company"]:
             regime = "none"
         penalties = facts["include_penalties"] and regime != "none"
+        # a plan that only counts its reminders has no lines: their figures
+        # are what it leaves out (a dict per reminded item, 0.4 s at 50,000
+        # customers)
         computed = context.get("penalties", True)
-        lines = []
+        lines = [] if computed else None
         charged = set()
-        for item, item_level in group:
+        zero = dict.fromkeys(PENALTY_FIELDS, 0.0)
+        for item, item_level in group if computed else ():
             days_late = self._days_late(item, context["date"])
-            figures = dict.fromkeys(PENALTY_FIELDS, 0.0 if computed else None)
-            if computed and penalties and days_late > 0 and not item["plan_line_id"]:
+            figures = zero
+            if penalties and days_late > 0 and not item["plan_line_id"]:
                 figures = self._penalties(context, terms, item, days_late, charged)
             lines.append(
                 {"item": item, "level": item_level, "days_late": days_late, **figures}

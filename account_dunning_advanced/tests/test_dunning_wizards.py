@@ -52,6 +52,8 @@ class TestDunningWizards(DunningEngineCommon):
             ],
         )
         self.assertIn(self.invoice.name, wizard.line_ids.items)
+        # the invoices column of the list
+        self.assertEqual(wizard.line_ids.move_ids, self.invoice)
 
     def _send(self, wizard):
         """Send reminder now: the request records the run, the scheduled job

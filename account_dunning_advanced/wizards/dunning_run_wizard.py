@@ -125,26 +125,34 @@ class DunningRunWizard(models.TransientModel):
         return max(limit, 1)
 
     def _action_preview(self):
-        Run = self.env["dunning.run"]
         Line = self.env["dunning.preview.line"]
+        company, date = self.company_id, self.date
+        # as the run plans: the company's days off read once
+        planner = self.env["dunning.planner"].with_context(dunning_holidays={})
         # the whole plan's objects are summed up with the collector paused
         # too: with them alive, each of its full collections walked them all
         # (2 s of the totals at 50,000 customers)
-        with self.env["dunning.planner"]._without_gc():
+        with planner._without_gc():
+            items = planner._select_open_items(company, date)
             # the totals count reminders and amounts due: the penalties are
             # figures of the lines shown, planned again for their customers
-            # alone (a customer's plan depends on its own items only; same
-            # transaction, same snapshot)
-            plan = Run._run_company(
-                self.company_id, self.date, "preview", dry_run=True, penalties=False
-            )
+            # alone from the same selection (a customer's plan depends on
+            # its own items only)
+            plan = planner._plan(company, date, items, penalties=False)
             totals = Line._totals_from_plan(plan)
             shown = Line._largest_customers(plan, self._preview_limit())
             del plan
+            listed = set(shown)
+            shown_plan = planner._plan(
+                company,
+                date,
+                dict(
+                    items,
+                    items=[it for it in items["items"] if it["partner_id"] in listed],
+                ),
+            )
+            del items
         self.line_ids.unlink()
-        shown_plan = Run._run_company(
-            self.company_id, self.date, "preview", dry_run=True, partner_ids=shown
-        )
         lines = Line._values_from_plan(self.company_id, shown_plan, shown)
         self.write(
             {
