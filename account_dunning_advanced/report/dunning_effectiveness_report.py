@@ -479,7 +479,10 @@ class DunningEffectivenessReport(models.Model):
             ),
             # the reminded items that received a payment: the others have
             # none to credit (a whole item's rows kept or left, so the next
-            # reminder date is the same)
+            # reminder date is the same). Asked item by item (LATERAL):
+            # PostgreSQL would otherwise hash every reconciliation of the
+            # database for a slice of a run (and every reminder line below),
+            # a cost growing with the history instead of the slice
             "items": SQL(
                 """
                 SELECT ri.communication_id, ri.move_line_id, s.date,
@@ -488,9 +491,10 @@ class DunningEffectivenessReport(models.Model):
                        ) AS next_date
                   FROM (%s) ri
                   JOIN sent s ON s.id = ri.communication_id
-                 WHERE EXISTS (
-                           SELECT 1 FROM account_partial_reconcile apr
-                            WHERE apr.debit_move_id = ri.move_line_id)
+                  JOIN LATERAL (
+                       SELECT 1 FROM account_partial_reconcile apr
+                        WHERE apr.debit_move_id = ri.move_line_id
+                        LIMIT 1) paid ON TRUE
                 """,
                 self.env["dunning.planner"]._reminded_item_sql(
                     SQL("SELECT id FROM sent")
@@ -498,10 +502,12 @@ class DunningEffectivenessReport(models.Model):
             ),
             "reminded": SQL(
                 """
-                SELECT dcl.communication_id, SUM(dcl.amount_residual) AS amount
-                  FROM dunning_communication_line dcl
-                  JOIN sent s ON s.id = dcl.communication_id
-                 GROUP BY dcl.communication_id
+                SELECT s.id AS communication_id, line.amount
+                  FROM sent s
+                 CROSS JOIN LATERAL (
+                       SELECT SUM(dcl.amount_residual) AS amount
+                         FROM dunning_communication_line dcl
+                        WHERE dcl.communication_id = s.id) line
                 """
             ),
             "payments": SQL(
