@@ -245,13 +245,15 @@ class DunningPlanner(models.AbstractModel):
                     THEN 'einvoice_refused'
                 WHEN %(i)s.einvoice_status = 'suspended'
                     THEN 'einvoice_suspended'
-                WHEN %(i)s.einvoice_status = 'payment_transmitted'
-                 AND %(i)s.einvoice_status_date
-                     + COALESCE((SELECT ec.dunning_payment_announced_days
-                                   FROM res_company ec
-                                  WHERE ec.id = %(i)s.company_id), 0)
-                     > %(date)s
-                    THEN 'payment_announced'
+                -- the company's days read for these items only
+                WHEN %(i)s.einvoice_status = 'payment_transmitted' THEN CASE
+                    WHEN %(i)s.einvoice_status_date
+                         + COALESCE((SELECT ec.dunning_payment_announced_days
+                                       FROM res_company ec
+                                      WHERE ec.id = %(i)s.company_id), 0)
+                         > %(date)s
+                        THEN 'payment_announced'
+                    END
                END""",
             i=SQL.identifier(item),
             date=SQL("CURRENT_DATE") if date is None else SQL("%s::date", date),
