@@ -4,7 +4,7 @@
     "name": "Advanced Customer Dunning",
     "summary": "Automated, consolidated and polite customer payment reminders "
     "by payer typology, with scenarios, levels, penalties and reporting",
-    "version": "18.0.2.5.0",
+    "version": "18.0.2.6.0",
     "category": "Accounting/Accounting",
     "license": "AGPL-3",
     "author": "Account Dunning Advanced Authors",
