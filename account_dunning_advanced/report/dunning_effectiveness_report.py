@@ -528,8 +528,13 @@ class DunningEffectivenessReport(models.Model):
                            FILTER (WHERE apr.max_date <= i.date + %(days)s)
                            AS first_payment
                   FROM items i
-                  JOIN account_partial_reconcile apr
-                    ON apr.debit_move_id = i.move_line_id
+                  -- asked item by item (OFFSET 0 keeps PostgreSQL from
+                  -- flattening it into a hash of every reconciliation)
+                  JOIN LATERAL (
+                       SELECT p.amount, p.max_date, p.credit_move_id
+                         FROM account_partial_reconcile p
+                        WHERE p.debit_move_id = i.move_line_id
+                       OFFSET 0) apr ON TRUE
                  WHERE apr.max_date > i.date
                    AND (i.next_date IS NULL OR apr.max_date <= i.next_date)
                  GROUP BY i.communication_id
@@ -556,10 +561,14 @@ class DunningEffectivenessReport(models.Model):
                        COUNT(*) FILTER (WHERE r.kind = 'reply') AS replies,
                        MIN(r.date) AS first_at
                   FROM windows w
-                  JOIN dunning_response r
-                    ON r.communication_id = w.id
-                   AND r.company_id = w.company_id
-                   AND r.date >= w.sent_at AND r.date <= w.until
+                  -- reminder by reminder, as the payments above
+                  JOIN LATERAL (
+                       SELECT resp.kind, resp.date
+                         FROM dunning_response resp
+                        WHERE resp.communication_id = w.id
+                          AND resp.company_id = w.company_id
+                       OFFSET 0) r
+                    ON r.date >= w.sent_at AND r.date <= w.until
                  WHERE r.kind != 'payment'
                  GROUP BY w.id
                 """
