@@ -44,8 +44,17 @@ class DunningPreviewLine(models.TransientModel):
 
     @api.depends("move_ids_data")
     def _compute_move_ids(self):
+        # an invoice deleted since the preview is left out (one query)
+        existing = set(
+            self.env["account.move"]
+            .browse({mid for line in self for mid in line.move_ids_data or []})
+            .exists()
+            .ids
+        )
         for line in self:
-            line.move_ids = self.env["account.move"].browse(line.move_ids_data or [])
+            line.move_ids = self.env["account.move"].browse(
+                [mid for mid in line.move_ids_data or [] if mid in existing]
+            )
 
     @api.model
     def _channel_names(self):
