@@ -448,7 +448,6 @@ class DunningWorklist(models.Model):
 
     def _refresh_companies(self, company_ids, day):
         """Compute every row of ``company_ids`` for ``day``."""
-        self.env["dunning.planner"]._screen_without_jit()
         self.env.flush_all()
         self._refresh(day, company_ids)
         self.env.cr.execute(
@@ -491,9 +490,9 @@ class DunningWorklist(models.Model):
         for a customer that has none (nothing overdue). For given customers,
         the reports' stored rows too (``dunning.report.store``): they do not
         depend on the day."""
-        # a run's slice refreshes its customers here too: at 50,000 customers
-        # the reports' statements passed jit_above_cost and PostgreSQL spent
-        # 0.1 s compiling each (``_screen_without_jit``)
+        # every customer of a company, or a run's slice of them: at 50,000
+        # customers their statements pass jit_above_cost and PostgreSQL spent
+        # seconds, then 0.1 s per slice, compiling them (``_screen_without_jit``)
         self.env["dunning.planner"]._screen_without_jit()
         live = self._live_sql(day, company_ids, partner_ids)
         if partner_ids is None:
